@@ -1,0 +1,1 @@
+"""Speaks WeChat: signature and safe mode, XML in, passive replies out, and the WeChat API client."""

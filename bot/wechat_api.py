@@ -1,0 +1,229 @@
+"""Our WeChat Official Account API client: access-token cache, error codes, and message sends."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import requests
+
+log = logging.getLogger(__name__)
+
+# Codes that mean "this access token is no good": invalid (40001), expired (42001), not a token (40014).
+TOKEN_ERRCODES = frozenset({40001, 42001, 40014})
+
+_SECRET_IN_URL = re.compile(r"((?:secret|access_token)=)[^&\s\"']+")
+
+
+class WeChatError(Exception):
+    """Anything that went wrong talking to the WeChat API."""
+
+
+class WeChatAPIError(WeChatError):
+    """WeChat answered with a non-zero errcode."""
+
+    def __init__(self, errcode: int, errmsg: str) -> None:
+        super().__init__(f"errcode {errcode}: {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+
+
+class WeChatTokenError(WeChatAPIError):
+    """The token endpoint refused to issue an access token (bad appid/secret, IP not allowed, busy)."""
+
+
+class WeChatTransportError(WeChatError):
+    """No usable answer: timeout, connection error, HTTP 5xx or a body that is not a JSON object."""
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """An access token and the moment WeChat said it stops working."""
+
+    value: str
+    expires_at: datetime
+
+
+class TokenStore(Protocol):
+    """Where the current access token lives; shared by every client of one AppID."""
+
+    def get(self) -> AccessToken | None: ...
+
+    def set(self, token: str, expires_at: datetime) -> None: ...
+
+
+class InMemoryTokenStore:
+    """A TokenStore for one process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._token: AccessToken | None = None
+
+    def get(self) -> AccessToken | None:
+        """Return the stored token, if any."""
+        with self._lock:
+            return self._token
+
+    def set(self, token: str, expires_at: datetime) -> None:
+        """Replace the stored token."""
+        with self._lock:
+            self._token = AccessToken(token, expires_at)
+
+
+class _RedactSecrets(logging.Filter):
+    """Blanks `secret=` and `access_token=` in urllib3's debug lines, which print full request URLs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _SECRET_IN_URL.sub(r"\1***", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def _redact_urllib3_logs() -> None:
+    logger = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, _RedactSecrets) for f in logger.filters):
+        logger.addFilter(_RedactSecrets())
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class WeChatAPI:
+    """Client for the parts of the WeChat API we use; every URL lives under `base_url`."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        app_id: str,
+        app_secret: str,
+        timeout: float = 5.0,
+        token_store: TokenStore | None = None,
+        refresh_margin: timedelta = timedelta(minutes=5),
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._base = base_url.rstrip("/")
+        self._app_id = app_id
+        self._secret = app_secret
+        self._timeout = timeout
+        self._store: TokenStore = token_store if token_store is not None else InMemoryTokenStore()
+        self._margin = refresh_margin
+        self._clock = clock
+        self._token_lock = threading.Lock()
+        self._session = requests.Session()
+        _redact_urllib3_logs()
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self._session.close()
+
+    def send_text(self, openid: str, text: str) -> None:
+        """Send a customer-service text message (only works inside the person's 48-hour window)."""
+        self._post(
+            "/cgi-bin/message/custom/send",
+            {"touser": openid, "msgtype": "text", "text": {"content": text}},
+        )
+
+    def send_template(self, openid: str, template_id: str, data: Mapping[str, str]) -> None:
+        """Send a template message; `data` maps the template's keywords to their values."""
+        self._post(
+            "/cgi-bin/message/template/send",
+            {
+                "touser": openid,
+                "template_id": template_id,
+                "data": {key: {"value": value} for key, value in data.items()},
+            },
+        )
+
+    def access_token(self) -> str:
+        """Return a token that is not about to expire, fetching one if needed (one fetch at a time)."""
+        token = self._fresh_token()
+        if token is not None:
+            return token
+        with self._token_lock:
+            return self._fresh_token() or self._fetch_token()
+
+    def _fresh_token(self) -> str | None:
+        token = self._store.get()
+        if token is not None and self._clock() + self._margin < token.expires_at:
+            return token.value
+        return None
+
+    def _replace_token(self, rejected: str) -> str:
+        """Fetch a new token after WeChat rejected `rejected`, unless another caller already did."""
+        with self._token_lock:
+            fresh = self._fresh_token()
+            if fresh is not None and fresh != rejected:
+                return fresh
+            return self._fetch_token()
+
+    def _fetch_token(self) -> str:
+        now = self._clock()
+        body = self._request(
+            "GET",
+            "/cgi-bin/token",
+            params={"grant_type": "client_credential", "appid": self._app_id, "secret": self._secret},
+        )
+        if body["errcode"]:
+            raise WeChatTokenError(body["errcode"], str(body.get("errmsg", "")))
+        value, expires_in = body.get("access_token"), body.get("expires_in")
+        if not isinstance(value, str) or not value or not isinstance(expires_in, int):
+            raise WeChatTransportError("GET /cgi-bin/token: answer without access_token/expires_in")
+        self._store.set(value, now + timedelta(seconds=expires_in))
+        log.info("fetched a WeChat access token valid for %d s", expires_in)
+        return value
+
+    def _post(self, path: str, payload: dict[str, Any]) -> None:
+        """POST JSON with the access token; on a token errcode, refresh once and retry once."""
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        token = self.access_token()
+        try:
+            self._checked_post(path, token, body)
+            return
+        except WeChatAPIError as exc:
+            if exc.errcode not in TOKEN_ERRCODES:
+                raise
+            log.warning("WeChat refused the access token (errcode %d); fetching a new one", exc.errcode)
+        self._checked_post(path, self._replace_token(token), body)
+
+    def _checked_post(self, path: str, token: str, body: bytes) -> None:
+        answer = self._request(
+            "POST",
+            path,
+            params={"access_token": token},
+            data=body,
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
+        if answer["errcode"]:
+            raise WeChatAPIError(answer["errcode"], str(answer.get("errmsg", "")))
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """Do one HTTP call and return its JSON object, `errcode` filled in (0 when absent).
+
+        Errors never carry the URL: it holds the secret or the token.
+        """
+        where = f"{method} {path}"
+        try:
+            response = self._session.request(method, self._base + path, timeout=self._timeout, **kwargs)
+        except requests.Timeout:
+            raise WeChatTransportError(f"{where}: no answer within {self._timeout} s") from None
+        except requests.RequestException as exc:
+            raise WeChatTransportError(f"{where}: {type(exc).__name__}") from None
+        if response.status_code >= 500:
+            raise WeChatTransportError(f"{where}: HTTP {response.status_code}")
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict) or not isinstance(answer.setdefault("errcode", 0), int):
+            raise WeChatTransportError(f"{where}: HTTP {response.status_code}, not a WeChat JSON answer")
+        return answer

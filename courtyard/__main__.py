@@ -1,0 +1,5 @@
+"""`python -m courtyard` is the `courtyard` command."""
+
+from courtyard.cli import main
+
+main()

@@ -1,0 +1,120 @@
+"""The `courtyard` command (DESIGN.md §4): serve, org import, classify, eval, sweep."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from courtyard.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="院落民情直通车 — the Courtyard WeChat complaint loop.", no_args_is_help=True)
+org_app = typer.Typer(help="Manage the org chart (towns, communities, courtyards, cadres).", no_args_is_help=True)
+app.add_typer(org_app, name="org")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 8080,
+    org: Annotated[Path | None, typer.Option(help="Org chart YAML to import before serving.")] = None,
+    threads: Annotated[int, typer.Option(help="Worker threads for HTTP requests.")] = 8,
+) -> None:
+    """Run the WeChat webhook at /wechat, the web pages and the scheduler."""
+    from waitress import create_server  # noqa: PLC0415  (keeps `courtyard classify` start-up light)
+
+    from courtyard import runtime  # noqa: PLC0415
+    from scheduler.sweeps import build_scheduler  # noqa: PLC0415
+    from storage.orgfile import OrgFileError  # noqa: PLC0415
+
+    started = time.perf_counter()
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    db = runtime.open_database(settings)
+    try:
+        typer.echo(runtime.ensure_org_chart(db, org))
+    except OrgFileError as exc:
+        typer.echo(f"cannot import the org chart: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not settings.wechat_token:
+        typer.echo(f"WECHAT_TOKEN is not set: using the development token {settings.token!r}.")
+    ready = threading.Event()
+    wsgi = runtime.build_web_app(settings, db, ready)
+    scheduler = None
+    if settings.can_push:
+        scheduler = build_scheduler(runtime.build_sweep_deps(settings, db), settings.tz)
+        scheduler.start()
+    else:
+        typer.echo("WECHAT_APP_ID / WECHAT_APP_SECRET are not set: pushes wait in the outbox until they are.")
+    server = create_server(wsgi, host=host, port=port, threads=threads)
+    ready.set()
+    address = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
+    typer.echo(f"courtyard is ready in {time.perf_counter() - started:.2f}s: webhook {address}/wechat")
+    sys.stdout.flush()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@org_app.command("import")
+def org_import(file: Annotated[Path, typer.Argument(help="Org chart YAML (DESIGN.md §4).")]) -> None:
+    """Load or update the org chart; importing the same file twice changes nothing."""
+    from courtyard import runtime  # noqa: PLC0415
+    from storage.orgfile import OrgFileError  # noqa: PLC0415
+
+    db = runtime.open_database(_settings())
+    try:
+        typer.echo(runtime.ensure_org_chart(db, file))
+    except OrgFileError as exc:
+        typer.echo(f"cannot import the org chart: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def sweep(
+    at: Annotated[str | None, typer.Option(help="Run as of this ISO-8601 moment (default: now).")] = None,
+) -> None:
+    """Run every scheduler sweep once, including the outbox drain, and print what it did."""
+    from courtyard import runtime  # noqa: PLC0415
+    from scheduler.sweeps import run_all  # noqa: PLC0415
+
+    settings = _settings()
+    now = parse_moment(at, settings) if at else datetime.now(settings.tz)
+    db = runtime.open_database(settings)
+    reports = run_all(runtime.build_sweep_deps(settings, db), now)
+    typer.echo(f"sweep as of {now.isoformat()}")
+    for name, report in reports.items():
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "nothing due"
+        typer.echo(f"  {name}: {counts}")
+
+
+def parse_moment(text: str, settings: Settings) -> datetime:
+    """An ISO-8601 moment; one without an offset is in COURTYARD_TZ."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        typer.echo(f"--at: cannot read {text!r} as an ISO-8601 date and time (e.g. 2026-12-01T09:30)", err=True)
+        raise typer.Exit(2) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
+
+
+def main() -> None:
+    app()

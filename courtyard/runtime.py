@@ -1,0 +1,79 @@
+"""Wiring: builds the database, the WeChat client, the conversation and the scheduler from Settings."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from importlib import resources
+from pathlib import Path
+
+import bottle
+
+from bot.app import WeChatConfig, make_app
+from bot.sender import WeChatSender
+from bot.wechat_api import InMemoryTokenStore, WeChatAPI
+from courtyard.settings import Settings
+from handlers import org as org_use_cases
+from handlers.context import Context
+from handlers.conversation import Conversation
+from handlers.outbox import Templates
+from scheduler.sweeps import SweepDeps
+from storage import migrate
+from storage.clock import utc_now
+from storage.db import Database, make_engine
+
+log = logging.getLogger(__name__)
+
+API_TIMEOUT_SECONDS = 5.0
+
+
+def demo_org_path() -> Path:
+    return Path(str(resources.files("courtyard").joinpath("demo_org.yaml")))
+
+
+def open_database(settings: Settings) -> Database:
+    """Connect and bring the schema up to date (Alembic migrations)."""
+    engine = make_engine(settings.courtyard_db_url)
+    migrate.upgrade(engine)
+    return Database(engine)
+
+
+def build_sweep_deps(settings: Settings, db: Database) -> SweepDeps:
+    api = WeChatAPI(
+        base_url=settings.wechat_api_base,
+        app_id=settings.wechat_app_id,
+        app_secret=settings.wechat_app_secret,
+        timeout=API_TIMEOUT_SECONDS,
+        token_store=InMemoryTokenStore(),
+    )
+    templates = Templates(
+        task=settings.wechat_template_task or None, status=settings.wechat_template_status or None
+    )
+    return SweepDeps(db=db, sender=WeChatSender(api), templates=templates, clock=utc_now)
+
+
+def build_web_app(settings: Settings, db: Database, ready: threading.Event) -> bottle.Bottle:
+    """The WSGI app; /healthz answers 200 once ready is set."""
+    conversation = Conversation(Context(db=db, tz=settings.tz))
+    config = WeChatConfig(
+        token=settings.token,
+        app_id=settings.wechat_app_id or None,
+        encoding_aes_key=settings.wechat_encoding_aes_key or None,
+    )
+    return make_app(config=config, conversation=conversation, ready=ready.is_set)
+
+
+def ensure_org_chart(db: Database, org: Path | None) -> str:
+    """Import org if given; with none and an empty database, load the demo town. Says what it did."""
+    if org is not None:
+        result = org_use_cases.import_org_file(db=db, path=org)
+        return f"org chart {org}: {result.courtyards} courtyards, {result.cadres} cadres" + (
+            "" if result.changed else " (unchanged)"
+        )
+    if org_use_cases.has_org_chart(db=db):
+        return "org chart: using the one in the database"
+    result = org_use_cases.import_org_file(db=db, path=demo_org_path())
+    return (
+        f"no org chart yet: loaded the demo town {result.town} ({result.courtyards} courtyards, "
+        f"{result.cadres} cadres) from {demo_org_path()}. Import your own with `courtyard org import FILE`."
+    )

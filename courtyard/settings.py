@@ -1,0 +1,98 @@
+"""The settings object: the only code that reads the environment (and a `.env` file)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_TOKEN = "courtyard-dev"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the program cannot use; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Every variable of DESIGN.md §4, with its default."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    courtyard_db_url: str = "sqlite:///courtyard.db"
+    courtyard_tz: str = "Asia/Shanghai"
+    wechat_token: str = ""
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_encoding_aes_key: str = ""
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_template_task: str = ""
+    wechat_template_status: str = ""
+
+    @field_validator("courtyard_db_url")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError("must be a database URL such as sqlite:///courtyard.db or postgresql+psycopg://…")
+        return value
+
+    @field_validator("courtyard_tz")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (for example Asia/Shanghai)") from None
+        return value
+
+    @field_validator("wechat_api_base")
+    @classmethod
+    def _api_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("wechat_encoding_aes_key")
+    @classmethod
+    def _aes_key(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            key = base64.b64decode(value + "=", validate=True)
+        except (binascii.Error, ValueError):
+            key = b""
+        if len(value) != 43 or len(key) != 32:
+            raise ValueError("must be the 43-character EncodingAESKey from the WeChat admin console")
+        return value
+
+    @model_validator(mode="after")
+    def _safe_mode_needs_app_id(self) -> Settings:
+        if self.wechat_encoding_aes_key and not self.wechat_app_id:
+            raise ValueError("WECHAT_ENCODING_AES_KEY is set (safe mode) but WECHAT_APP_ID is not")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.courtyard_tz)
+
+    @property
+    def token(self) -> str:
+        return self.wechat_token or DEVELOPMENT_TOKEN
+
+    @property
+    def can_push(self) -> bool:
+        return bool(self.wechat_app_id and self.wechat_app_secret)
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning validation errors into one message that names each variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = "_".join(str(part) for part in error["loc"]).upper() or "settings"
+            problems.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from None

@@ -1,0 +1,55 @@
+"""What every use case is handed: the database, the analyzer for the current org chart, and a clock."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+import nlp
+from storage import org as org_repo
+from storage.clock import utc_now
+from storage.db import Database
+
+
+class AnalyzerSource:
+    """Keeps one nlp.Analyzer per org-chart revision, rebuilt when an import changes the chart."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._revision: int | None = None
+        self._analyzer: nlp.Analyzer | None = None
+
+    def for_session(self, session: Session) -> nlp.Analyzer:
+        revision = org_repo.org_revision(session=session)
+        with self._lock:
+            if self._analyzer is None or revision != self._revision:
+                self._analyzer = build_analyzer(session)
+                self._revision = revision
+            return self._analyzer
+
+
+def build_analyzer(session: Session) -> nlp.Analyzer:
+    places = [
+        nlp.Place(name=c.name, aliases=c.aliases, lat=c.lat, lon=c.lon)
+        for c in org_repo.courtyard_names(session=session)
+    ]
+    return nlp.Analyzer(places, extra_words=org_repo.other_names(session=session))
+
+
+@dataclass
+class Context:
+    """Dependencies of the use cases, built once by the wiring."""
+
+    db: Database
+    analyzers: AnalyzerSource = field(default_factory=AnalyzerSource)
+    clock: Callable[[], datetime] = utc_now
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+
+    def local_time(self, when: datetime) -> str:
+        """A moment as people here read it: month-day hour:minute in the configured time zone."""
+        return f"{when.astimezone(self.tz):%m-%d %H:%M}"

@@ -1,0 +1,181 @@
+"""Intake: a complaint, photo or location becomes a ticket routed to the cadre who answers for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+import nlp
+from handlers import texts
+from handlers.context import Context
+from storage import org as org_repo
+from storage import outbox as outbox_repo
+from storage import tickets as ticket_repo
+from storage.models import Cadre, Resident, Role, Ticket
+
+# A photo or location sent this soon after a complaint belongs to it.
+ATTACH_WINDOW = timedelta(hours=24)
+PHOTO_PLACEHOLDER = "（居民发来一张照片）"
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Where a ticket went: its courtyard's name (or None for triage) and who was told."""
+
+    courtyard: str | None
+    assignee: Cadre | None
+
+
+def file_complaint(*, session: Session, ctx: Context, resident: Resident, text: str, now: datetime) -> str:
+    """File free text (or a voice transcript) from a resident and say what happens next."""
+    if not text.strip():
+        return texts.EMPTY_TEXT
+    analysis = ctx.analyzers.for_session(session).analyze(text)
+    if analysis.is_small_talk:
+        return texts.SMALL_TALK
+    ticket = _new_ticket(resident=resident, text=text.strip(), analysis=analysis, now=now)
+    ticket_repo.create_ticket(session=session, ticket=ticket, actor=resident.openid)
+    routing = route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=analysis.courtyard, now=now)
+    reply = _filed_reply(ticket, routing)
+    if analysis.urgent and analysis.hotline:
+        reply = texts.URGENT_PREFIX.format(hotline=analysis.hotline) + reply
+    return reply
+
+
+def attach_photo(
+    *, session: Session, ctx: Context, resident: Resident, url: str, media_id: str | None, now: datetime
+) -> str:
+    """Add a photo to the resident's fresh open ticket, or start a ticket from it."""
+    note = f"照片 {url}" + (f" (media_id {media_id})" if media_id else "")
+    ticket = ticket_repo.latest_open_ticket(session=session, resident_id=_id(resident), since=now - ATTACH_WINDOW)
+    if ticket is not None:
+        ticket_repo.add_event(session=session, ticket=ticket, kind="photo", actor=resident.openid, note=note, at=now)
+        return texts.PHOTO_ATTACHED.format(number=ticket.id)
+    ticket = Ticket(
+        text=PHOTO_PLACEHOLDER, category=nlp.OTHER, resident_id=resident.id, created_at=now, updated_at=now
+    )
+    ticket_repo.create_ticket(session=session, ticket=ticket, actor=resident.openid, note=note)
+    route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=None, now=now)
+    return texts.PHOTO_FILED.format(number=ticket.id)
+
+
+def attach_location(
+    *,
+    session: Session,
+    ctx: Context,
+    resident: Resident,
+    lat: float,
+    lon: float,
+    label: str | None,
+    now: datetime,
+) -> str:
+    """Add a location to the resident's fresh open ticket (routing it if it had no courtyard), or start one."""
+    analyzer = ctx.analyzers.for_session(session)
+    nearest = analyzer.nearest(lat, lon)
+    note = f"位置 {label or ''} ({lat:.5f}, {lon:.5f})".replace("  ", " ")
+    ticket = ticket_repo.latest_open_ticket(session=session, resident_id=_id(resident), since=now - ATTACH_WINDOW)
+    if ticket is not None:
+        ticket.lat, ticket.lon = lat, lon
+        ticket_repo.add_event(session=session, ticket=ticket, kind="location", actor=resident.openid, note=note, at=now)
+        if ticket.courtyard_id is None and nearest is not None:
+            route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=nearest, now=now)
+        return texts.LOCATION_ATTACHED.format(number=ticket.id)
+    ticket = Ticket(
+        text=f"（居民发来位置：{label or '未标注'}）",
+        category=nlp.OTHER,
+        resident_id=resident.id,
+        lat=lat,
+        lon=lon,
+        created_at=now,
+        updated_at=now,
+    )
+    ticket_repo.create_ticket(session=session, ticket=ticket, actor=resident.openid, note=note)
+    route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=nearest, now=now)
+    return texts.LOCATION_FILED.format(number=ticket.id)
+
+
+def route_ticket(
+    *, session: Session, ctx: Context, ticket: Ticket, courtyard_name: str | None, now: datetime
+) -> Routing:
+    """Place the ticket in a courtyard (named, else the resident's own) and tell whoever answers for it.
+
+    Without a courtyard the town's cadres triage it. An urgent ticket is pushed to every bound cadre
+    of its courtyard and community at once.
+    """
+    courtyard = org_repo.courtyard_by_name(session=session, name=courtyard_name) if courtyard_name else None
+    if courtyard is None and ticket.resident_id is not None:
+        resident = ticket_repo.get_resident(session=session, resident_id=ticket.resident_id)
+        if resident is not None and resident.courtyard_id is not None:
+            courtyard = org_repo.get_courtyard(session=session, courtyard_id=resident.courtyard_id)
+    if courtyard is not None:
+        ticket.courtyard_id = courtyard.id
+        ticket.community_id = courtyard.community_id
+    candidates = org_repo.responsible_cadres(session=session, courtyard_id=ticket.courtyard_id)
+    bound = [c for c in candidates if c.openid]
+    assignee = (bound or candidates or [None])[0]
+    ticket.assignee_id = assignee.id if assignee else None
+    yard_name = courtyard.name if courtyard else None
+    ticket_repo.add_event(
+        session=session,
+        ticket=ticket,
+        kind="routed",
+        actor="system",
+        note=f"{yard_name or texts.UNKNOWN_COURTYARD_NAME} → {assignee.name if assignee else '无人负责'}",
+        at=now,
+    )
+    told = bound[:1]
+    if ticket.urgent:
+        told = [c for c in bound if c.role != Role.TOWN] or told
+    for cadre in told:
+        assert cadre.openid is not None
+        outbox_repo.enqueue(
+            session=session,
+            openid=cadre.openid,
+            audience="cadre",
+            kind="new_task",
+            ticket_id=ticket.id,
+            text=task_text(ticket, yard_name, ctx),
+            now=now,
+        )
+    return Routing(courtyard=yard_name, assignee=assignee)
+
+
+def task_text(ticket: Ticket, courtyard: str | None, ctx: Context) -> str:
+    yard = courtyard or texts.UNKNOWN_COURTYARD_NAME
+    if ticket.urgent:
+        return texts.NEW_TASK_URGENT.format(
+            number=ticket.id, reason=ticket.urgent_reason or "紧急情况", courtyard=yard, text=ticket.text
+        )
+    return texts.NEW_TASK.format(
+        number=ticket.id,
+        category=ticket.category,
+        courtyard=yard,
+        created=ctx.local_time(ticket.created_at),
+        text=ticket.text,
+    )
+
+
+def _new_ticket(*, resident: Resident, text: str, analysis: nlp.Analysis, now: datetime) -> Ticket:
+    return Ticket(
+        text=text,
+        category=analysis.category,
+        confidence=analysis.confidence,
+        urgent=analysis.urgent,
+        urgent_reason=analysis.urgent_reason,
+        resident_id=resident.id,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _filed_reply(ticket: Ticket, routing: Routing) -> str:
+    if routing.courtyard is None:
+        return texts.FILED_TRIAGE.format(number=ticket.id)
+    return texts.FILED_ROUTED.format(number=ticket.id, courtyard=routing.courtyard)
+
+
+def _id(resident: Resident) -> int:
+    assert resident.id is not None
+    return resident.id

@@ -1,0 +1,132 @@
+"""Draining the outbox: each push goes by customer-service message, template message, or waits."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from handlers.ports import DeliveryError, Failure, Sender
+from storage import outbox as outbox_repo
+from storage import tickets as ticket_repo
+from storage.db import Database
+from storage.models import Outbox, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+SERVICE_WINDOW = timedelta(hours=48)  # WeChat's customer-service window after a person's last message
+CLAIM_LEASE = timedelta(seconds=60)  # a claim abandoned by a dead drain is retried after this
+MAX_ATTEMPTS = 8
+MAX_BACKOFF_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Templates:
+    """Template ids for pushes outside the window: task for cadres, status for residents (None: hold)."""
+
+    task: str | None = None
+    status: str | None = None
+
+    def for_audience(self, audience: str) -> str | None:
+        return self.task if audience == "cadre" else self.status
+
+
+@dataclass
+class DrainReport:
+    """What one drain did, by outcome."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: str) -> None:
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: OutboxStatus
+    channel: str | None = None
+    error: str | None = None
+    failure: Failure | None = None
+
+
+def drain(
+    *, db: Database, sender: Sender, templates: Templates, now: datetime, batch: int = 200
+) -> DrainReport:
+    """Attempt every push that is due as of now; safe to run from several processes at once."""
+    report = DrainReport()
+    with db.transaction() as session:
+        ids = list(outbox_repo.due_ids(session=session, now=now, limit=batch))
+    for outbox_id in ids:
+        with db.transaction() as session:
+            push = outbox_repo.claim(session=session, outbox_id=outbox_id, now=now, lease=CLAIM_LEASE)
+            if push is None:
+                continue  # another drain took it
+            person = ticket_repo.resident_by_openid(session=session, openid=push.openid)
+            last_message_at = person.last_message_at if person else None
+        outcome = _deliver(sender, push, templates, window_open=_window_open(last_message_at, now))
+        retry_at = None
+        status = outcome.status
+        if outcome.failure == Failure.RETRY:
+            if push.attempts >= MAX_ATTEMPTS:
+                status = OutboxStatus.FAILED
+            else:
+                status = OutboxStatus.PENDING
+                retry_at = now + timedelta(seconds=min(2 ** (push.attempts - 1), MAX_BACKOFF_SECONDS))
+        with db.transaction() as session:
+            outbox_repo.settle(
+                session=session,
+                outbox_id=outbox_id,
+                status=status,
+                now=now,
+                channel=outcome.channel,
+                error=outcome.error,
+                retry_at=retry_at,
+            )
+        report.add(f"{status}:{outcome.channel}" if status == OutboxStatus.SENT else str(status))
+    return report
+
+
+def _window_open(last_message_at: datetime | None, now: datetime) -> bool | None:
+    """Whether the person wrote within the window; None when they never wrote (WeChat will tell us)."""
+    if last_message_at is None:
+        return None
+    return now - last_message_at < SERVICE_WINDOW
+
+
+def _deliver(sender: Sender, push: Outbox, templates: Templates, *, window_open: bool | None) -> _Outcome:
+    if window_open is not False:
+        try:
+            sender.send_text(push.openid, push.text)
+            return _Outcome(OutboxStatus.SENT, channel="custom")
+        except DeliveryError as exc:
+            if exc.failure != Failure.WINDOW_CLOSED:
+                return _failed(exc)
+    template_id = templates.for_audience(push.audience)
+    if template_id is None:
+        return _Outcome(OutboxStatus.HELD, error="48-hour window closed and no template configured")
+    try:
+        sender.send_template(push.openid, template_id, template_data(push))
+        return _Outcome(OutboxStatus.SENT, channel="template")
+    except DeliveryError as exc:
+        if exc.failure == Failure.WINDOW_CLOSED:
+            return _Outcome(OutboxStatus.HELD, error=exc.reason)
+        return _failed(exc)
+
+
+def _failed(exc: DeliveryError) -> _Outcome:
+    status = OutboxStatus.PENDING if exc.failure == Failure.RETRY else OutboxStatus.FAILED
+    log.warning("push failed (%s): %s", exc.failure, exc.reason)
+    return _Outcome(status, error=exc.reason, failure=exc.failure)
+
+
+def template_data(push: Outbox) -> dict[str, str]:
+    """Template values: the ticket number (编号 N) on its own and the message itself."""
+    first_line, _, rest = push.text.partition("\n")
+    data = {"first": first_line, "remark": rest or first_line}
+    if push.ticket_id is not None:
+        data["keyword1"] = f"编号 {push.ticket_id}"
+    return data

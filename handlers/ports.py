@@ -1,0 +1,32 @@
+"""What handlers need from the outside world, as protocols the wiring fills in."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Protocol
+
+
+class Failure(StrEnum):
+    """How a failed push should be treated by the outbox."""
+
+    WINDOW_CLOSED = "window_closed"  # 45015/45047: the 48-hour window is shut; try a template or hold
+    RETRY = "retry"  # network trouble, -1, 5xx: try again later with backoff
+    PERMANENT = "permanent"  # unsubscribed (43004) or any other refusal: give up and record why
+
+
+class DeliveryError(Exception):
+    """A push the messaging platform did not take."""
+
+    def __init__(self, failure: Failure, reason: str, code: int | None = None) -> None:
+        super().__init__(f"{failure}: {reason}")
+        self.failure = failure
+        self.reason = reason
+        self.code = code
+
+
+class Sender(Protocol):
+    """Sends pushes to a person; raises DeliveryError when the platform refuses."""
+
+    def send_text(self, openid: str, text: str) -> None: ...
+
+    def send_template(self, openid: str, template_id: str, data: dict[str, str]) -> None: ...

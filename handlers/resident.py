@@ -1,0 +1,127 @@
+"""A resident's own commands: 帮助, 查询, 查询 N, 撤回 N. Residents only ever see their own tickets."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from handlers import texts
+from handlers.context import Context
+from storage import org as org_repo
+from storage import outbox as outbox_repo
+from storage import tickets as ticket_repo
+from storage.models import OPEN_STATUSES, Resident, Ticket, TicketStatus
+
+EXCERPT_CHARS = 30
+# A command word followed by at most this much is a command; longer text is a complaint that
+# happens to start with the word ("查询一下为什么路灯一直不亮……").
+COMMAND_TAIL_CHARS = 12
+_COMMAND = re.compile(r"^(帮助|查询|撤回)(.*)$", re.S)
+_NUMBER = re.compile(r"^(?:编号|#|No\.?)?\s*(\d{1,9})$", re.I)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A parsed resident command; number is None when absent, -1 when present but unreadable."""
+
+    word: str
+    number: int | None
+
+
+def parse_command(text: str) -> Command | None:
+    normalised = unicodedata.normalize("NFKC", text).strip()
+    match = _COMMAND.match(normalised)
+    if match is None:
+        return None
+    word, tail = match.group(1), match.group(2).strip()
+    if len(tail) > COMMAND_TAIL_CHARS:
+        return None
+    if not tail or word == "帮助":
+        return Command(word, None)
+    number = _NUMBER.match(tail)
+    return Command(word, int(number.group(1)) if number else -1)
+
+
+def run_command(*, session: Session, ctx: Context, resident: Resident, command: Command, now: datetime) -> str:
+    if command.word == "帮助":
+        return texts.HELP
+    if command.number == -1 or (command.word == "撤回" and command.number is None):
+        return texts.BAD_NUMBER.format(command=command.word)
+    if command.number is None:
+        return list_tickets(session=session, resident=resident)
+    ticket = _own_ticket(session, resident, command.number)
+    if ticket is None:
+        return texts.NOT_YOUR_TICKET.format(number=command.number)
+    if command.word == "查询":
+        return show_ticket(session=session, ctx=ctx, ticket=ticket)
+    return withdraw(session=session, ctx=ctx, resident=resident, ticket=ticket, now=now)
+
+
+def list_tickets(*, session: Session, resident: Resident) -> str:
+    assert resident.id is not None
+    tickets = ticket_repo.tickets_of_resident(session=session, resident_id=resident.id)
+    if not tickets:
+        return texts.NO_TICKETS
+    lines = [texts.TICKET_LIST_HEADER.format(count=len(tickets))]
+    lines += [
+        texts.TICKET_LIST_LINE.format(number=t.id, status=_status(t), excerpt=_excerpt(t.text)) for t in tickets
+    ]
+    lines.append(texts.TICKET_LIST_FOOTER)
+    return "\n".join(lines)
+
+
+def show_ticket(*, session: Session, ctx: Context, ticket: Ticket) -> str:
+    courtyard = (
+        org_repo.get_courtyard(session=session, courtyard_id=ticket.courtyard_id) if ticket.courtyard_id else None
+    )
+    reply = texts.TICKET_DETAIL.format(
+        number=ticket.id,
+        status=_status(ticket),
+        courtyard=courtyard.name if courtyard else texts.UNKNOWN_COURTYARD_NAME,
+        created=ctx.local_time(ticket.created_at),
+        excerpt=_excerpt(ticket.text, 80),
+    )
+    assert ticket.id is not None
+    notes = [e.note for e in ticket_repo.history(session=session, ticket_id=ticket.id) if e.kind == "progress"]
+    if notes:
+        reply += "\n" + texts.TICKET_DETAIL_LATEST.format(note=notes[-1])
+    return reply
+
+
+def withdraw(*, session: Session, ctx: Context, resident: Resident, ticket: Ticket, now: datetime) -> str:
+    if ticket.status not in OPEN_STATUSES:
+        return texts.CANNOT_WITHDRAW.format(number=ticket.id, status=_status(ticket))
+    ticket_repo.set_status(session=session, ticket=ticket, status=TicketStatus.WITHDRAWN, at=now)
+    ticket_repo.add_event(session=session, ticket=ticket, kind="withdrawn", actor=resident.openid, note="", at=now)
+    assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id) if ticket.assignee_id else None
+    if assignee is not None and assignee.openid:
+        outbox_repo.enqueue(
+            session=session,
+            openid=assignee.openid,
+            audience="cadre",
+            kind="withdrawn",
+            ticket_id=ticket.id,
+            text=texts.WITHDRAWN_NOTICE.format(number=ticket.id),
+            now=now,
+        )
+    return texts.WITHDRAWN.format(number=ticket.id)
+
+
+def _own_ticket(session: Session, resident: Resident, number: int) -> Ticket | None:
+    ticket = ticket_repo.get_ticket(session=session, ticket_id=number)
+    if ticket is None or ticket.resident_id != resident.id:
+        return None
+    return ticket
+
+
+def _status(ticket: Ticket) -> str:
+    return texts.STATUS_NAMES.get(ticket.status, ticket.status)
+
+
+def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit] + "…"

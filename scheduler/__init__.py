@@ -1,0 +1,1 @@
+"""Owns time: APScheduler triggers that run the periodic sweeps, including the outbox drain."""

@@ -1,0 +1,194 @@
+"""SQLModel tables: the org chart, residents, tickets with their append-only history, inbound log, outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, DateTime, Index, String, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from storage.clock import as_utc
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime stored as UTC; naive values are refused, not guessed."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        # SQLite hands back naive values; they were written as UTC.
+        return as_utc(value) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _when(*, nullable: bool = False, index: bool = False) -> datetime:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))  # type: ignore[no-any-return]
+
+
+class Role(StrEnum):
+    """A cadre's level in the grid."""
+
+    COURTYARD = "courtyard"
+    COMMUNITY = "community"
+    TOWN = "town"
+
+
+class TicketStatus(StrEnum):
+    """Where a ticket stands in the loop."""
+
+    NEW = "new"  # filed and routed, not yet accepted
+    ACCEPTED = "accepted"
+    RESOLVED = "resolved"  # 办结, waiting for the resident's survey
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.ACCEPTED)
+
+
+class OutboxStatus(StrEnum):
+    """Delivery state of one push."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    HELD = "held"  # the person's 48-hour window is closed and no template fits: wait for them to write
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Town(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    # Bumped by every org import that changes something, so running processes rebuild their gazetteer.
+    revision: int = 0
+
+
+class Community(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    town_id: int = Field(foreign_key="town.id", index=True)
+
+
+class Courtyard(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    households: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+class CourtyardAlias(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    alias: str = Field(unique=True)
+    courtyard_id: int = Field(foreign_key="courtyard.id", index=True)
+
+
+class Cadre(SQLModel, table=True):
+    """A cadre placed at one level: a courtyard, a community or the town."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    role: Role = Field(sa_type=String(16))
+    phone: str | None = None
+    openid: str | None = Field(default=None, unique=True)
+    town_id: int = Field(foreign_key="town.id", index=True)
+    community_id: int | None = Field(default=None, foreign_key="community.id", index=True)
+    courtyard_id: int | None = Field(default=None, foreign_key="courtyard.id", index=True)
+    active: bool = True
+    invite_code: str | None = Field(default=None, unique=True)
+    invite_expires_at: datetime | None = _when(nullable=True)
+
+
+class Resident(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    openid: str = Field(unique=True)
+    courtyard_id: int | None = Field(default=None, foreign_key="courtyard.id")
+    subscribed: bool = True
+    # WeChat's 48-hour customer-service window is measured from the person's last message.
+    last_message_at: datetime | None = _when(nullable=True)
+    created_at: datetime = _when()
+
+
+class Ticket(SQLModel, table=True):
+    """One problem from intake to closing; its id is the number people type (编号)."""
+
+    __table_args__ = (Index("ix_ticket_courtyard_status", "courtyard_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str
+    category: str
+    confidence: float = 0.0
+    urgent: bool = False
+    urgent_reason: str | None = None
+    status: TicketStatus = Field(default=TicketStatus.NEW, sa_type=String(16), index=True)
+    resident_id: int | None = Field(default=None, foreign_key="resident.id", index=True)
+    entered_by_cadre_id: int | None = Field(default=None, foreign_key="cadre.id")
+    courtyard_id: int | None = Field(default=None, foreign_key="courtyard.id")
+    community_id: int | None = Field(default=None, foreign_key="community.id", index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="cadre.id", index=True)
+    lat: float | None = None
+    lon: float | None = None
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+    accepted_at: datetime | None = _when(nullable=True)
+    resolved_at: datetime | None = _when(nullable=True)
+    closed_at: datetime | None = _when(nullable=True)
+    due_at: datetime | None = _when(nullable=True)
+
+
+class TicketEvent(SQLModel, table=True):
+    """One line of a ticket's history; rows are only ever added."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    at: datetime = _when()
+    kind: str
+    actor: str
+    note: str = ""
+
+
+class InboundMessage(SQLModel, table=True):
+    """Every message WeChat delivered, unique on its key so that retries are answered, not re-filed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)  # MsgId, or sender + CreateTime + event for events
+    openid: str = Field(index=True)
+    msg_type: str
+    received_at: datetime = _when()
+    content: str = ""  # what the person said (text, recognised voice, picture URL, place), kept even on failure
+    reply: str = ""
+    error: str | None = None  # set when handling failed; the content is kept for a person to follow up
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+
+
+class Outbox(SQLModel, table=True):
+    """A push decided by a use case, delivered later by the drain with retries."""
+
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_held", "openid", "status"),
+        UniqueConstraint("dedupe_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    openid: str
+    audience: str  # "cadre" or "resident": picks the template kind outside the 48-hour window
+    kind: str  # new_task, status, reminder, escalation, survey, digest …
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    text: str
+    dedupe_key: str | None = None
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=String(16))
+    created_at: datetime = _when()
+    next_attempt_at: datetime = _when()
+    attempts: int = 0
+    channel: str | None = None  # custom, template
+    last_error: str | None = None
+    sent_at: datetime | None = _when(nullable=True)

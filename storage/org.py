@@ -1,0 +1,231 @@
+"""Org-chart repository: idempotent import of an OrgChart and the look-ups routing needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.models import Cadre, Community, Courtyard, CourtyardAlias, Role, Town
+from storage.orgfile import CadreSpec, OrgChart
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an org import changed."""
+
+    town: str
+    communities: int
+    courtyards: int
+    cadres: int
+    changed: bool
+
+
+@dataclass(frozen=True)
+class CourtyardNames:
+    """A courtyard's name, aliases and coordinates, for building the gazetteer."""
+
+    name: str
+    aliases: tuple[str, ...]
+    lat: float | None
+    lon: float | None
+
+
+def _assign(row: object, **values: object) -> bool:
+    """Set attributes that differ; True when anything changed."""
+    changed = False
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed = True
+    return changed
+
+
+def import_org(*, session: Session, chart: OrgChart) -> ImportResult:
+    """Create or update the org chart; importing the same chart twice changes nothing."""
+    changed = False
+    town = session.exec(select(Town).where(Town.name == chart.town)).first()
+    if town is None:
+        town = Town(name=chart.town)
+        session.add(town)
+        session.flush()
+        changed = True
+    assert town.id is not None
+
+    courtyard_ids: dict[str, int] = {}
+    community_ids: dict[str, int] = {}
+    for spec in chart.communities:
+        community = session.exec(select(Community).where(Community.name == spec.name)).first()
+        if community is None:
+            community = Community(name=spec.name, town_id=town.id)
+            session.add(community)
+            changed = True
+        changed |= _assign(community, town_id=town.id)
+        session.flush()
+        assert community.id is not None
+        community_ids[spec.name] = community.id
+        for yard_spec in spec.courtyards:
+            yard = session.exec(select(Courtyard).where(Courtyard.name == yard_spec.name)).first()
+            if yard is None:
+                yard = Courtyard(name=yard_spec.name, community_id=community.id)
+                session.add(yard)
+                changed = True
+            changed |= _assign(
+                yard,
+                community_id=community.id,
+                households=yard_spec.households,
+                lat=yard_spec.lat,
+                lon=yard_spec.lon,
+            )
+            session.flush()
+            assert yard.id is not None
+            courtyard_ids[yard_spec.name] = yard.id
+
+    changed |= _sync_aliases(session, chart, courtyard_ids)
+    changed |= _sync_cadres(session, chart, town.id, community_ids, courtyard_ids)
+    if changed:
+        town.revision += 1
+    session.flush()
+    return ImportResult(
+        town=chart.town,
+        communities=len(chart.communities),
+        courtyards=len(courtyard_ids),
+        cadres=len(chart.town_cadres)
+        + sum(len(c.cadres) + sum(len(y.cadres) for y in c.courtyards) for c in chart.communities),
+        changed=changed,
+    )
+
+
+def _sync_aliases(session: Session, chart: OrgChart, courtyard_ids: dict[str, int]) -> bool:
+    wanted = {alias: courtyard_ids[y.name] for y in chart.courtyards() for alias in y.aliases}
+    existing = session.exec(
+        select(CourtyardAlias).where(col(CourtyardAlias.courtyard_id).in_(list(courtyard_ids.values())))
+    ).all()
+    changed = False
+    for row in existing:  # drop first, so an alias can move between courtyards in one import
+        if wanted.get(row.alias) != row.courtyard_id:
+            session.delete(row)
+            changed = True
+    session.flush()
+    kept = {row.alias for row in existing if wanted.get(row.alias) == row.courtyard_id}
+    for alias, yard_id in wanted.items():
+        if alias not in kept:
+            stale = session.exec(select(CourtyardAlias).where(CourtyardAlias.alias == alias)).first()
+            if stale is not None:  # the alias belonged to a courtyard no longer in the chart
+                session.delete(stale)
+                session.flush()
+            session.add(CourtyardAlias(alias=alias, courtyard_id=yard_id))
+            changed = True
+    return changed
+
+
+def _sync_cadres(
+    session: Session,
+    chart: OrgChart,
+    town_id: int,
+    community_ids: dict[str, int],
+    courtyard_ids: dict[str, int],
+) -> bool:
+    placements: list[tuple[CadreSpec, int | None, int | None]] = [(c, None, None) for c in chart.town_cadres]
+    for community in chart.communities:
+        community_id = community_ids[community.name]
+        placements += [(c, community_id, None) for c in community.cadres]
+        for yard in community.courtyards:
+            placements += [(c, community_id, courtyard_ids[yard.name]) for c in yard.cadres]
+
+    rows = {row.name: row for row in session.exec(select(Cadre).where(Cadre.town_id == town_id)).all()}
+    changed = False
+    listed = {spec.name for spec, _, _ in placements}
+    for name, row in rows.items():
+        if name not in listed and row.active:  # removed from the chart: loses access at once
+            changed |= _assign(row, active=False, openid=None)
+    # Free openids that move between cadres before assigning them, or the unique index would trip.
+    new_openids = {spec.openid for spec, _, _ in placements if spec.openid}
+    for row in rows.values():
+        if row.openid in new_openids and all(s.name != row.name or s.openid != row.openid for s, _, _ in placements):
+            row.openid = None
+            changed = True
+    session.flush()
+    for spec, community_id, courtyard_id in placements:
+        row = rows.get(spec.name) or session.exec(select(Cadre).where(Cadre.name == spec.name)).first()
+        if row is None:
+            row = Cadre(name=spec.name, role=spec.role, town_id=town_id)
+            session.add(row)
+            changed = True
+        values: dict[str, object] = dict(
+            role=spec.role,
+            town_id=town_id,
+            community_id=community_id,
+            courtyard_id=courtyard_id,
+            phone=spec.phone,
+            active=True,
+        )
+        if spec.openid is not None:  # a cadre without an openid in the file keeps the one they bound by code
+            values["openid"] = spec.openid
+        changed |= _assign(row, **values)
+    session.flush()
+    return changed
+
+
+def org_revision(*, session: Session) -> int:
+    """A number that grows whenever the org chart changes (0 when there is none)."""
+    return int(session.exec(select(func.coalesce(func.sum(Town.revision), 0))).one())
+
+
+def courtyard_names(*, session: Session) -> list[CourtyardNames]:
+    aliases: dict[int, list[str]] = {}
+    for alias in session.exec(select(CourtyardAlias).order_by(col(CourtyardAlias.id))).all():
+        aliases.setdefault(alias.courtyard_id, []).append(alias.alias)
+    return [
+        CourtyardNames(name=y.name, aliases=tuple(aliases.get(y.id or 0, ())), lat=y.lat, lon=y.lon)
+        for y in session.exec(select(Courtyard).order_by(col(Courtyard.id))).all()
+    ]
+
+
+def other_names(*, session: Session) -> list[str]:
+    """Community and cadre names, for the segmenter's dictionary."""
+    return list(session.exec(select(Community.name)).all()) + list(
+        session.exec(select(Cadre.name).where(col(Cadre.active))).all()
+    )
+
+
+def courtyard_by_name(*, session: Session, name: str) -> Courtyard | None:
+    return session.exec(select(Courtyard).where(Courtyard.name == name)).first()
+
+
+def get_courtyard(*, session: Session, courtyard_id: int) -> Courtyard | None:
+    return session.get(Courtyard, courtyard_id)
+
+
+def get_cadre(*, session: Session, cadre_id: int) -> Cadre | None:
+    return session.get(Cadre, cadre_id)
+
+
+def active_cadre_by_openid(*, session: Session, openid: str) -> Cadre | None:
+    return session.exec(select(Cadre).where(Cadre.openid == openid, col(Cadre.active))).first()
+
+
+def responsible_cadres(*, session: Session, courtyard_id: int | None) -> list[Cadre]:
+    """Who answers for a courtyard, nearest level first: its cadres, its community's, then the town's.
+
+    With no courtyard known, the town cadres (triage) come first.
+    """
+    found: list[Cadre] = []
+    active = col(Cadre.active)
+    yard = session.get(Courtyard, courtyard_id) if courtyard_id is not None else None
+    if yard is not None:
+        found += session.exec(
+            select(Cadre).where(Cadre.courtyard_id == yard.id, active).order_by(col(Cadre.id))
+        ).all()
+        found += session.exec(
+            select(Cadre)
+            .where(Cadre.community_id == yard.community_id, Cadre.role == Role.COMMUNITY, active)
+            .order_by(col(Cadre.id))
+        ).all()
+    found += session.exec(select(Cadre).where(Cadre.role == Role.TOWN, active).order_by(col(Cadre.id))).all()
+    return found
+
+
+def has_org_chart(*, session: Session) -> bool:
+    return session.exec(select(Town.id)).first() is not None

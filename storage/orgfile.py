@@ -1,0 +1,220 @@
+"""Reads and validates the org-chart YAML (DESIGN.md §4) into plain dataclasses, naming the line of any error."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from storage.models import Role
+
+
+class OrgFileError(ValueError):
+    """The org chart file cannot be used; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class CadreSpec:
+    name: str
+    role: Role
+    openid: str | None
+    phone: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class CourtyardSpec:
+    name: str
+    aliases: tuple[str, ...]
+    households: int | None
+    lat: float | None
+    lon: float | None
+    cadres: tuple[CadreSpec, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class CommunitySpec:
+    name: str
+    cadres: tuple[CadreSpec, ...]
+    courtyards: tuple[CourtyardSpec, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class OrgChart:
+    town: str
+    communities: tuple[CommunitySpec, ...]
+    town_cadres: tuple[CadreSpec, ...]
+    policy: Mapping[str, Any] = field(default_factory=dict)
+
+    def courtyards(self) -> list[CourtyardSpec]:
+        return [c for community in self.communities for c in community.courtyards]
+
+
+class _Node(dict[str, Any]):
+    """A YAML mapping that remembers the line it starts on."""
+
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings carry their line number."""
+
+
+def _construct_node(loader: _LineLoader, node: yaml.MappingNode) -> _Node:
+    mapping = _Node(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_node)
+
+
+def load_org_chart(path: Path) -> OrgChart:
+    """Parse and check path; raises OrgFileError naming the line of the first problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OrgFileError(f"{path}: cannot read the org chart: {exc}") from exc
+    return parse_org_chart(text, source=str(path))
+
+
+def parse_org_chart(text: str, *, source: str = "<org chart>") -> OrgChart:
+    try:
+        document = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise OrgFileError(f"{where}: not valid YAML: {exc}") from exc
+    return _Reader(source).chart(document)
+
+
+class _Reader:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.courtyard_lines: dict[str, int] = {}
+        self.cadre_lines: dict[str, int] = {}
+        self.openid_lines: dict[str, int] = {}
+
+    def fail(self, line: int, message: str) -> OrgFileError:
+        return OrgFileError(f"{self.source}:{line}: {message}")
+
+    def chart(self, document: Any) -> OrgChart:
+        if not isinstance(document, _Node):
+            raise self.fail(1, "the org chart must be a mapping with `town:` and `communities:`")
+        town = self.text(document, "town", document.line)
+        communities = tuple(
+            self.community(item, document.line) for item in self.items(document, "communities", document.line)
+        )
+        if not communities:
+            raise self.fail(document.line, "`communities:` lists no community")
+        town_cadres = tuple(
+            self.cadre(item, Role.TOWN, document.line)
+            for item in self.items(document, "town_cadres", document.line, required=False)
+        )
+        policy = document.get("policy") or {}
+        if not isinstance(policy, Mapping):
+            raise self.fail(document.line, "`policy:` must be a mapping")
+        return OrgChart(town=town, communities=communities, town_cadres=town_cadres, policy=dict(policy))
+
+    def community(self, node: Any, parent_line: int) -> CommunitySpec:
+        node = self.mapping(node, "community", parent_line)
+        name = self.text(node, "name", node.line)
+        cadres = tuple(
+            self.cadre(c, Role.COMMUNITY, node.line) for c in self.items(node, "cadres", node.line, required=False)
+        )
+        courtyards = tuple(
+            self.courtyard(c, node.line) for c in self.items(node, "courtyards", node.line, required=False)
+        )
+        return CommunitySpec(name=name, cadres=cadres, courtyards=courtyards, line=node.line)
+
+    def courtyard(self, node: Any, parent_line: int) -> CourtyardSpec:
+        node = self.mapping(node, "courtyard", parent_line)
+        name = self.text(node, "name", node.line)
+        aliases = tuple(str(a).strip() for a in (node.get("aliases") or ()) if str(a).strip())
+        if not isinstance(node.get("aliases") or [], list):
+            raise self.fail(node.line, f"courtyard {name}: `aliases` must be a list")
+        for label in (name, *aliases):
+            if label in self.courtyard_lines:
+                raise self.fail(
+                    node.line,
+                    f"courtyard name or alias {label!r} is already used on line {self.courtyard_lines[label]}",
+                )
+            self.courtyard_lines[label] = node.line
+        households = node.get("households")
+        if households is not None and (not isinstance(households, int) or households < 0):
+            raise self.fail(node.line, f"courtyard {name}: `households` must be a whole number ≥ 0")
+        lat, lon = self.location(node, name)
+        cadres = tuple(
+            self.cadre(c, Role.COURTYARD, node.line) for c in self.items(node, "cadres", node.line, required=False)
+        )
+        return CourtyardSpec(
+            name=name, aliases=aliases, households=households, lat=lat, lon=lon, cadres=cadres, line=node.line
+        )
+
+    def location(self, node: _Node, name: str) -> tuple[float | None, float | None]:
+        location = node.get("location")
+        if location is None:
+            return None, None
+        if not isinstance(location, Mapping):
+            raise self.fail(node.line, f"courtyard {name}: `location` must be {{lat: …, lon: …}}")
+        try:
+            lat, lon = float(location["lat"]), float(location["lon"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise self.fail(node.line, f"courtyard {name}: `location` needs numeric lat and lon") from exc
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise self.fail(node.line, f"courtyard {name}: location {lat}, {lon} is not on Earth")
+        return lat, lon
+
+    def cadre(self, node: Any, placed_as: Role, parent_line: int) -> CadreSpec:
+        node = self.mapping(node, "cadre", parent_line)
+        name = self.text(node, "name", node.line)
+        role_text = str(node.get("role") or placed_as.value)
+        try:
+            role = Role(role_text)
+        except ValueError:
+            raise self.fail(node.line, f"cadre {name}: unknown role {role_text!r} (courtyard, community or town)") from None
+        if role != placed_as:
+            raise self.fail(node.line, f"cadre {name}: role {role.value} listed at the {placed_as.value} level")
+        if name in self.cadre_lines:
+            raise self.fail(node.line, f"cadre {name} is already listed on line {self.cadre_lines[name]}")
+        self.cadre_lines[name] = node.line
+        openid = self.optional_text(node, "openid")
+        if openid is not None:
+            if openid in self.openid_lines:
+                raise self.fail(node.line, f"openid {openid} is already used on line {self.openid_lines[openid]}")
+            self.openid_lines[openid] = node.line
+        return CadreSpec(name=name, role=role, openid=openid, phone=self.optional_text(node, "phone"), line=node.line)
+
+    def mapping(self, node: Any, what: str, parent_line: int) -> _Node:
+        if not isinstance(node, _Node):
+            raise self.fail(parent_line, f"each {what} must be a mapping with `name:`, got {node!r}")
+        return node
+
+    def items(self, node: _Node, key: str, line: int, *, required: bool = True) -> list[Any]:
+        value = node.get(key)
+        if value is None:
+            if required:
+                raise self.fail(line, f"missing `{key}:`")
+            return []
+        if not isinstance(value, list):
+            raise self.fail(line, f"`{key}:` must be a list")
+        return value
+
+    def text(self, node: _Node, key: str, line: int) -> str:
+        value = self.optional_text(node, key)
+        if value is None:
+            raise self.fail(line, f"missing `{key}:`")
+        return value
+
+    @staticmethod
+    def optional_text(node: _Node, key: str) -> str | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        text = str(value).strip()
+        return text or None

@@ -1,0 +1,108 @@
+"""Outbox repository: pushes written with the change that caused them, claimed and settled by the drain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from storage.models import Outbox, OutboxStatus
+
+
+def enqueue(
+    *,
+    session: Session,
+    openid: str,
+    audience: str,
+    kind: str,
+    text: str,
+    now: datetime,
+    ticket_id: int | None = None,
+    not_before: datetime | None = None,
+) -> Outbox:
+    row = Outbox(
+        openid=openid,
+        audience=audience,
+        kind=kind,
+        ticket_id=ticket_id,
+        text=text,
+        created_at=now,
+        next_attempt_at=not_before or now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def due_ids(*, session: Session, now: datetime, limit: int) -> Sequence[int]:
+    """Pushes that may be attempted now: pending ones whose time has come, and abandoned claims."""
+    return session.exec(
+        select(Outbox.id)
+        .where(
+            or_(Outbox.status == OutboxStatus.PENDING, Outbox.status == OutboxStatus.SENDING),
+            col(Outbox.next_attempt_at) <= now,
+        )
+        .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+        .limit(limit)
+    ).all()  # type: ignore[return-value]
+
+
+def claim(*, session: Session, outbox_id: int, now: datetime, lease: timedelta) -> Outbox | None:
+    """Take one push for sending until now + lease; None when another drain got it first.
+
+    A claim whose drain died is taken again once its lease has run out.
+    """
+    result = session.execute(
+        update(Outbox)
+        .where(
+            col(Outbox.id) == outbox_id,
+            or_(Outbox.status == OutboxStatus.PENDING, Outbox.status == OutboxStatus.SENDING),
+            col(Outbox.next_attempt_at) <= now,
+        )
+        .values(status=OutboxStatus.SENDING, next_attempt_at=now + lease, attempts=Outbox.attempts + 1)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    row = session.get(Outbox, outbox_id, populate_existing=True)
+    return row
+
+
+def settle(
+    *,
+    session: Session,
+    outbox_id: int,
+    status: OutboxStatus,
+    now: datetime,
+    channel: str | None = None,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+) -> None:
+    """Record the outcome of an attempt."""
+    row = session.get(Outbox, outbox_id, populate_existing=True)
+    if row is None:
+        return
+    row.status = status
+    row.channel = channel or row.channel
+    row.last_error = error
+    if status == OutboxStatus.SENT:
+        row.sent_at = now
+    if retry_at is not None:
+        row.next_attempt_at = retry_at
+    session.add(row)
+    session.flush()
+
+
+def release_held(*, session: Session, openid: str, now: datetime) -> int:
+    """Make a person's held pushes due again (they just wrote, so their window is open)."""
+    result = session.execute(
+        update(Outbox)
+        .where(Outbox.openid == openid, Outbox.status == OutboxStatus.HELD)
+        .values(status=OutboxStatus.PENDING, next_attempt_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def pushes_for(*, session: Session, openid: str) -> Sequence[Outbox]:
+    return session.exec(select(Outbox).where(Outbox.openid == openid).order_by(col(Outbox.id))).all()

@@ -1,0 +1,120 @@
+"""Ticket, resident and inbound-message repository: the ledger and its append-only history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import OPEN_STATUSES, InboundMessage, Resident, Ticket, TicketEvent, TicketStatus
+
+
+def touch_resident(*, session: Session, openid: str, now: datetime) -> Resident:
+    """The resident for openid, created on first contact; records that they just wrote to us."""
+    resident = session.exec(select(Resident).where(Resident.openid == openid)).first()
+    if resident is None:
+        resident = Resident(openid=openid, created_at=now)
+        session.add(resident)
+    resident.last_message_at = now
+    resident.subscribed = True
+    session.flush()
+    return resident
+
+
+def resident_by_openid(*, session: Session, openid: str) -> Resident | None:
+    return session.exec(select(Resident).where(Resident.openid == openid)).first()
+
+
+def get_resident(*, session: Session, resident_id: int) -> Resident | None:
+    return session.get(Resident, resident_id)
+
+
+def set_resident_subscribed(*, session: Session, openid: str, subscribed: bool, now: datetime) -> None:
+    resident = resident_by_openid(session=session, openid=openid)
+    if resident is None:
+        resident = Resident(openid=openid, created_at=now)
+        session.add(resident)
+    resident.subscribed = subscribed
+    session.flush()
+
+
+def create_ticket(*, session: Session, ticket: Ticket, actor: str, note: str = "") -> Ticket:
+    """File a new ticket with its first history line."""
+    session.add(ticket)
+    session.flush()
+    assert ticket.id is not None
+    add_event(session=session, ticket=ticket, kind="created", actor=actor, note=note, at=ticket.created_at)
+    return ticket
+
+
+def add_event(*, session: Session, ticket: Ticket, kind: str, actor: str, note: str, at: datetime) -> TicketEvent:
+    """Append one line to a ticket's history and mark the ticket as updated."""
+    assert ticket.id is not None
+    event = TicketEvent(ticket_id=ticket.id, at=at, kind=kind, actor=actor, note=note)
+    ticket.updated_at = at
+    session.add(event)
+    session.add(ticket)
+    session.flush()
+    return event
+
+
+def get_ticket(*, session: Session, ticket_id: int) -> Ticket | None:
+    return session.get(Ticket, ticket_id)
+
+
+def history(*, session: Session, ticket_id: int) -> Sequence[TicketEvent]:
+    return session.exec(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(col(TicketEvent.id))
+    ).all()
+
+
+def tickets_of_resident(*, session: Session, resident_id: int, limit: int = 10) -> Sequence[Ticket]:
+    """The resident's tickets, newest first."""
+    return session.exec(
+        select(Ticket).where(Ticket.resident_id == resident_id).order_by(col(Ticket.id).desc()).limit(limit)
+    ).all()
+
+
+def latest_open_ticket(*, session: Session, resident_id: int, since: datetime) -> Ticket | None:
+    """The resident's most recent open ticket filed after since (a photo or location joins it)."""
+    return session.exec(
+        select(Ticket)
+        .where(
+            Ticket.resident_id == resident_id,
+            col(Ticket.status).in_(OPEN_STATUSES),
+            col(Ticket.created_at) >= since,
+        )
+        .order_by(col(Ticket.id).desc())
+    ).first()
+
+
+def set_status(*, session: Session, ticket: Ticket, status: TicketStatus, at: datetime) -> None:
+    ticket.status = status
+    if status == TicketStatus.CLOSED or status == TicketStatus.WITHDRAWN:
+        ticket.closed_at = at
+    session.add(ticket)
+    session.flush()
+
+
+def claim_inbound(
+    *, session: Session, key: str, openid: str, msg_type: str, content: str, now: datetime
+) -> InboundMessage | None:
+    """Record a delivery of message key; None when it was recorded before (a WeChat retry).
+
+    The insert takes the unique key's lock, so a concurrent delivery of the same message waits for
+    this transaction and then finds the row.
+    """
+    row = InboundMessage(key=key, openid=openid, msg_type=msg_type, content=content, received_at=now)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return None
+    return row
+
+
+def inbound_by_key(*, session: Session, key: str) -> InboundMessage | None:
+    return session.exec(select(InboundMessage).where(InboundMessage.key == key)).first()

@@ -1,0 +1,1 @@
+"""Tests of bot/: the WeChat API client, the sender, and safe mode."""

@@ -1,0 +1,97 @@
+"""Shared fixtures: a fake WeChat API on loopback, and a real Courtyard server on a SQLite file."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from waitress import create_server
+
+from courtyard import runtime
+from courtyard.settings import Settings
+from scheduler.sweeps import SweepDeps
+from storage.db import Database
+from tests.conftest_wechat import fake_wechat, wechat_api
+from tests.fake_wechat import FakeWeChat
+from tests.support.wechat_client import WeChatPoster
+
+__all__ = ["fake_wechat", "wechat_api"]
+
+TOKEN = "courtyardtesttoken"
+# Any 43-character base64 key works; this one is from Tencent's published safe-mode sample.
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
+@dataclass
+class Running:
+    """A Courtyard server running in this process on a loopback port."""
+
+    settings: Settings
+    db: Database
+    base_url: str
+    poster: WeChatPoster
+    sweep_deps: SweepDeps
+
+    def drain(self) -> dict[str, int]:
+        from scheduler.sweeps import drain_outbox
+
+        return drain_outbox(self.sweep_deps).counts
+
+
+def make_settings(tmp_path: Path, fake: FakeWeChat, *, safe_mode: bool = False, **overrides: str) -> Settings:
+    values: dict[str, str] = dict(
+        courtyard_db_url=f"sqlite:///{tmp_path / 'courtyard.db'}",
+        wechat_token=TOKEN,
+        wechat_app_id=fake.app_id,
+        wechat_app_secret=fake.app_secret,
+        wechat_api_base=fake.base_url,
+        wechat_encoding_aes_key=AES_KEY if safe_mode else "",
+    )
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def start_server(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[Callable[..., Running]]:
+    """Start a server (demo org chart unless org= is given); stopped after the test."""
+    stops: list[Callable[[], None]] = []
+
+    def start(*, safe_mode: bool = False, org: Path | None = None, **overrides: str) -> Running:
+        settings = make_settings(tmp_path, fake_wechat, safe_mode=safe_mode, **overrides)
+        db = runtime.open_database(settings)
+        runtime.ensure_org_chart(db, org)
+        ready = threading.Event()
+        server = create_server(runtime.build_web_app(settings, db, ready), host="127.0.0.1", port=0, threads=4)
+        ready.set()
+        closing = threading.Event()
+
+        def run() -> None:
+            try:
+                server.run()
+            except OSError:  # waitress's select loop sees its sockets closed under it at shutdown
+                if not closing.is_set():
+                    raise
+
+        def stop() -> None:
+            closing.set()
+            server.close()
+
+        threading.Thread(target=run, daemon=True).start()
+        stops.append(stop)
+        base_url = f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
+        poster = WeChatPoster(
+            base_url, token=TOKEN, app_id=fake_wechat.app_id, aes_key=AES_KEY if safe_mode else None
+        )
+        return Running(settings, db, base_url, poster, runtime.build_sweep_deps(settings, db))
+
+    yield start
+    for stop in stops:
+        stop()
+
+
+@pytest.fixture
+def server(start_server: Callable[..., Running]) -> Running:
+    return start_server()
