@@ -120,7 +120,7 @@ class WeChatPoster:
         return self._reply(response)
 
     def _reply(self, response: requests.Response) -> Reply:
-        text = response.text
+        text = response.text.strip()
         if response.status_code != 200 or not text.startswith("<xml>"):
             return Reply(response.status_code, text, None, None)
         fields = xmltodict.parse(text)["xml"]

@@ -1,0 +1,108 @@
+"""The `courtyard` command as an operator runs it: serve, org import, sweep, and clear errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import TOKEN
+from tests.fake_wechat import FakeWeChat
+from tests.support.wechat_client import WeChatPoster
+
+COURTYARD = str(Path(sys.executable).parent / "courtyard")
+DATA = Path(__file__).parent.parent / "data"
+
+
+def env_for(tmp_path: Path, fake: FakeWeChat | None = None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "COURTYARD_"))}
+    env["COURTYARD_DB_URL"] = f"sqlite:///{tmp_path / 'cli.db'}"
+    env["WECHAT_TOKEN"] = TOKEN
+    if fake is not None:
+        env |= {"WECHAT_APP_ID": fake.app_id, "WECHAT_APP_SECRET": fake.app_secret, "WECHAT_API_BASE": fake.base_url}
+    return env | extra
+
+
+def run(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [COURTYARD, *args], cwd=tmp_path, env=env_for(tmp_path, **extra), capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def served(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[tuple[str, str]]:
+    """`courtyard serve` in a subprocess on a free port; yields (base URL, start-up output)."""
+    process = subprocess.Popen(
+        [COURTYARD, "serve", "--port", "0"],
+        cwd=tmp_path,
+        env=env_for(tmp_path, fake_wechat),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    seen = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        seen.append(line)
+        if match := re.search(r"webhook (http://\S+)/wechat", line):
+            break
+    else:
+        process.kill()
+        pytest.fail("serve did not start:\n" + "".join(seen))
+    try:
+        yield match.group(1), "".join(seen)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_serve_demo_town_end_to_end(served: tuple[str, str], fake_wechat: FakeWeChat) -> None:
+    base_url, output = served
+    assert "demo town 柳街镇" in output
+    assert requests.get(base_url + "/healthz", timeout=5).status_code == 200
+    reply = WeChatPoster(base_url, token=TOKEN).text("o_newcomer", "桂花小区门口的路灯坏了三天了")
+    number = re.search(r"编号 (\d+)", reply.content or "")
+    assert number, reply
+    wanted = f"编号 {number.group(1)}"
+    assert fake_wechat.wait_for(lambda: any(wanted in t for t in fake_wechat.texts_for("o_lifang")), timeout=10)
+
+
+def test_org_import_is_idempotent_and_reports_bad_lines(tmp_path: Path) -> None:
+    first = run(tmp_path, "org", "import", str(DATA / "org_small.yaml"))
+    assert first.returncode == 0, first.stderr
+    again = run(tmp_path, "org", "import", str(DATA / "org_small.yaml"))
+    assert "(unchanged)" in again.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("town: 柳街镇\ncommunities:\n  - name: A社区\n    cadres:\n      - {role: community}\n", "utf-8")
+    failed = run(tmp_path, "org", "import", str(bad))
+    assert failed.returncode == 2
+    assert f"{bad}:5: missing `name:`" in failed.stderr
+
+
+def test_bad_settings_name_the_variable(tmp_path: Path) -> None:
+    result = run(tmp_path, "org", "import", str(DATA / "org_small.yaml"), COURTYARD_TZ="Mars/Olympus")
+    assert result.returncode == 2
+    assert "COURTYARD_TZ: unknown time zone 'Mars/Olympus'" in result.stderr
+    result = run(tmp_path, "sweep", WECHAT_ENCODING_AES_KEY="short")
+    assert result.returncode == 2 and "WECHAT_ENCODING_AES_KEY" in result.stderr
+
+
+def test_sweep_with_unparsable_date_is_refused(tmp_path: Path) -> None:
+    result = run(tmp_path, "sweep", "--at", "next tuesday")
+    assert result.returncode == 2
+    assert "--at" in result.stderr and "ISO-8601" in result.stderr
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = run(tmp_path, "--help")
+    for command in ("serve", "org", "sweep"):
+        assert command in result.stdout
