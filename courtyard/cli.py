@@ -17,6 +17,8 @@ from courtyard.settings import Settings, SettingsError, load_settings
 app = typer.Typer(help="院落民情直通车 — the Courtyard WeChat complaint loop.", no_args_is_help=True)
 org_app = typer.Typer(help="Manage the org chart (towns, communities, courtyards, cadres).", no_args_is_help=True)
 app.add_typer(org_app, name="org")
+cadre_app = typer.Typer(help="Manage cadres' WeChat bindings.", no_args_is_help=True)
+app.add_typer(cadre_app, name="cadre")
 
 
 def _settings() -> Settings:
@@ -86,6 +88,23 @@ def org_import(file: Annotated[Path, typer.Argument(help="Org chart YAML (DESIGN
     except OrgFileError as exc:
         typer.echo(f"cannot import the org chart: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+@cadre_app.command("invite")
+def cadre_invite(name: Annotated[str, typer.Argument(help="The cadre's name as in the org chart.")]) -> None:
+    """Print a one-time code the cadre sends as `绑定 CODE` from the WeChat account they will use."""
+    from courtyard import runtime  # noqa: PLC0415
+    from handlers.binding import UnknownCadre, invite  # noqa: PLC0415
+
+    settings = _settings()
+    db = runtime.open_database(settings)
+    try:
+        code, expires_at = invite(db=db, name=name, now=datetime.now(settings.tz))
+    except UnknownCadre:
+        typer.echo(f"no active cadre named {name!r} in the org chart", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{name}: send “绑定 {code}” to the official account before {expires_at:%Y-%m-%d %H:%M} ({settings.courtyard_tz}).")
+    typer.echo(code)
 
 
 @app.command()

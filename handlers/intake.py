@@ -8,10 +8,9 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 import nlp
-from handlers import texts
+from handlers import notify, texts
 from handlers.context import Context
 from storage import org as org_repo
-from storage import outbox as outbox_repo
 from storage import tickets as ticket_repo
 from storage.models import Cadre, Resident, Role, Ticket
 
@@ -35,13 +34,27 @@ def file_complaint(*, session: Session, ctx: Context, resident: Resident, text: 
     analysis = ctx.analyzers.for_session(session).analyze(text)
     if analysis.is_small_talk:
         return texts.SMALL_TALK
-    ticket = _new_ticket(resident=resident, text=text.strip(), analysis=analysis, now=now)
+    ticket = new_ticket(text=text.strip(), analysis=analysis, now=now, resident_id=resident.id)
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=resident.openid)
     routing = route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=analysis.courtyard, now=now)
     reply = _filed_reply(ticket, routing)
     if analysis.urgent and analysis.hotline:
         reply = texts.URGENT_PREFIX.format(hotline=analysis.hotline) + reply
     return reply
+
+
+def enter_for_resident(*, session: Session, ctx: Context, cadre: Cadre, text: str, now: datetime) -> Ticket:
+    """File a ticket a cadre took down for a resident (代录); their own courtyard unless the text names one."""
+    analysis = ctx.analyzers.for_session(session).analyze(text)
+    ticket = new_ticket(text=text.strip(), analysis=analysis, now=now, resident_id=None)
+    ticket.entered_by_cadre_id = cadre.id
+    ticket_repo.create_ticket(session=session, ticket=ticket, actor=cadre.name, note="干部代录")
+    courtyard_name = analysis.courtyard
+    if courtyard_name is None and cadre.courtyard_id is not None:
+        own = org_repo.get_courtyard(session=session, courtyard_id=cadre.courtyard_id)
+        courtyard_name = own.name if own else None
+    route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=courtyard_name, now=now)
+    return ticket
 
 
 def attach_photo(
@@ -129,15 +142,8 @@ def route_ticket(
     if ticket.urgent:
         told = [c for c in bound if c.role != Role.TOWN] or told
     for cadre in told:
-        assert cadre.openid is not None
-        outbox_repo.enqueue(
-            session=session,
-            openid=cadre.openid,
-            audience="cadre",
-            kind="new_task",
-            ticket_id=ticket.id,
-            text=task_text(ticket, yard_name, ctx),
-            now=now,
+        notify.tell_cadre(
+            session=session, cadre=cadre, kind="new_task", ticket_id=ticket.id, text=task_text(ticket, yard_name, ctx), now=now
         )
     return Routing(courtyard=yard_name, assignee=assignee)
 
@@ -157,14 +163,14 @@ def task_text(ticket: Ticket, courtyard: str | None, ctx: Context) -> str:
     )
 
 
-def _new_ticket(*, resident: Resident, text: str, analysis: nlp.Analysis, now: datetime) -> Ticket:
+def new_ticket(*, text: str, analysis: nlp.Analysis, now: datetime, resident_id: int | None) -> Ticket:
     return Ticket(
         text=text,
         category=analysis.category,
         confidence=analysis.confidence,
         urgent=analysis.urgent,
         urgent_reason=analysis.urgent_reason,
-        resident_id=resident.id,
+        resident_id=resident_id,
         created_at=now,
         updated_at=now,
     )

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers import texts
+from handlers import commands, notify, texts
+from handlers.commands import Command
 from handlers.context import Context
 from storage import org as org_repo
-from storage import outbox as outbox_repo
 from storage import tickets as ticket_repo
 from storage.models import OPEN_STATUSES, Resident, Ticket, TicketStatus
 
@@ -20,39 +17,23 @@ EXCERPT_CHARS = 30
 # A command word followed by at most this much is a command; longer text is a complaint that
 # happens to start with the word ("查询一下为什么路灯一直不亮……").
 COMMAND_TAIL_CHARS = 12
-_COMMAND = re.compile(r"^(帮助|查询|撤回)(.*)$", re.S)
-_NUMBER = re.compile(r"^(?:编号|#|No\.?)?\s*(\d{1,9})$", re.I)
-
-
-@dataclass(frozen=True)
-class Command:
-    """A parsed resident command; number is None when absent, -1 when present but unreadable."""
-
-    word: str
-    number: int | None
+WORDS = ("帮助", "查询", "撤回")
 
 
 def parse_command(text: str) -> Command | None:
-    normalised = unicodedata.normalize("NFKC", text).strip()
-    match = _COMMAND.match(normalised)
-    if match is None:
+    command = commands.parse(text, WORDS)
+    if command is None or len(command.tail) > COMMAND_TAIL_CHARS:
         return None
-    word, tail = match.group(1), match.group(2).strip()
-    if len(tail) > COMMAND_TAIL_CHARS:
-        return None
-    if not tail or word == "帮助":
-        return Command(word, None)
-    number = _NUMBER.match(tail)
-    return Command(word, int(number.group(1)) if number else -1)
+    return command
 
 
 def run_command(*, session: Session, ctx: Context, resident: Resident, command: Command, now: datetime) -> str:
     if command.word == "帮助":
         return texts.HELP
-    if command.number == -1 or (command.word == "撤回" and command.number is None):
-        return texts.BAD_NUMBER.format(command=command.word)
     if command.number is None:
-        return list_tickets(session=session, resident=resident)
+        if command.word == "查询" and not command.rest:
+            return list_tickets(session=session, resident=resident)
+        return texts.BAD_NUMBER.format(command=command.word)
     ticket = _own_ticket(session, resident, command.number)
     if ticket is None:
         return texts.NOT_YOUR_TICKET.format(number=command.number)
@@ -68,7 +49,7 @@ def list_tickets(*, session: Session, resident: Resident) -> str:
         return texts.NO_TICKETS
     lines = [texts.TICKET_LIST_HEADER.format(count=len(tickets))]
     lines += [
-        texts.TICKET_LIST_LINE.format(number=t.id, status=_status(t), excerpt=_excerpt(t.text)) for t in tickets
+        texts.TICKET_LIST_LINE.format(number=t.id, status=_status(t), excerpt=texts.excerpt(t.text, EXCERPT_CHARS)) for t in tickets
     ]
     lines.append(texts.TICKET_LIST_FOOTER)
     return "\n".join(lines)
@@ -83,7 +64,7 @@ def show_ticket(*, session: Session, ctx: Context, ticket: Ticket) -> str:
         status=_status(ticket),
         courtyard=courtyard.name if courtyard else texts.UNKNOWN_COURTYARD_NAME,
         created=ctx.local_time(ticket.created_at),
-        excerpt=_excerpt(ticket.text, 80),
+        excerpt=texts.excerpt(ticket.text, 80),
     )
     assert ticket.id is not None
     notes = [e.note for e in ticket_repo.history(session=session, ticket_id=ticket.id) if e.kind == "progress"]
@@ -98,11 +79,10 @@ def withdraw(*, session: Session, ctx: Context, resident: Resident, ticket: Tick
     ticket_repo.set_status(session=session, ticket=ticket, status=TicketStatus.WITHDRAWN, at=now)
     ticket_repo.add_event(session=session, ticket=ticket, kind="withdrawn", actor=resident.openid, note="", at=now)
     assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id) if ticket.assignee_id else None
-    if assignee is not None and assignee.openid:
-        outbox_repo.enqueue(
+    if assignee is not None:
+        notify.tell_cadre(
             session=session,
-            openid=assignee.openid,
-            audience="cadre",
+            cadre=assignee,
             kind="withdrawn",
             ticket_id=ticket.id,
             text=texts.WITHDRAWN_NOTICE.format(number=ticket.id),
@@ -122,6 +102,3 @@ def _status(ticket: Ticket) -> str:
     return texts.STATUS_NAMES.get(ticket.status, ticket.status)
 
 
-def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit] + "…"

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+
+def excerpt(text: str, limit: int) -> str:
+    """The text on one line, cut to limit characters with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit] + "…"
+
+
 SERVICE_NAME = "院落民情直通车"
 
 WELCOME = (
@@ -86,3 +93,105 @@ NEW_TASK_URGENT = "【紧急任务】编号 {number}：{reason}，请立即联�
 WITHDRAWN_NOTICE = "编号 {number} 已被居民撤回，无需再处理。"
 
 SERVER_TROUBLE = "抱歉，系统刚才出了点问题。您的消息我们已经记下了，工作人员会尽快跟进。"
+
+# --- cadres -----------------------------------------------------------------------------------
+
+CADRE_HELP = (
+    "干部指令（编号就是任务推送里的“编号 N”）：\n"
+    "任务 —— 看我的待办，紧急的和最早的排在前面\n"
+    "受理 N —— 接下这件事\n"
+    "进展 N 说明 —— 告诉居民办到哪一步了\n"
+    "办结 N 说明 —— 办完了，写上结果，系统会请居民评价\n"
+    "转办 N 院落或干部 —— 转给更合适的院落或干部\n"
+    "上报 N 原因 —— 交给上一级（院落→社区→镇）\n"
+    "详情 N —— 看这件事的全部经过\n"
+    "代录 说明 —— 替走院子时遇到的居民登记问题"
+)
+
+CADRE_NOT_A_COMMAND = (
+    "这条消息不是干部指令。如果您是以居民身份反映问题，请回复“确认”登记；回复“取消”作罢。"
+    "发送“帮助”查看干部指令。"
+)
+CADRE_CONFIRM_CANCELLED = "好的，已取消，这条消息不会登记。"
+CADRE_NOTHING_TO_CONFIRM = "没有等待确认的消息。要反映问题请直接描述，发送“帮助”查看干部指令。"
+
+NOT_A_CADRE = "“{command}”是负责干部使用的指令。如需反映问题，直接描述就行；发送“帮助”查看用法。"
+
+CADRE_BAD_NUMBER = "请在“{command}”后面加上编号，比如“{example}”。发送“任务”可以看到您的待办编号。"
+CADRE_NEEDS_NOTE = "请在编号后面写上{what}，比如“{example}”。"
+CADRE_NO_SUCH_TASK = "没有找到您负责范围内的编号 {number}。请发送“任务”核对编号。"
+
+NO_TASKS = "您目前没有待办的任务。"
+TASK_LIST_HEADER = "您有{count}件待办（紧急和最早的在前）："
+TASK_LIST_LINE = "{urgent}编号 {number}｜{status}｜{courtyard}｜{due}｜{excerpt}"
+TASK_LIST_MORE = "……另有{count}件未列出。"
+TASK_LIST_FOOTER = "回复“受理 编号”接单，“详情 编号”看经过。"
+TASK_DUE = "截止 {due}"
+TASK_NO_DUE = "未定截止"
+
+ACCEPTED = "已受理编号 {number}，已通知居民。办理中有进展请发“进展 {number} 说明”，办完发“办结 {number} 结果”。"
+ALREADY_ACCEPTED = "编号 {number} 已经受理过了。有进展请发“进展 {number} 说明”。"
+CANNOT_ACT = "编号 {number} 当前是“{status}”，不能再{action}了。"
+PROGRESS_NOTED = "已记录编号 {number} 的进展，并告诉了居民。"
+RESOLVED = "编号 {number} 已办结，系统会请居民评价。辛苦了！"
+RESOLVED_NO_RESIDENT = "编号 {number} 已办结并归档。辛苦了！"
+TRANSFERRED = "编号 {number} 已转给{target}，对方会收到推送。"
+TRANSFER_TARGET_UNKNOWN = "没有找到“{target}”。请写院落名称或干部姓名，比如“转办 {number} 桂花苑”。"
+TRANSFER_OUT_OF_REACH = "“{target}”不在您可以转办的范围内。需要跨社区协调的，请用“上报 {number} 原因”。"
+TRANSFER_SAME = "编号 {number} 已经由{target}负责了。"
+ESCALATED = "编号 {number} 已上报{target}，由上级接手处理。"
+ESCALATE_TOP = "您已是镇一级，无法再上报。可以用“转办 {number} 院落或干部”交给具体负责人。"
+ESCALATE_NOBODY = "上一级暂时没有可以接收的干部，请直接联系社区或镇里。"
+ENTERED_FOR_RESIDENT = "已代录，编号 {number}，归属{courtyard}。"
+
+DETAIL_HEADER = "编号 {number}｜{status}｜{category}{urgent}\n院落：{courtyard}\n负责人：{assignee}\n{source}：{created}\n内容：{text}"
+DETAIL_DUE = "截止：{due}"
+DETAIL_SATISFACTION = "评价：{satisfaction}"
+DETAIL_HISTORY = "经过："
+DETAIL_LINE = "{at} {what}{who}{note}"
+
+EVENT_NAMES = {
+    "created": "登记",
+    "routed": "分派",
+    "photo": "补充照片",
+    "location": "补充位置",
+    "accepted": "受理",
+    "progress": "进展",
+    "resolved": "办结",
+    "transferred": "转办",
+    "escalated": "上报",
+    "withdrawn": "居民撤回",
+    "survey": "居民评价",
+    "reopened": "重新办理",
+    "closed": "归档",
+}
+
+# --- pushes -----------------------------------------------------------------------------------
+
+PUSH_ACCEPTED = "您反映的问题（编号 {number}）已受理，负责人正在处理，有进展会再告诉您。"
+PUSH_PROGRESS = "您反映的问题（编号 {number}）有新进展：{note}"
+PUSH_TRANSFERRED = "您反映的问题（编号 {number}）已转交给更合适的负责人处理，请放心。"
+PUSH_ESCALATED = "您反映的问题（编号 {number}）已提交上一级协调处理，有进展会再告诉您。"
+PUSH_RESOLVED = "您反映的问题（编号 {number}）已办结：{note}"
+PUSH_SURVEY = (
+    "请为编号 {number} 的办理打个分，直接回复数字：\n1 满意\n2 基本满意\n3 不满意（可在数字后写上原因，我们会重新办理）"
+)
+TASK_TRANSFERRED_IN = "【转办】编号 {number}（{category}）由{source}转来\n院落：{courtyard}\n内容：{text}\n回复“受理 {number}”接单。"
+TASK_ESCALATED_IN = "【上报】编号 {number} 由{source}上报：{reason}\n院落：{courtyard}\n内容：{text}\n回复“受理 {number}”接手。"
+TASK_REOPENED = "【重办】编号 {number} 居民评价不满意{reason}，已退回给您重新办理。办好后请再发“办结 {number} 结果”。"
+COMMUNITY_REOPENED = "编号 {number}（{courtyard}）居民评价不满意{reason}，已退回{assignee}重新办理，请关注。"
+
+# --- surveys ----------------------------------------------------------------------------------
+
+SATISFACTION_NAMES = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意", "none": "未评价"}
+SURVEY_THANKS = "感谢您的评价（{answer}），编号 {number} 已完结。有新问题随时告诉我们！"
+SURVEY_REOPENED = "很抱歉没能让您满意。编号 {number} 已退回重新办理，社区也会跟进，有进展会告诉您。"
+NO_SURVEY_PENDING = "目前没有需要您评价的问题，谢谢！有新问题直接告诉我们就行。"
+
+# --- binding ----------------------------------------------------------------------------------
+
+BOUND = "绑定成功，{name}您好！您是{place}的{role}，以后分派给您的任务会推送到这里。发送“任务”查看待办，发送“帮助”查看全部指令。"
+BIND_FAILED = "邀请码无效或已过期，请联系管理员重新获取。"
+BIND_NEEDS_CODE = "请在“绑定”后面加上管理员给您的邀请码，比如“绑定 K7M2Q9XD”。"
+ROLE_NAMES = {"courtyard": "院落负责人", "community": "社区干部", "town": "镇干部"}
+CADRE_MEDIA = "照片或位置已收到，但干部账号发来的照片和位置不会自动登记。办理凭证请用“进展 N 说明”或“办结 N 结果”写明；要反映问题请用文字描述后回复“确认”。"

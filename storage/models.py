@@ -142,6 +142,7 @@ class Ticket(SQLModel, table=True):
     resolved_at: datetime | None = _when(nullable=True)
     closed_at: datetime | None = _when(nullable=True)
     due_at: datetime | None = _when(nullable=True)
+    satisfaction: str | None = None  # the resident's survey answer: satisfied, basic, unsatisfied, none
 
 
 class TicketEvent(SQLModel, table=True):
@@ -192,3 +193,12 @@ class Outbox(SQLModel, table=True):
     channel: str | None = None  # custom, template
     last_error: str | None = None
     sent_at: datetime | None = _when(nullable=True)
+
+
+class ConversationState(SQLModel, table=True):
+    """What the bot is waiting for from one person (e.g. a cadre confirming that free text is a complaint)."""
+
+    openid: str = Field(primary_key=True)
+    state: str
+    payload: str = ""
+    updated_at: datetime = _when()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -218,14 +220,53 @@ def responsible_cadres(*, session: Session, courtyard_id: int | None) -> list[Ca
         found += session.exec(
             select(Cadre).where(Cadre.courtyard_id == yard.id, active).order_by(col(Cadre.id))
         ).all()
-        found += session.exec(
-            select(Cadre)
-            .where(Cadre.community_id == yard.community_id, Cadre.role == Role.COMMUNITY, active)
-            .order_by(col(Cadre.id))
-        ).all()
-    found += session.exec(select(Cadre).where(Cadre.role == Role.TOWN, active).order_by(col(Cadre.id))).all()
+        found += community_cadres(session=session, community_id=yard.community_id)
+    found += town_cadres(session=session)
     return found
 
 
 def has_org_chart(*, session: Session) -> bool:
     return session.exec(select(Town.id)).first() is not None
+
+
+def cadre_by_name(*, session: Session, name: str) -> Cadre | None:
+    return session.exec(select(Cadre).where(Cadre.name == name, col(Cadre.active))).first()
+
+
+def cadre_by_invite_code(*, session: Session, code: str) -> Cadre | None:
+    return session.exec(select(Cadre).where(Cadre.invite_code == code, col(Cadre.active))).first()
+
+
+def set_invite(*, session: Session, cadre: Cadre, code: str, expires_at: datetime) -> None:
+    cadre.invite_code, cadre.invite_expires_at = code, expires_at
+    session.add(cadre)
+    session.flush()
+
+
+def bind_openid(*, session: Session, cadre: Cadre, openid: str) -> Cadre | None:
+    """Give cadre this openid and use up their invitation; returns the cadre who held it before, if any."""
+    previous = session.exec(select(Cadre).where(Cadre.openid == openid, Cadre.id != cadre.id)).first()
+    if previous is not None:
+        previous.openid = None
+        session.add(previous)
+        session.flush()
+    cadre.openid, cadre.invite_code, cadre.invite_expires_at = openid, None, None
+    session.add(cadre)
+    session.flush()
+    return previous
+
+
+def community_cadres(*, session: Session, community_id: int) -> Sequence[Cadre]:
+    return session.exec(
+        select(Cadre)
+        .where(Cadre.community_id == community_id, Cadre.role == Role.COMMUNITY, col(Cadre.active))
+        .order_by(col(Cadre.id))
+    ).all()
+
+
+def town_cadres(*, session: Session) -> Sequence[Cadre]:
+    return session.exec(select(Cadre).where(Cadre.role == Role.TOWN, col(Cadre.active)).order_by(col(Cadre.id))).all()
+
+
+def get_community(*, session: Session, community_id: int) -> Community | None:
+    return session.get(Community, community_id)

@@ -118,3 +118,35 @@ def claim_inbound(
 
 def inbound_by_key(*, session: Session, key: str) -> InboundMessage | None:
     return session.exec(select(InboundMessage).where(InboundMessage.key == key)).first()
+
+
+def get_ticket_for_update(*, session: Session, ticket_id: int) -> Ticket | None:
+    """The ticket, locked for this transaction where the database supports row locks."""
+    return session.get(Ticket, ticket_id, with_for_update=True, populate_existing=True)
+
+
+def open_tasks(*, session: Session, assignee_id: int, limit: int = 20) -> Sequence[Ticket]:
+    """A cadre's open tickets: urgent first, then oldest first."""
+    return session.exec(
+        select(Ticket)
+        .where(Ticket.assignee_id == assignee_id, col(Ticket.status).in_(OPEN_STATUSES))
+        .order_by(col(Ticket.urgent).desc(), col(Ticket.created_at), col(Ticket.id))
+        .limit(limit)
+    ).all()
+
+
+def count_open_tasks(*, session: Session, assignee_id: int) -> int:
+    return len(
+        session.exec(
+            select(Ticket.id).where(Ticket.assignee_id == assignee_id, col(Ticket.status).in_(OPEN_STATUSES))
+        ).all()
+    )
+
+
+def awaiting_survey(*, session: Session, resident_id: int) -> Ticket | None:
+    """The resident's most recently resolved ticket still waiting for their survey answer."""
+    return session.exec(
+        select(Ticket)
+        .where(Ticket.resident_id == resident_id, Ticket.status == TicketStatus.RESOLVED)
+        .order_by(col(Ticket.resolved_at).desc(), col(Ticket.id).desc())
+    ).first()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from waitress import create_server
 
 from courtyard import runtime
 from courtyard.settings import Settings
-from scheduler.sweeps import SweepDeps
+from scheduler.sweeps import SweepDeps, drain_outbox
 from storage.db import Database
 from tests.conftest_wechat import fake_wechat, wechat_api
 from tests.fake_wechat import FakeWeChat
@@ -35,10 +36,9 @@ class Running:
     poster: WeChatPoster
     sweep_deps: SweepDeps
 
-    def drain(self) -> dict[str, int]:
-        from scheduler.sweeps import drain_outbox
-
-        return drain_outbox(self.sweep_deps).counts
+    def drain(self, at: datetime | None = None) -> dict[str, int]:
+        """Run the outbox drain once, as of at (default now)."""
+        return drain_outbox(self.sweep_deps, at).counts
 
 
 def make_settings(tmp_path: Path, fake: FakeWeChat, *, safe_mode: bool = False, **overrides: str) -> Settings:

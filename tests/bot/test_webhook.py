@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlmodel import select
 
 from storage.models import InboundMessage, Ticket
 from tests.conftest import Running
+from tests.support.chat import number_in
 
-NUMBER = re.compile(r"编号 (\d+)")
 
-
-def ticket_number(text: str | None) -> int:
-    assert text is not None
-    match = NUMBER.search(text)
-    assert match, text
-    return int(match.group(1))
 
 
 def tickets(server: Running) -> list[Ticket]:
@@ -27,7 +19,7 @@ def tickets(server: Running) -> list[Ticket]:
 def test_complaint_with_alias_is_routed_to_the_courtyard_cadre(server: Running, fake_wechat) -> None:
     reply = server.poster.text("o_resident1", "桂花小区门口的路灯坏了三天了")
     assert reply.status == 200
-    number = ticket_number(reply.content)
+    number = number_in(reply.content)
     assert "桂花苑" in (reply.content or "")
     assert reply.xml is not None and reply.xml["ToUserName"] == "o_resident1"
     assert server.drain() == {"sent:custom": 1}
@@ -40,7 +32,7 @@ def test_safe_mode_round_trip(start_server, fake_wechat) -> None:
     reply = server.poster.text("o_resident2", "银杏院子的垃圾好几天没人收了")
     assert reply.status == 200
     assert "<Encrypt>" in reply.body and "银杏" not in reply.body
-    number = ticket_number(reply.content)
+    number = number_in(reply.content)
     server.drain()
     assert any(f"编号 {number}" in t for t in fake_wechat.texts_for("o_chengang"))
 
@@ -73,7 +65,7 @@ def test_concurrent_retries_file_once(server: Running) -> None:
 
 def test_unknown_place_goes_to_triage(server: Running, fake_wechat) -> None:
     reply = server.poster.text("o_r5", "我家门口的井盖丢了好危险")
-    number = ticket_number(reply.content)
+    number = number_in(reply.content)
     assert "院落" in (reply.content or "")
     server.drain()
     assert any(f"编号 {number}" in t for t in fake_wechat.texts_for("o_zhaoqiang"))
@@ -81,7 +73,7 @@ def test_unknown_place_goes_to_triage(server: Running, fake_wechat) -> None:
 
 def test_push_survives_two_api_failures(server: Running, fake_wechat) -> None:
     fake_wechat.fail_next(-1, times=2, kind="custom")
-    number = ticket_number(server.poster.text("o_r6", "桂花苑2单元电梯坏了").content)
+    number = number_in(server.poster.text("o_r6", "桂花苑2单元电梯坏了").content)
     assert server.drain() == {"pending": 1}
     with server.db.transaction() as session:  # make the retry due now instead of sleeping through backoff
         from storage.models import Outbox
@@ -148,14 +140,14 @@ def test_odd_inputs_get_polite_answers(server: Running) -> None:
 
 def test_reply_quoting_cdata_terminator_stays_valid_xml(server: Running) -> None:
     poster = server.poster
-    number = ticket_number(poster.text("o_r8", "桂花苑 ]]> 路灯 <b>坏了</b> & 没人管").content)
+    number = number_in(poster.text("o_r8", "桂花苑 ]]> 路灯 <b>坏了</b> & 没人管").content)
     detail = poster.text("o_r8", f"查询 {number}")
     assert detail.content is not None and "]]>" in detail.content and "<b>坏了</b>" in detail.content
 
 
 def test_voice_photo_location_and_queries(server: Running) -> None:
     poster = server.poster
-    number = ticket_number(poster.voice("o_r9", "银杏院子3栋门口化粪池堵了").content)
+    number = number_in(poster.voice("o_r9", "银杏院子3栋门口化粪池堵了").content)
     assert f"编号 {number}" in (poster.image("o_r9").content or "")
     assert f"编号 {number}" in (poster.location("o_r9", 30.9935, 103.6251, "银杏院").content or "")
     listing = poster.text("o_r9", "查询").content or ""

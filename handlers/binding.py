@@ -1,0 +1,56 @@
+"""Binding a cadre's WeChat account: one-time invitation codes and the `绑定 CODE` message."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from handlers import texts
+from storage import org as org_repo
+from storage.db import Database
+from storage.models import Cadre
+
+INVITE_VALID_FOR = timedelta(days=3)
+# No 0/O or 1/I/L: the code is read off a screen and typed on a phone.
+_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+
+
+class UnknownCadre(LookupError):
+    """No active cadre has that name."""
+
+
+def invite(*, db: Database, name: str, now: datetime) -> tuple[str, datetime]:
+    """A fresh one-time code for the named cadre (replacing any earlier one) and when it expires."""
+    with db.transaction() as session:
+        cadre = org_repo.cadre_by_name(session=session, name=name)
+        if cadre is None:
+            raise UnknownCadre(name)
+        code = "".join(secrets.choice(_ALPHABET) for _ in range(CODE_LENGTH))
+        expires_at = now + INVITE_VALID_FOR
+        org_repo.set_invite(session=session, cadre=cadre, code=code, expires_at=expires_at)
+        return code, expires_at
+
+
+def bind(*, session: Session, openid: str, code: str, now: datetime) -> str:
+    """Bind openid to the cadre holding code; the cadre's earlier account loses access at once."""
+    code = code.strip().upper()
+    if not code:
+        return texts.BIND_NEEDS_CODE
+    cadre = org_repo.cadre_by_invite_code(session=session, code=code)
+    if cadre is None or cadre.invite_expires_at is None or cadre.invite_expires_at < now:
+        return texts.BIND_FAILED
+    org_repo.bind_openid(session=session, cadre=cadre, openid=openid)
+    return texts.BOUND.format(name=cadre.name, place=_place(session, cadre), role=texts.ROLE_NAMES[cadre.role])
+
+
+def _place(session: Session, cadre: Cadre) -> str:
+    if cadre.courtyard_id is not None:
+        yard = org_repo.get_courtyard(session=session, courtyard_id=cadre.courtyard_id)
+        return yard.name if yard else ""
+    if cadre.community_id is not None:
+        community = org_repo.get_community(session=session, community_id=cadre.community_id)
+        return community.name if community else ""
+    return "全镇"

@@ -1,0 +1,329 @@
+"""The cadre's workbench in chat: 任务, 受理, 进展, 办结, 转办, 上报, 详情, 代录 on tickets within reach."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from handlers import intake, notify, texts
+from handlers.commands import Command
+from handlers.context import Context
+from storage import org as org_repo
+from storage import tickets as ticket_repo
+from storage.models import OPEN_STATUSES, Cadre, Role, Ticket, TicketStatus
+
+TASK_LIST_LIMIT = 10
+EXCERPT_CHARS = 24
+
+NUMBERED = ("受理", "进展", "办结", "转办", "上报", "详情")
+WORDS = ("任务", "代录", *NUMBERED)
+
+# What each numbered command needs after the number, as (description, example) for the hint.
+_NOTE_HINTS = {
+    "进展": ("进展说明", "进展 12 已联系电工，明天上午来修"),
+    "办结": ("办理结果", "办结 12 路灯已更换"),
+    "转办": ("院落或干部姓名", "转办 12 银杏院"),
+    "上报": ("上报原因", "上报 12 需要社区协调物业"),
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One cadre command being carried out: who, on which ticket, when, with what note."""
+
+    session: Session
+    ctx: Context
+    cadre: Cadre
+    ticket: Ticket
+    note: str
+    now: datetime
+
+    @property
+    def number(self) -> int:
+        assert self.ticket.id is not None
+        return self.ticket.id
+
+    def record(self, kind: str, note: str | None = None) -> None:
+        ticket_repo.add_event(
+            session=self.session,
+            ticket=self.ticket,
+            kind=kind,
+            actor=self.cadre.name,
+            note=self.note if note is None else note,
+            at=self.now,
+        )
+
+    def tell_resident(self, kind: str, text: str) -> None:
+        notify.tell_resident(session=self.session, ticket=self.ticket, kind=kind, text=text, now=self.now)
+
+
+def run(*, session: Session, ctx: Context, cadre: Cadre, command: Command, now: datetime) -> str:
+    """Carry out one cadre command and answer the cadre."""
+    if command.word == "任务":
+        return list_tasks(session=session, ctx=ctx, cadre=cadre)
+    if command.word == "代录":
+        if not command.tail:
+            return texts.CADRE_NEEDS_NOTE.format(what="居民反映的问题", example="代录 桂花苑3栋楼道灯坏了")
+        ticket = intake.enter_for_resident(session=session, ctx=ctx, cadre=cadre, text=command.tail, now=now)
+        yard = org_repo.get_courtyard(session=session, courtyard_id=ticket.courtyard_id) if ticket.courtyard_id else None
+        return texts.ENTERED_FOR_RESIDENT.format(
+            number=ticket.id, courtyard=yard.name if yard else texts.UNKNOWN_COURTYARD_NAME
+        )
+    if command.number is None:
+        example = _NOTE_HINTS[command.word][1] if command.word in _NOTE_HINTS else f"{command.word} 12"
+        return texts.CADRE_BAD_NUMBER.format(command=command.word, example=example)
+    ticket = ticket_repo.get_ticket_for_update(session=session, ticket_id=command.number)
+    if ticket is None or not in_reach(cadre, ticket):
+        return texts.CADRE_NO_SUCH_TASK.format(number=command.number)
+    if command.word in _NOTE_HINTS and not command.rest:
+        what, example = _NOTE_HINTS[command.word]
+        return texts.CADRE_NEEDS_NOTE.format(what=what, example=example)
+    step = Step(session=session, ctx=ctx, cadre=cadre, ticket=ticket, note=command.rest, now=now)
+    return _ACTIONS[command.word](step)
+
+
+def in_reach(cadre: Cadre, ticket: Ticket) -> bool:
+    """A courtyard cadre reaches their courtyard's tickets, a community cadre their community's, the town all."""
+    if ticket.assignee_id == cadre.id or cadre.role == Role.TOWN:
+        return True
+    if cadre.role == Role.COMMUNITY:
+        return ticket.community_id is not None and ticket.community_id == cadre.community_id
+    return ticket.courtyard_id is not None and ticket.courtyard_id == cadre.courtyard_id
+
+
+def list_tasks(*, session: Session, ctx: Context, cadre: Cadre) -> str:
+    assert cadre.id is not None
+    tasks = ticket_repo.open_tasks(session=session, assignee_id=cadre.id, limit=TASK_LIST_LIMIT)
+    if not tasks:
+        return texts.NO_TASKS
+    total = ticket_repo.count_open_tasks(session=session, assignee_id=cadre.id)
+    lines = [texts.TASK_LIST_HEADER.format(count=total)]
+    for ticket in tasks:
+        lines.append(
+            texts.TASK_LIST_LINE.format(
+                urgent="【急】" if ticket.urgent else "",
+                number=ticket.id,
+                status=texts.STATUS_NAMES[ticket.status],
+                courtyard=_courtyard_name(session, ticket),
+                due=texts.TASK_DUE.format(due=ctx.local_time(ticket.due_at)) if ticket.due_at else texts.TASK_NO_DUE,
+                excerpt=texts.excerpt(ticket.text, EXCERPT_CHARS),
+            )
+        )
+    if total > len(tasks):
+        lines.append(texts.TASK_LIST_MORE.format(count=total - len(tasks)))
+    lines.append(texts.TASK_LIST_FOOTER)
+    return "\n".join(lines)
+
+
+def _accept(step: Step) -> str:
+    ticket = step.ticket
+    if ticket.status == TicketStatus.ACCEPTED:
+        return texts.ALREADY_ACCEPTED.format(number=step.number)
+    if ticket.status != TicketStatus.NEW:
+        return _cannot(step, "受理")
+    _mark_accepted(step)
+    return texts.ACCEPTED.format(number=step.number)
+
+
+def _mark_accepted(step: Step) -> None:
+    ticket = step.ticket
+    ticket.status = TicketStatus.ACCEPTED
+    ticket.accepted_at = step.now
+    ticket.assignee_id = step.cadre.id
+    step.record("accepted", note="")
+    step.tell_resident("accepted", texts.PUSH_ACCEPTED.format(number=step.number))
+
+
+def _progress(step: Step) -> str:
+    if step.ticket.status not in OPEN_STATUSES:
+        return _cannot(step, "报进展")
+    if step.ticket.status == TicketStatus.NEW:
+        _mark_accepted(step)
+    step.record("progress")
+    step.tell_resident("progress", texts.PUSH_PROGRESS.format(number=step.number, note=step.note))
+    return texts.PROGRESS_NOTED.format(number=step.number)
+
+
+def _resolve(step: Step) -> str:
+    ticket = step.ticket
+    if ticket.status not in OPEN_STATUSES:
+        return _cannot(step, "办结")
+    if ticket.status == TicketStatus.NEW:  # 办结 before 受理 is allowed and implies it
+        _mark_accepted(step)
+    ticket.status = TicketStatus.RESOLVED
+    ticket.resolved_at = step.now
+    step.record("resolved")
+    if ticket.resident_id is None:  # entered by a cadre: nobody to survey
+        ticket_repo.set_status(session=step.session, ticket=ticket, status=TicketStatus.CLOSED, at=step.now)
+        step.record("closed", note="代录问题办结即归档")
+        return texts.RESOLVED_NO_RESIDENT.format(number=step.number)
+    step.tell_resident("resolved", texts.PUSH_RESOLVED.format(number=step.number, note=step.note))
+    step.tell_resident("survey", texts.PUSH_SURVEY.format(number=step.number))
+    return texts.RESOLVED.format(number=step.number)
+
+
+def _transfer(step: Step) -> str:
+    if step.ticket.status not in OPEN_STATUSES:
+        return _cannot(step, "转办")
+    target = step.note
+    analyzer = step.ctx.analyzers.for_session(step.session)
+    courtyard_name = analyzer.locate(target)
+    courtyard = org_repo.courtyard_by_name(session=step.session, name=courtyard_name) if courtyard_name else None
+    person = org_repo.cadre_by_name(session=step.session, name=target)
+    if courtyard is None and person is None:
+        return texts.TRANSFER_TARGET_UNKNOWN.format(target=target, number=step.number)
+    if person is not None:
+        new_assignee, community_id = person, person.community_id
+        courtyard = (
+            org_repo.get_courtyard(session=step.session, courtyard_id=person.courtyard_id)
+            if person.courtyard_id
+            else None
+        )
+        label = person.name
+    else:
+        assert courtyard is not None
+        community_id = courtyard.community_id
+        candidates = org_repo.responsible_cadres(session=step.session, courtyard_id=courtyard.id)
+        bound = [c for c in candidates if c.openid]
+        if not (bound or candidates):
+            return texts.ESCALATE_NOBODY
+        new_assignee = (bound or candidates)[0]
+        label = f"{courtyard.name}（{new_assignee.name}）"
+    if not _may_transfer_to(step.cadre, community_id):
+        return texts.TRANSFER_OUT_OF_REACH.format(target=target, number=step.number)
+    if new_assignee.id == step.ticket.assignee_id and (courtyard is None or courtyard.id == step.ticket.courtyard_id):
+        return texts.TRANSFER_SAME.format(number=step.number, target=new_assignee.name)
+    ticket = step.ticket
+    if courtyard is not None:
+        ticket.courtyard_id, ticket.community_id = courtyard.id, courtyard.community_id
+    ticket.assignee_id = new_assignee.id
+    ticket.status, ticket.accepted_at = TicketStatus.NEW, None
+    step.record("transferred", note=f"转给{label}")
+    notify.tell_cadre(
+        session=step.session,
+        cadre=new_assignee,
+        kind="new_task",
+        ticket_id=ticket.id,
+        now=step.now,
+        text=texts.TASK_TRANSFERRED_IN.format(
+            number=step.number,
+            category=ticket.category,
+            source=step.cadre.name,
+            courtyard=_courtyard_name(step.session, ticket),
+            text=ticket.text,
+        ),
+    )
+    step.tell_resident("transferred", texts.PUSH_TRANSFERRED.format(number=step.number))
+    return texts.TRANSFERRED.format(number=step.number, target=label)
+
+
+def _may_transfer_to(cadre: Cadre, community_id: int | None) -> bool:
+    """Town cadres send anywhere; others within their own community or to the town."""
+    return cadre.role == Role.TOWN or community_id is None or community_id == cadre.community_id
+
+
+def _escalate(step: Step) -> str:
+    if step.ticket.status not in OPEN_STATUSES:
+        return _cannot(step, "上报")
+    upper = _level_above(step)
+    if upper is None:
+        return texts.ESCALATE_TOP.format(number=step.number)
+    bound = [c for c in upper if c.openid]
+    if not (bound or upper):
+        return texts.ESCALATE_NOBODY
+    new_assignee = (bound or list(upper))[0]
+    ticket = step.ticket
+    ticket.assignee_id = new_assignee.id
+    ticket.status, ticket.accepted_at = TicketStatus.NEW, None
+    step.record("escalated", note=f"上报{new_assignee.name}：{step.note}")
+    notify.tell_cadre(
+        session=step.session,
+        cadre=new_assignee,
+        kind="escalation",
+        ticket_id=ticket.id,
+        now=step.now,
+        text=texts.TASK_ESCALATED_IN.format(
+            number=step.number,
+            source=step.cadre.name,
+            reason=step.note,
+            courtyard=_courtyard_name(step.session, ticket),
+            text=ticket.text,
+        ),
+    )
+    step.tell_resident("escalated", texts.PUSH_ESCALATED.format(number=step.number))
+    return texts.ESCALATED.format(number=step.number, target=new_assignee.name)
+
+
+def _level_above(step: Step) -> list[Cadre] | None:
+    """Cadres one level above the acting cadre for this ticket; None when the cadre is at the top."""
+    if step.cadre.role == Role.TOWN:
+        return None
+    if step.cadre.role == Role.COURTYARD and step.ticket.community_id is not None:
+        community = list(org_repo.community_cadres(session=step.session, community_id=step.ticket.community_id))
+        if community:
+            return community
+    return list(org_repo.town_cadres(session=step.session))
+
+
+def _detail(step: Step) -> str:
+    session, ticket = step.session, step.ticket
+    assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id) if ticket.assignee_id else None
+    lines = [
+        texts.DETAIL_HEADER.format(
+            number=step.number,
+            status=texts.STATUS_NAMES[ticket.status],
+            category=ticket.category,
+            urgent=f"｜紧急：{ticket.urgent_reason}" if ticket.urgent else "",
+            courtyard=_courtyard_name(session, ticket),
+            assignee=assignee.name if assignee else "未分派",
+            source="代录时间" if ticket.entered_by_cadre_id else "反映时间",
+            created=step.ctx.local_time(ticket.created_at),
+            text=ticket.text,
+        )
+    ]
+    if ticket.due_at:
+        lines.append(texts.DETAIL_DUE.format(due=step.ctx.local_time(ticket.due_at)))
+    if ticket.satisfaction:
+        lines.append(texts.DETAIL_SATISFACTION.format(satisfaction=texts.SATISFACTION_NAMES[ticket.satisfaction]))
+    lines.append(texts.DETAIL_HISTORY)
+    resident_openid = _resident_openid(session, ticket)
+    for event in ticket_repo.history(session=session, ticket_id=step.number):
+        who = "居民" if event.actor == resident_openid else ("" if event.actor == "system" else event.actor)
+        lines.append(
+            texts.DETAIL_LINE.format(
+                at=step.ctx.local_time(event.at),
+                what=texts.EVENT_NAMES.get(event.kind, event.kind),
+                who=f"（{who}）" if who else "",
+                note=f"：{event.note}" if event.note else "",
+            )
+        )
+    return "\n".join(lines)
+
+
+def _cannot(step: Step, action: str) -> str:
+    return texts.CANNOT_ACT.format(number=step.number, status=texts.STATUS_NAMES[step.ticket.status], action=action)
+
+
+def _courtyard_name(session: Session, ticket: Ticket) -> str:
+    yard = org_repo.get_courtyard(session=session, courtyard_id=ticket.courtyard_id) if ticket.courtyard_id else None
+    return yard.name if yard else texts.UNKNOWN_COURTYARD_NAME
+
+
+def _resident_openid(session: Session, ticket: Ticket) -> str | None:
+    if ticket.resident_id is None:
+        return None
+    resident = ticket_repo.get_resident(session=session, resident_id=ticket.resident_id)
+    return resident.openid if resident else None
+
+
+_ACTIONS: dict[str, Callable[[Step], str]] = {
+    "受理": _accept,
+    "进展": _progress,
+    "办结": _resolve,
+    "转办": _transfer,
+    "上报": _escalate,
+    "详情": _detail,
+}

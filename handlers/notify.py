@@ -1,0 +1,34 @@
+"""Deciding a push: writes the outbox row, in the same transaction as the change it is about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from storage import outbox as outbox_repo
+from storage import tickets as ticket_repo
+from storage.models import Cadre, Ticket
+
+
+def tell_cadre(*, session: Session, cadre: Cadre, kind: str, text: str, now: datetime, ticket_id: int | None) -> bool:
+    """Queue a push to a cadre; False when they have not bound a WeChat account yet."""
+    if not cadre.openid:
+        return False
+    outbox_repo.enqueue(
+        session=session, openid=cadre.openid, audience="cadre", kind=kind, ticket_id=ticket_id, text=text, now=now
+    )
+    return True
+
+
+def tell_resident(*, session: Session, ticket: Ticket, kind: str, text: str, now: datetime) -> bool:
+    """Queue a push to the resident who filed ticket; False for a ticket a cadre entered or an unfollower."""
+    if ticket.resident_id is None:
+        return False
+    resident = ticket_repo.get_resident(session=session, resident_id=ticket.resident_id)
+    if resident is None or not resident.subscribed:
+        return False
+    outbox_repo.enqueue(
+        session=session, openid=resident.openid, audience="resident", kind=kind, ticket_id=ticket.id, text=text, now=now
+    )
+    return True
