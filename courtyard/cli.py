@@ -113,12 +113,20 @@ def sweep(
 ) -> None:
     """Run every scheduler sweep once, including the outbox drain, and print what it did."""
     from courtyard import runtime  # noqa: PLC0415
+    from handlers.policy import PolicyError  # noqa: PLC0415
     from scheduler.sweeps import run_all  # noqa: PLC0415
 
     settings = _settings()
     now = parse_moment(at, settings) if at else datetime.now(settings.tz)
     db = runtime.open_database(settings)
-    reports = run_all(runtime.build_sweep_deps(settings, db), now)
+    try:
+        deps = runtime.build_sweep_deps(settings, db)
+    except PolicyError as exc:
+        typer.echo(f"invalid policy in the org chart: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not settings.can_push:
+        typer.echo("WECHAT_APP_ID / WECHAT_APP_SECRET are not set: pushes stay in the outbox.")
+    reports = run_all(deps, now, drain=settings.can_push)
     typer.echo(f"sweep as of {now.isoformat()}")
     for name, report in reports.items():
         counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "nothing due"

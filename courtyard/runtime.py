@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from handlers import org as org_use_cases
 from handlers.context import Context
 from handlers.conversation import Conversation
 from handlers.outbox import Templates
+from handlers.policy import WorkCalendar
 from scheduler.sweeps import SweepDeps
 from storage import migrate
 from storage.clock import utc_now
@@ -25,6 +28,7 @@ from storage.db import Database, make_engine
 log = logging.getLogger(__name__)
 
 API_TIMEOUT_SECONDS = 5.0
+Clock = Callable[[], datetime]
 
 
 def demo_org_path() -> Path:
@@ -38,7 +42,7 @@ def open_database(settings: Settings) -> Database:
     return Database(engine)
 
 
-def build_sweep_deps(settings: Settings, db: Database) -> SweepDeps:
+def build_sweep_deps(settings: Settings, db: Database, clock: Clock = utc_now) -> SweepDeps:
     api = WeChatAPI(
         base_url=settings.wechat_api_base,
         app_id=settings.wechat_app_id,
@@ -49,12 +53,21 @@ def build_sweep_deps(settings: Settings, db: Database) -> SweepDeps:
     templates = Templates(
         task=settings.wechat_template_task or None, status=settings.wechat_template_status or None
     )
-    return SweepDeps(db=db, sender=WeChatSender(api), templates=templates, clock=utc_now)
+    return SweepDeps(
+        db=db, sender=WeChatSender(api), templates=templates, calendar=build_calendar(settings, db), clock=clock
+    )
 
 
-def build_web_app(settings: Settings, db: Database, ready: threading.Event) -> bottle.Bottle:
+def build_calendar(settings: Settings, db: Database) -> WorkCalendar:
+    """The work calendar of the imported policy; raises PolicyError naming a bad field."""
+    return WorkCalendar(settings.tz, org_use_cases.load_policy(db=db))
+
+
+def build_web_app(
+    settings: Settings, db: Database, ready: threading.Event, clock: Clock = utc_now
+) -> bottle.Bottle:
     """The WSGI app; /healthz answers 200 once ready is set."""
-    conversation = Conversation(Context(db=db, tz=settings.tz))
+    conversation = Conversation(Context(db=db, calendar=build_calendar(settings, db), clock=clock))
     config = WeChatConfig(
         token=settings.token,
         app_id=settings.wechat_app_id or None,

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers import intake, notify, texts
+from handlers import intake, notify, texts, timers
 from handlers.commands import Command
 from handlers.context import Context
 from storage import org as org_repo
@@ -57,7 +57,11 @@ class Step:
         )
 
     def tell_resident(self, kind: str, text: str) -> None:
-        notify.tell_resident(session=self.session, ticket=self.ticket, kind=kind, text=text, now=self.now)
+        """Push news to the resident; their next status follow-up waits a full period from now."""
+        notify.tell_resident(
+            session=self.session, calendar=self.ctx.calendar, ticket=self.ticket, kind=kind, text=text, now=self.now
+        )
+        timers.on_news(self.ticket, self.ctx.calendar, self.now)
 
 
 def run(*, session: Session, ctx: Context, cadre: Cadre, command: Command, now: datetime) -> str:
@@ -107,7 +111,7 @@ def list_tasks(*, session: Session, ctx: Context, cadre: Cadre) -> str:
                 urgent="【急】" if ticket.urgent else "",
                 number=ticket.id,
                 status=texts.STATUS_NAMES[ticket.status],
-                courtyard=_courtyard_name(session, ticket),
+                courtyard=notify.courtyard_label(session, ticket),
                 due=texts.TASK_DUE.format(due=ctx.local_time(ticket.due_at)) if ticket.due_at else texts.TASK_NO_DUE,
                 excerpt=texts.excerpt(ticket.text, EXCERPT_CHARS),
             )
@@ -133,6 +137,7 @@ def _mark_accepted(step: Step) -> None:
     ticket.status = TicketStatus.ACCEPTED
     ticket.accepted_at = step.now
     ticket.assignee_id = step.cadre.id
+    timers.on_accepted(ticket)
     step.record("accepted", note="")
     step.tell_resident("accepted", texts.PUSH_ACCEPTED.format(number=step.number))
 
@@ -155,9 +160,11 @@ def _resolve(step: Step) -> str:
         _mark_accepted(step)
     ticket.status = TicketStatus.RESOLVED
     ticket.resolved_at = step.now
+    timers.on_resolved(ticket, step.ctx.calendar, step.now)
     step.record("resolved")
     if ticket.resident_id is None:  # entered by a cadre: nobody to survey
         ticket_repo.set_status(session=step.session, ticket=ticket, status=TicketStatus.CLOSED, at=step.now)
+        timers.on_finished(ticket)
         step.record("closed", note="代录问题办结即归档")
         return texts.RESOLVED_NO_RESIDENT.format(number=step.number)
     step.tell_resident("resolved", texts.PUSH_RESOLVED.format(number=step.number, note=step.note))
@@ -201,6 +208,7 @@ def _transfer(step: Step) -> str:
         ticket.courtyard_id, ticket.community_id = courtyard.id, courtyard.community_id
     ticket.assignee_id = new_assignee.id
     ticket.status, ticket.accepted_at = TicketStatus.NEW, None
+    timers.on_assigned(ticket, step.ctx.calendar, step.now)
     step.record("transferred", note=f"转给{label}")
     notify.tell_cadre(
         session=step.session,
@@ -212,7 +220,7 @@ def _transfer(step: Step) -> str:
             number=step.number,
             category=ticket.category,
             source=step.cadre.name,
-            courtyard=_courtyard_name(step.session, ticket),
+            courtyard=notify.courtyard_label(step.session, ticket),
             text=ticket.text,
         ),
     )
@@ -238,6 +246,7 @@ def _escalate(step: Step) -> str:
     ticket = step.ticket
     ticket.assignee_id = new_assignee.id
     ticket.status, ticket.accepted_at = TicketStatus.NEW, None
+    timers.on_assigned(ticket, step.ctx.calendar, step.now)
     step.record("escalated", note=f"上报{new_assignee.name}：{step.note}")
     notify.tell_cadre(
         session=step.session,
@@ -249,7 +258,7 @@ def _escalate(step: Step) -> str:
             number=step.number,
             source=step.cadre.name,
             reason=step.note,
-            courtyard=_courtyard_name(step.session, ticket),
+            courtyard=notify.courtyard_label(step.session, ticket),
             text=ticket.text,
         ),
     )
@@ -277,7 +286,7 @@ def _detail(step: Step) -> str:
             status=texts.STATUS_NAMES[ticket.status],
             category=ticket.category,
             urgent=f"｜紧急：{ticket.urgent_reason}" if ticket.urgent else "",
-            courtyard=_courtyard_name(session, ticket),
+            courtyard=notify.courtyard_label(session, ticket),
             assignee=assignee.name if assignee else "未分派",
             source="代录时间" if ticket.entered_by_cadre_id else "反映时间",
             created=step.ctx.local_time(ticket.created_at),
@@ -306,10 +315,6 @@ def _detail(step: Step) -> str:
 def _cannot(step: Step, action: str) -> str:
     return texts.CANNOT_ACT.format(number=step.number, status=texts.STATUS_NAMES[step.ticket.status], action=action)
 
-
-def _courtyard_name(session: Session, ticket: Ticket) -> str:
-    yard = org_repo.get_courtyard(session=session, courtyard_id=ticket.courtyard_id) if ticket.courtyard_id else None
-    return yard.name if yard else texts.UNKNOWN_COURTYARD_NAME
 
 
 def _resident_openid(session: Session, ticket: Ticket) -> str | None:

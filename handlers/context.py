@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 import nlp
+from handlers.policy import WorkCalendar
 from storage import org as org_repo
 from storage.clock import utc_now
 from storage.db import Database
@@ -46,9 +47,13 @@ class Context:
     """Dependencies of the use cases, built once by the wiring."""
 
     db: Database
+    calendar: WorkCalendar
     analyzers: AnalyzerSource = field(default_factory=AnalyzerSource)
     clock: Callable[[], datetime] = utc_now
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.calendar.tz
 
     def local_time(self, when: datetime) -> str:
         """A moment as people here read it: month-day hour:minute in the configured time zone."""

@@ -111,7 +111,9 @@ class Conversation:
         survey_answer = survey.parse_answer(text)
         if survey_answer is not None:
             digit, reason = survey_answer
-            reply = survey.answer(session=session, resident=person, digit=digit, reason=reason, now=now)
+            reply = survey.answer(
+                session=session, calendar=ctx.calendar, resident=person, digit=digit, reason=reason, now=now
+            )
             return reply or texts.NO_SURVEY_PENDING
         return intake.file_complaint(session=session, ctx=ctx, resident=person, text=text, now=now)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 import nlp
-from handlers import notify, texts
+from handlers import notify, texts, timers
 from handlers.context import Context
 from storage import org as org_repo
 from storage import tickets as ticket_repo
@@ -129,6 +129,10 @@ def route_ticket(
     bound = [c for c in candidates if c.openid]
     assignee = (bound or candidates or [None])[0]
     ticket.assignee_id = assignee.id if assignee else None
+    if ticket.due_at is None:
+        timers.on_filed(ticket, ctx.calendar, now)
+    else:
+        timers.on_assigned(ticket, ctx.calendar, now)
     yard_name = courtyard.name if courtyard else None
     ticket_repo.add_event(
         session=session,

@@ -6,6 +6,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from handlers import texts
+from handlers.policy import WorkCalendar
+from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import tickets as ticket_repo
 from storage.models import Cadre, Ticket
@@ -21,14 +24,32 @@ def tell_cadre(*, session: Session, cadre: Cadre, kind: str, text: str, now: dat
     return True
 
 
-def tell_resident(*, session: Session, ticket: Ticket, kind: str, text: str, now: datetime) -> bool:
-    """Queue a push to the resident who filed ticket; False for a ticket a cadre entered or an unfollower."""
+def tell_resident(
+    *, session: Session, calendar: WorkCalendar, ticket: Ticket, kind: str, text: str, now: datetime
+) -> bool:
+    """Queue a push to the resident who filed ticket; False for a ticket a cadre entered or an unfollower.
+
+    Outside quiet hours it goes at once; inside them it waits for the morning unless the ticket is urgent.
+    """
     if ticket.resident_id is None:
         return False
     resident = ticket_repo.get_resident(session=session, resident_id=ticket.resident_id)
     if resident is None or not resident.subscribed:
         return False
     outbox_repo.enqueue(
-        session=session, openid=resident.openid, audience="resident", kind=kind, ticket_id=ticket.id, text=text, now=now
+        session=session,
+        openid=resident.openid,
+        audience="resident",
+        kind=kind,
+        ticket_id=ticket.id,
+        text=text,
+        now=now,
+        not_before=now if ticket.urgent else calendar.next_push_time(now),
     )
     return True
+
+
+def courtyard_label(session: Session, ticket: Ticket) -> str:
+    """The ticket's courtyard as people read it in a message."""
+    name = org_repo.courtyard_name_of(session=session, courtyard_id=ticket.courtyard_id)
+    return name or texts.UNKNOWN_COURTYARD_NAME

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from handlers.policy import Policy, PolicyError, parse_policy
 from storage import org as org_repo
 from storage.db import Database
-from storage.orgfile import load_org_chart
+from storage.orgfile import OrgFileError, load_org_chart
 
 
 def import_org_file(*, db: Database, path: Path) -> org_repo.ImportResult:
-    """Import path; raises storage.orgfile.OrgFileError naming the line, with nothing imported."""
+    """Import path; raises storage.orgfile.OrgFileError naming the line or field, with nothing imported."""
     chart = load_org_chart(path)
+    try:
+        parse_policy(chart.policy)
+    except PolicyError as exc:
+        raise OrgFileError(f"{path}: {exc}") from None
     with db.transaction() as session:
         return org_repo.import_org(session=session, chart=chart)
+
+
+def load_policy(*, db: Database) -> Policy:
+    """The policy of the imported org chart; raises PolicyError naming the field of a bad value."""
+    with db.transaction() as session:
+        return parse_policy(org_repo.policy_document(session=session))
 
 
 def has_org_chart(*, db: Database) -> bool:

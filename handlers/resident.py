@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers import commands, notify, texts
+from handlers import commands, notify, texts, timers
 from handlers.commands import Command
 from handlers.context import Context
 from storage import org as org_repo
@@ -77,6 +77,7 @@ def withdraw(*, session: Session, ctx: Context, resident: Resident, ticket: Tick
     if ticket.status not in OPEN_STATUSES:
         return texts.CANNOT_WITHDRAW.format(number=ticket.id, status=_status(ticket))
     ticket_repo.set_status(session=session, ticket=ticket, status=TicketStatus.WITHDRAWN, at=now)
+    timers.on_finished(ticket)
     ticket_repo.add_event(session=session, ticket=ticket, kind="withdrawn", actor=resident.openid, note="", at=now)
     assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id) if ticket.assignee_id else None
     if assignee is not None:

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers import notify, texts
+from handlers import notify, texts, timers
 from handlers.commands import normalise
+from handlers.policy import WorkCalendar
 from storage import org as org_repo
 from storage import tickets as ticket_repo
 from storage.models import Resident, TicketStatus
@@ -33,7 +34,9 @@ def parse_answer(text: str) -> tuple[str, str] | None:
     return match.group(1), (match.group(2) or "").strip()[:MAX_REASON_CHARS]
 
 
-def answer(*, session: Session, resident: Resident, digit: str, reason: str, now: datetime) -> str | None:
+def answer(
+    *, session: Session, calendar: WorkCalendar, resident: Resident, digit: str, reason: str, now: datetime
+) -> str | None:
     """Record the answer on the resident's ticket waiting for one; None when no ticket is waiting."""
     assert resident.id is not None
     ticket = ticket_repo.awaiting_survey(session=session, resident_id=resident.id)
@@ -48,8 +51,10 @@ def answer(*, session: Session, resident: Resident, digit: str, reason: str, now
     ticket_repo.add_event(session=session, ticket=ticket, kind="survey", actor=resident.openid, note=note, at=now)
     if digit != "3":
         ticket_repo.set_status(session=session, ticket=ticket, status=TicketStatus.CLOSED, at=now)
+        timers.on_finished(ticket)
         return texts.SURVEY_THANKS.format(answer=label, number=ticket.id)
     ticket.status, ticket.resolved_at = TicketStatus.ACCEPTED, None
+    timers.on_reopened(ticket, calendar, now)
     ticket_repo.add_event(session=session, ticket=ticket, kind="reopened", actor="system", note=reason, at=now)
     because = f"（{reason}）" if reason else ""
     assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id) if ticket.assignee_id else None

@@ -195,3 +195,33 @@ BIND_FAILED = "邀请码无效或已过期，请联系管理员重新获取。"
 BIND_NEEDS_CODE = "请在“绑定”后面加上管理员给您的邀请码，比如“绑定 K7M2Q9XD”。"
 ROLE_NAMES = {"courtyard": "院落负责人", "community": "社区干部", "town": "镇干部"}
 CADRE_MEDIA = "照片或位置已收到，但干部账号发来的照片和位置不会自动登记。办理凭证请用“进展 N 说明”或“办结 N 结果”写明；要反映问题请用文字描述后回复“确认”。"
+
+# --- sweeps -----------------------------------------------------------------------------------
+
+NUDGE_ASSIGNEE = "【提醒】编号 {number}（{courtyard}）分派给您已有一段时间，还没有受理。请尽快回复“受理 {number}”，或用“转办”“上报”交给更合适的人。"
+NUDGE_SUPERVISE = "【督办】编号 {number}（{courtyard}）分派给{assignee}已超过{waited}仍未受理，请督促办理。\n内容：{text}"
+DUE_SOON = "【即将到期】编号 {number}（{courtyard}）将于 {due} 到期，请抓紧办理；办完请回复“办结 {number} 结果”。"
+OVERDUE_ASSIGNEE = "【已超期】编号 {number}（{courtyard}）已超过办理期限（{due}），已报上级督办，请尽快办结。"
+OVERDUE_SUPERVISE = "【超期督办】编号 {number}（{courtyard}）由{assignee}办理，已超过期限（{due}）仍未办结，请督促。\n内容：{text}"
+FOLLOWUP = "您反映的问题（编号 {number}）目前{status}。{latest}我们会持续跟进，有进展第一时间告诉您。"
+FOLLOWUP_LATEST = "最新进展（{at}）：{note}。"
+SURVEY_REMINDER = "您反映的问题（编号 {number}）已办结，还差您一个评价：回复 1 满意、2 基本满意、3 不满意（可写原因）。"
+SURVEY_AUTO_CLOSED = "7天未评价，自动归档"
+
+WALK_DIGEST_HEADER = "【走院子提醒】{day} {courtyard}"
+WALK_DIGEST_OPEN = "待办 {count} 件（超期 {overdue} 件）："
+WALK_DIGEST_NONE_OPEN = "目前没有待办，辛苦了！"
+WALK_DIGEST_LINE = "{late}编号 {number}｜{status}｜{due}｜{excerpt}"
+WALK_DIGEST_RESOLVED = "上周以来已办结 {count} 件：{numbers}"
+WALK_DIGEST_FOOTER = "走院子时请顺便问问居民还有什么新问题，可用“代录 说明”登记。"
+
+LEADER_DIGEST = (
+    "【每周民情简报】{start}—{end}\n"
+    "收到诉求 {collected} 件，1天内受理 {accepted} 件{accepted_rate}\n"
+    "已办结 {resolved} 件，办结率 {resolution_rate}\n"
+    "满意率 {satisfaction_rate}（已评价 {surveyed} 件）\n"
+    "当前超期未办结 {overdue} 件"
+)
+LEADER_DIGEST_WORST = "需关注的院落：{courtyards}"
+LEADER_DIGEST_WORST_LINE = "{name}（超期 {overdue}，待办 {open}）"
+NO_FIGURE = "—"

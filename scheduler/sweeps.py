@@ -11,12 +11,16 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from handlers.outbox import DrainReport, Templates, drain
+from handlers.policy import WorkCalendar
+from handlers.sweeps import SweepReport, Sweeper
 from handlers.ports import Sender
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 OUTBOX_DRAIN_SECONDS = 1
+# Reminders and digests are due to the minute at most; once a minute keeps them timely and cheap.
+LEDGER_SWEEP_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class SweepDeps:
     db: Database
     sender: Sender
     templates: Templates
+    calendar: WorkCalendar
     clock: Callable[[], datetime]
 
 
@@ -36,16 +41,35 @@ def drain_outbox(deps: SweepDeps, now: datetime | None = None) -> DrainReport:
     return report
 
 
-def run_all(deps: SweepDeps, now: datetime) -> dict[str, DrainReport]:
-    """Every sweep once, as of now; what each one did."""
-    return {"outbox": drain_outbox(deps, now)}
+def sweep_ledger(deps: SweepDeps, now: datetime | None = None) -> SweepReport:
+    report = Sweeper(db=deps.db, calendar=deps.calendar).run(now or deps.clock())
+    if report.total:
+        log.info("ledger sweep: %s", report.counts)
+    return report
+
+
+def run_all(deps: SweepDeps, now: datetime, *, drain: bool = True) -> dict[str, SweepReport | DrainReport]:
+    """Every sweep once as of now, the outbox drain last so that what was decided is sent; what each did."""
+    reports: dict[str, SweepReport | DrainReport] = {"ledger": sweep_ledger(deps, now)}
+    if drain:
+        reports["outbox"] = drain_outbox(deps, now)
+    return reports
 
 
 def build_scheduler(deps: SweepDeps, tz: ZoneInfo) -> BackgroundScheduler:
     """A scheduler with every sweep on its trigger; missed runs coalesce and no job overlaps itself."""
     scheduler = BackgroundScheduler(
         timezone=tz,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 5},
+    )
+    scheduler.add_job(
+        sweep_ledger,
+        "interval",
+        seconds=LEDGER_SWEEP_SECONDS,
+        args=[deps],
+        id="ledger_sweep",
+        replace_existing=True,
+        misfire_grace_time=LEDGER_SWEEP_SECONDS * 5,
     )
     scheduler.add_job(
         drain_outbox,

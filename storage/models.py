@@ -66,6 +66,7 @@ class OutboxStatus(StrEnum):
 class Town(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
+    policy: str = "{}"  # the `policy:` section of the org chart, as JSON
     # Bumped by every org import that changes something, so running processes rebuild their gazetteer.
     revision: int = 0
 
@@ -143,6 +144,17 @@ class Ticket(SQLModel, table=True):
     closed_at: datetime | None = _when(nullable=True)
     due_at: datetime | None = _when(nullable=True)
     satisfaction: str | None = None  # the resident's survey answer: satisfied, basic, unsatisfied, none
+    overdue: bool = False  # marked once its deadline passed while it was open
+    assigned_at: datetime | None = _when(nullable=True)  # when the current assignee got it
+    # Timers for the sweeps: each is the moment the next follow-up of its kind is due, NULL when none
+    # is. Sweeps select on them through their indexes, so their work grows with what is due only.
+    nudge_at: datetime | None = _when(nullable=True, index=True)  # unaccepted: remind, then 督办 up
+    nudge_step: int = 0  # 0 remind the assignee, 1 tell the community, 2 tell the town
+    due_soon_at: datetime | None = _when(nullable=True, index=True)
+    overdue_at: datetime | None = _when(nullable=True, index=True)
+    followup_at: datetime | None = _when(nullable=True, index=True)  # resident status follow-up
+    survey_remind_at: datetime | None = _when(nullable=True, index=True)
+    survey_close_at: datetime | None = _when(nullable=True, index=True)
 
 
 class TicketEvent(SQLModel, table=True):
@@ -202,3 +214,17 @@ class ConversationState(SQLModel, table=True):
     state: str
     payload: str = ""
     updated_at: datetime = _when()
+
+
+class SweepAction(SQLModel, table=True):
+    """One follow-up a sweep carried out, under a unique key (kind, ticket or person, period).
+
+    Inserted in the same transaction as the pushes it decides: a second sweep, process or restart
+    trying the same action hits the unique key and does nothing.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    kind: str
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
+    at: datetime = _when()

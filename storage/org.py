@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,6 +55,7 @@ def import_org(*, session: Session, chart: OrgChart) -> ImportResult:
         session.flush()
         changed = True
     assert town.id is not None
+    changed |= _assign(town, policy=json.dumps(dict(chart.policy), ensure_ascii=False, sort_keys=True))
 
     courtyard_ids: dict[str, int] = {}
     community_ids: dict[str, int] = {}
@@ -270,3 +272,18 @@ def town_cadres(*, session: Session) -> Sequence[Cadre]:
 
 def get_community(*, session: Session, community_id: int) -> Community | None:
     return session.get(Community, community_id)
+
+
+def policy_document(*, session: Session) -> dict[str, object]:
+    """The `policy:` section of the imported org chart ({} when there is none)."""
+    text = session.exec(select(Town.policy).order_by(col(Town.id))).first()
+    return dict(json.loads(text)) if text else {}
+
+
+def cadres_with_role(*, session: Session, role: Role) -> Sequence[Cadre]:
+    return session.exec(select(Cadre).where(Cadre.role == role, col(Cadre.active)).order_by(col(Cadre.id))).all()
+
+
+def courtyard_name_of(*, session: Session, courtyard_id: int | None) -> str | None:
+    yard = session.get(Courtyard, courtyard_id) if courtyard_id is not None else None
+    return yard.name if yard else None

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from scheduler.sweeps import SweepDeps, drain_outbox
 from storage.db import Database
 from tests.conftest_wechat import fake_wechat, wechat_api
 from tests.fake_wechat import FakeWeChat
+from tests.support.clock import TestClock
 from tests.support.wechat_client import WeChatPoster
 
 __all__ = ["fake_wechat", "wechat_api"]
@@ -24,6 +26,11 @@ __all__ = ["fake_wechat", "wechat_api"]
 TOKEN = "courtyardtesttoken"
 # Any 43-character base64 key works; this one is from Tencent's published safe-mode sample.
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
+# Tests run on a weekday morning in Shanghai, whatever the machine's clock says, so quiet hours and
+# working days do not depend on when CI happens to run: Tuesday 2026-11-24 10:00 +08:00.
+TEST_START = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 @dataclass
@@ -35,6 +42,7 @@ class Running:
     base_url: str
     poster: WeChatPoster
     sweep_deps: SweepDeps
+    clock: TestClock
 
     def drain(self, at: datetime | None = None) -> dict[str, int]:
         """Run the outbox drain once, as of at (default now)."""
@@ -64,7 +72,9 @@ def start_server(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[Callable[.
         db = runtime.open_database(settings)
         runtime.ensure_org_chart(db, org)
         ready = threading.Event()
-        server = create_server(runtime.build_web_app(settings, db, ready), host="127.0.0.1", port=0, threads=4)
+        clock = TestClock(TEST_START)
+        app = runtime.build_web_app(settings, db, ready, clock)
+        server = create_server(app, host="127.0.0.1", port=0, threads=4)
         ready.set()
         closing = threading.Event()
 
@@ -85,7 +95,7 @@ def start_server(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[Callable[.
         poster = WeChatPoster(
             base_url, token=TOKEN, app_id=fake_wechat.app_id, aes_key=AES_KEY if safe_mode else None
         )
-        return Running(settings, db, base_url, poster, runtime.build_sweep_deps(settings, db))
+        return Running(settings, db, base_url, poster, runtime.build_sweep_deps(settings, db, clock), clock)
 
     yield start
     for stop in stops:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlmodel import select
 
@@ -152,7 +152,7 @@ def test_enter_for_resident_then_close(server: Running) -> None:
 
 
 def test_binding_by_invitation_code(server: Running) -> None:
-    now = datetime.now(UTC)
+    now = server.clock()
     code, _ = invite(db=server.db, name="周伟", now=now)
     assert "负责干部" in say(server, "o_zhouwei", "任务")
     assert "绑定成功，周伟您好" in say(server, "o_zhouwei", f"绑定 {code.lower()}")

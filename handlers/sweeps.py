@@ -1,0 +1,379 @@
+"""The time-driven follow-ups: each sweep asks the ledger what is due now and acts once per key.
+
+Every action is claimed in the sweep-action log under a unique key in the same transaction as the
+pushes and ticket changes it makes, so a second run, a second process or a restart half-way through
+can neither double nor lose a follow-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlmodel import Session
+
+from handlers import notify, texts, timers
+from handlers.policy import WorkCalendar
+from storage import org as org_repo
+from storage import sweeps as sweep_repo
+from storage import tickets as ticket_repo
+from storage.db import Database
+from storage.models import OPEN_STATUSES, Cadre, Role, Ticket, TicketStatus
+
+BATCH = 500
+WORST_COURTYARDS = 3
+
+
+@dataclass
+class SweepReport:
+    """How many follow-ups of each kind a sweep carried out."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, n: int = 1) -> None:
+        if n:
+            self.counts[kind] = self.counts.get(kind, 0) + n
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class Sweeper:
+    """Runs the sweeps against one database and work calendar."""
+
+    db: Database
+    calendar: WorkCalendar
+
+    def run(self, now: datetime) -> SweepReport:
+        """Every ticket and digest sweep once, as of now."""
+        report = SweepReport()
+        self._each_due(Ticket.nudge_at, now, report, self._nudge)
+        self._each_due(Ticket.due_soon_at, now, report, self._due_soon)
+        self._each_due(Ticket.overdue_at, now, report, self._overdue)
+        self._each_due(Ticket.followup_at, now, report, self._follow_up)
+        self._each_due(Ticket.survey_remind_at, now, report, self._survey_remind)
+        self._each_due(Ticket.survey_close_at, now, report, self._survey_close)
+        self._walk_digests(now, report)
+        self._leader_digests(now, report)
+        return report
+
+    # --- the per-ticket loop ------------------------------------------------------------------
+
+    def _each_due(
+        self,
+        timer: InstrumentedAttribute[datetime | None],
+        now: datetime,
+        report: SweepReport,
+        act: Callable[[Session, Ticket, datetime], str | None],
+    ) -> None:
+        """Act on every ticket whose timer has come, one transaction each; act must move or clear the timer."""
+        seen: set[int] = set()
+        while True:
+            with self.db.transaction() as session:
+                ids = [i for i in sweep_repo.due_ticket_ids(session=session, timer=timer, now=now, limit=BATCH)]
+            fresh = [i for i in ids if i not in seen]
+            if not fresh:
+                return
+            for ticket_id in fresh:
+                seen.add(ticket_id)
+                with self.db.transaction() as session:
+                    ticket = ticket_repo.get_ticket_for_update(session=session, ticket_id=ticket_id)
+                    due = getattr(ticket, timer.key) if ticket is not None else None
+                    if ticket is None or due is None or due > now:
+                        continue  # changed since the query: someone acted on it
+                    outcome = act(session, ticket, now)
+                    if outcome:
+                        report.add(outcome)
+
+    def _claim(self, session: Session, ticket: Ticket, kind: str, period: object, now: datetime) -> bool:
+        key = f"{kind}:{ticket.id}:{_stamp(period)}"
+        return sweep_repo.record_action(session=session, key=key, kind=kind, ticket_id=ticket.id, now=now)
+
+    # --- the sweeps ---------------------------------------------------------------------------
+
+    def _nudge(self, session: Session, ticket: Ticket, now: datetime) -> str | None:
+        """Unaccepted: remind the assignee, then 督办 one level up, then the town; each step once."""
+        step, assigned_at = ticket.nudge_step, ticket.assigned_at or ticket.created_at
+        schedule = self.calendar.unaccepted_schedule(assigned_at, ticket.urgent)
+        ticket.nudge_step = step + 1
+        ticket.nudge_at = {0: schedule.community_at, 1: schedule.town_at}.get(step)
+        session.add(ticket)
+        assignee = _assignee(session, ticket)
+        if ticket.status != TicketStatus.NEW or assignee is None:
+            ticket.nudge_at = None
+            return None
+        if not self._claim(session, ticket, f"nudge{step}", assigned_at, now):
+            return None
+        courtyard = notify.courtyard_label(session, ticket)
+        if step == 0:
+            told = notify.tell_cadre(
+                session=session,
+                cadre=assignee,
+                kind="reminder",
+                ticket_id=ticket.id,
+                now=now,
+                text=texts.NUDGE_ASSIGNEE.format(number=ticket.id, courtyard=courtyard),
+            )
+            return "unaccepted_reminder" if told else None
+        levels = _levels_above(session, ticket, assignee)
+        if len(levels) < step:
+            return None
+        waited = self._waited(assigned_at, now)
+        text = texts.NUDGE_SUPERVISE.format(
+            number=ticket.id, courtyard=courtyard, assignee=assignee.name, waited=waited, text=ticket.text
+        )
+        supervisors = levels[step - 1]
+        told_any = _tell_all(session, supervisors, "escalation", ticket, text, now)
+        ticket_repo.add_event(
+            session=session,
+            ticket=ticket,
+            kind="supervised",
+            actor="system",
+            note=f"未受理督办：{'、'.join(c.name for c in supervisors)}",
+            at=now,
+        )
+        return ("unaccepted_to_community" if supervisors[0].role == Role.COMMUNITY else "unaccepted_to_town") if told_any else None
+
+    def _due_soon(self, session: Session, ticket: Ticket, now: datetime) -> str | None:
+        ticket.due_soon_at = None
+        session.add(ticket)
+        assignee = _assignee(session, ticket)
+        if ticket.status not in OPEN_STATUSES or assignee is None or ticket.due_at is None:
+            return None
+        if not self._claim(session, ticket, "due_soon", ticket.due_at, now):
+            return None
+        text = texts.DUE_SOON.format(
+            number=ticket.id, courtyard=notify.courtyard_label(session, ticket), due=self._local(ticket.due_at)
+        )
+        told = notify.tell_cadre(session=session, cadre=assignee, kind="reminder", ticket_id=ticket.id, text=text, now=now)
+        return "due_soon_reminder" if told else None
+
+    def _overdue(self, session: Session, ticket: Ticket, now: datetime) -> str | None:
+        """Past the deadline and still open: marked overdue in the ledger and 督办 one level up."""
+        ticket.overdue_at = None
+        session.add(ticket)
+        if ticket.status not in OPEN_STATUSES or ticket.due_at is None:
+            return None
+        if not self._claim(session, ticket, "overdue", ticket.due_at, now):
+            return None
+        ticket.overdue = True
+        due, courtyard = self._local(ticket.due_at), notify.courtyard_label(session, ticket)
+        assignee = _assignee(session, ticket)
+        ticket_repo.add_event(session=session, ticket=ticket, kind="overdue", actor="system", note=f"期限 {due}", at=now)
+        if assignee is None:
+            return "overdue"
+        notify.tell_cadre(
+            session=session,
+            cadre=assignee,
+            kind="escalation",
+            ticket_id=ticket.id,
+            now=now,
+            text=texts.OVERDUE_ASSIGNEE.format(number=ticket.id, courtyard=courtyard, due=due),
+        )
+        levels = _levels_above(session, ticket, assignee)
+        if levels:
+            text = texts.OVERDUE_SUPERVISE.format(
+                number=ticket.id, courtyard=courtyard, assignee=assignee.name, due=due, text=ticket.text
+            )
+            _tell_all(session, levels[0], "escalation", ticket, text, now)
+        return "overdue"
+
+    def _follow_up(self, session: Session, ticket: Ticket, now: datetime) -> str | None:
+        """No news for a while: tell the resident where their ticket stands, once per period."""
+        period = ticket.followup_at
+        ticket.followup_at = self.calendar.status_followup_at(now) if ticket.status in OPEN_STATUSES else None
+        session.add(ticket)
+        if ticket.status not in OPEN_STATUSES or not self._claim(session, ticket, "followup", period, now):
+            return None
+        assert ticket.id is not None
+        progress = [e for e in ticket_repo.history(session=session, ticket_id=ticket.id) if e.kind == "progress"]
+        latest = (
+            texts.FOLLOWUP_LATEST.format(at=self._local(progress[-1].at), note=progress[-1].note.rstrip("。"))
+            if progress
+            else ""
+        )
+        text = texts.FOLLOWUP.format(number=ticket.id, status=texts.STATUS_NAMES[ticket.status], latest=latest)
+        told = notify.tell_resident(
+            session=session, calendar=self.calendar, ticket=ticket, kind="status", text=text, now=now
+        )
+        return "resident_followup" if told else None
+
+    def _survey_remind(self, session: Session, ticket: Ticket, now: datetime) -> str | None:
+        ticket.survey_remind_at = None
+        session.add(ticket)
+        if ticket.status != TicketStatus.RESOLVED or not self._claim(
+            session, ticket, "survey_remind", ticket.resolved_at, now
+        ):
+            return None
+        text = texts.SURVEY_REMINDER.format(number=ticket.id)
+        told = notify.tell_resident(
+            session=session, calendar=self.calendar, ticket=ticket, kind="survey", text=text, now=now
+        )
+        return "survey_reminder" if told else None
+
+    def _survey_close(self, session: Session, ticket: Ticket, now: datetime) -> str | None:
+        """Unanswered for the whole survey period: closed as 未评价."""
+        ticket.survey_close_at = None
+        session.add(ticket)
+        if ticket.status != TicketStatus.RESOLVED or not self._claim(
+            session, ticket, "survey_close", ticket.resolved_at, now
+        ):
+            return None
+        ticket.satisfaction = "none"
+        ticket_repo.set_status(session=session, ticket=ticket, status=TicketStatus.CLOSED, at=now)
+        timers.on_finished(ticket)
+        ticket_repo.add_event(
+            session=session, ticket=ticket, kind="closed", actor="system", note=texts.SURVEY_AUTO_CLOSED, at=now
+        )
+        return "closed_unrated"
+
+    # --- digests ------------------------------------------------------------------------------
+
+    def _walk_digests(self, now: datetime, report: SweepReport) -> None:
+        """Tuesday's courtyard-walk digest to every courtyard cadre: open tickets, overdue first."""
+        day = self.calendar.digest_due("courtyard_walk", now)
+        if day is None:
+            return
+        with self.db.transaction() as session:
+            cadre_ids = [c.id for c in org_repo.cadres_with_role(session=session, role=Role.COURTYARD) if c.openid]
+        for cadre_id in cadre_ids:
+            with self.db.transaction() as session:
+                cadre = org_repo.get_cadre(session=session, cadre_id=cadre_id or 0)
+                if cadre is None or cadre.courtyard_id is None or not cadre.openid:
+                    continue
+                key = f"walk_digest:{day.isoformat()}:{cadre.id}"
+                if not sweep_repo.record_action(session=session, key=key, kind="walk_digest", ticket_id=None, now=now):
+                    continue
+                notify.tell_cadre(
+                    session=session,
+                    cadre=cadre,
+                    kind="digest",
+                    ticket_id=None,
+                    now=now,
+                    text=self._walk_digest_text(session, cadre, day),
+                )
+                report.add("courtyard_walk_digest")
+
+    def _walk_digest_text(self, session: Session, cadre: Cadre, day: date) -> str:
+        assert cadre.courtyard_id is not None
+        yard = org_repo.get_courtyard(session=session, courtyard_id=cadre.courtyard_id)
+        open_tickets = sweep_repo.open_tickets_of_courtyard(session=session, courtyard_id=cadre.courtyard_id)
+        since = self._start_of(day - timedelta(days=7))
+        resolved = sweep_repo.resolved_in_courtyard_since(session=session, courtyard_id=cadre.courtyard_id, since=since)
+        lines = [texts.WALK_DIGEST_HEADER.format(day=_chinese_day(day), courtyard=yard.name if yard else "")]
+        if open_tickets:
+            overdue = sum(1 for t in open_tickets if t.overdue)
+            lines.append(texts.WALK_DIGEST_OPEN.format(count=len(open_tickets), overdue=overdue))
+            lines += [
+                texts.WALK_DIGEST_LINE.format(
+                    late="【超期】" if t.overdue else "",
+                    number=t.id,
+                    status=texts.STATUS_NAMES[t.status],
+                    due=texts.TASK_DUE.format(due=self._local(t.due_at)) if t.due_at else texts.TASK_NO_DUE,
+                    excerpt=texts.excerpt(t.text, 24),
+                )
+                for t in open_tickets
+            ]
+        else:
+            lines.append(texts.WALK_DIGEST_NONE_OPEN)
+        if resolved:
+            numbers = "、".join(f"编号 {t.id}" for t in resolved)
+            lines.append(texts.WALK_DIGEST_RESOLVED.format(count=len(resolved), numbers=numbers))
+        lines.append(texts.WALK_DIGEST_FOOTER)
+        return "\n".join(lines)
+
+    def _leader_digests(self, now: datetime, report: SweepReport) -> None:
+        """Monday's digest to the town cadres: last week's numbers and the courtyards to watch."""
+        day = self.calendar.digest_due("leader", now)
+        if day is None:
+            return
+        start, end = self._start_of(day - timedelta(days=7)), self._start_of(day)
+        with self.db.transaction() as session:
+            numbers = sweep_repo.period_numbers(session=session, start=start, end=end)
+            worst = sweep_repo.worst_courtyards(session=session, limit=WORST_COURTYARDS)
+            leader_ids = [c.id for c in org_repo.town_cadres(session=session) if c.openid]
+        text = texts.LEADER_DIGEST.format(
+            start=_chinese_day(start.date(), weekday=False),
+            end=_chinese_day((end - timedelta(days=1)).date(), weekday=False),
+            collected=numbers.collected,
+            accepted=numbers.accepted_within_a_day,
+            accepted_rate=f"（{_percent(numbers.accepted_within_a_day / numbers.collected)}）" if numbers.collected else "",
+            resolved=numbers.resolved,
+            resolution_rate=_percent(numbers.resolution_rate),
+            satisfaction_rate=_percent(numbers.satisfaction_rate),
+            surveyed=numbers.surveyed,
+            overdue=numbers.overdue_open,
+        )
+        if worst:
+            text += "\n" + texts.LEADER_DIGEST_WORST.format(
+                courtyards="、".join(
+                    texts.LEADER_DIGEST_WORST_LINE.format(name=name, overdue=late, open=count)
+                    for name, late, count in worst
+                )
+            )
+        for cadre_id in leader_ids:
+            with self.db.transaction() as session:
+                cadre = org_repo.get_cadre(session=session, cadre_id=cadre_id or 0)
+                key = f"leader_digest:{day.isoformat()}:{cadre_id}"
+                if cadre is None or not sweep_repo.record_action(
+                    session=session, key=key, kind="leader_digest", ticket_id=None, now=now
+                ):
+                    continue
+                notify.tell_cadre(session=session, cadre=cadre, kind="digest", ticket_id=None, text=text, now=now)
+                report.add("leader_digest")
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _waited(self, since: datetime, now: datetime) -> str:
+        """How long a ticket has waited, in the working time the policy counts."""
+        hours = self.calendar.working_hours_between(since, now)
+        day = self.calendar.policy.day_hours
+        return f"{hours:.0f}个工作小时" if hours < day else f"{hours / day:.0f}个工作日"
+
+    def _local(self, moment: datetime) -> str:
+        return f"{moment.astimezone(self.calendar.tz):%m-%d %H:%M}"
+
+    def _start_of(self, day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=self.calendar.tz)
+
+
+def _assignee(session: Session, ticket: Ticket) -> Cadre | None:
+    return org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id) if ticket.assignee_id else None
+
+
+def _levels_above(session: Session, ticket: Ticket, assignee: Cadre) -> list[list[Cadre]]:
+    """The cadres of each level above the assignee for this ticket, nearest first (empty levels dropped)."""
+    levels: list[list[Cadre]] = []
+    if assignee.role == Role.COURTYARD and ticket.community_id is not None:
+        levels.append(list(org_repo.community_cadres(session=session, community_id=ticket.community_id)))
+    if assignee.role != Role.TOWN:
+        levels.append([c for c in org_repo.town_cadres(session=session) if c.id != assignee.id])
+    return [level for level in levels if level]
+
+
+def _tell_all(session: Session, cadres: list[Cadre], kind: str, ticket: Ticket, text: str, now: datetime) -> bool:
+    told = [
+        notify.tell_cadre(session=session, cadre=c, kind=kind, ticket_id=ticket.id, text=text, now=now) for c in cadres
+    ]
+    return any(told)
+
+
+
+def _stamp(period: object) -> str:
+    return period.isoformat() if isinstance(period, (datetime, date)) else str(period)
+
+
+def _percent(rate: float | None) -> str:
+    return texts.NO_FIGURE if rate is None else f"{rate:.0%}"
+
+
+_WEEKDAY_NAMES = "一二三四五六日"
+
+
+def _chinese_day(day: date, *, weekday: bool = True) -> str:
+    text = f"{day.month}月{day.day}日"
+    return text + f"（周{_WEEKDAY_NAMES[day.weekday()]}）" if weekday else text
