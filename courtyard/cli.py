@@ -40,6 +40,7 @@ def serve(
     from waitress import create_server  # noqa: PLC0415  (keeps `courtyard classify` start-up light)
 
     from courtyard import runtime  # noqa: PLC0415
+    from handlers.policy import PolicyError  # noqa: PLC0415
     from scheduler.sweeps import build_scheduler  # noqa: PLC0415
     from storage.orgfile import OrgFileError  # noqa: PLC0415
 
@@ -55,10 +56,15 @@ def serve(
     if not settings.wechat_token:
         typer.echo(f"WECHAT_TOKEN is not set: using the development token {settings.token!r}.")
     ready = threading.Event()
-    wsgi = runtime.build_web_app(settings, db, ready)
+    try:
+        wsgi = runtime.build_web_app(settings, db, ready)
+        deps = runtime.build_sweep_deps(settings, db)
+    except PolicyError as exc:
+        typer.echo(f"invalid policy in the org chart: {exc}", err=True)
+        raise typer.Exit(2) from None
     scheduler = None
     if settings.can_push:
-        scheduler = build_scheduler(runtime.build_sweep_deps(settings, db), settings.tz)
+        scheduler = build_scheduler(deps, settings.tz)
         scheduler.start()
     else:
         typer.echo("WECHAT_APP_ID / WECHAT_APP_SECRET are not set: pushes wait in the outbox until they are.")

@@ -58,36 +58,47 @@ def drain(
 ) -> DrainReport:
     """Attempt every push that is due as of now; safe to run from several processes at once."""
     report = DrainReport()
+    seen: set[int] = set()
+    while True:
+        with db.transaction() as session:
+            ids = [i for i in outbox_repo.due_ids(session=session, now=now, limit=batch) if i not in seen]
+        if not ids:
+            return report
+        for outbox_id in ids:
+            seen.add(outbox_id)
+            outcome = _attempt(db, sender, templates, outbox_id, now)
+            if outcome is not None:
+                report.add(outcome)
+
+
+def _attempt(db: Database, sender: Sender, templates: Templates, outbox_id: int, now: datetime) -> str | None:
+    """Claim one push, try it outside any transaction, and record the outcome; None if another drain had it."""
     with db.transaction() as session:
-        ids = list(outbox_repo.due_ids(session=session, now=now, limit=batch))
-    for outbox_id in ids:
-        with db.transaction() as session:
-            push = outbox_repo.claim(session=session, outbox_id=outbox_id, now=now, lease=CLAIM_LEASE)
-            if push is None:
-                continue  # another drain took it
-            person = ticket_repo.resident_by_openid(session=session, openid=push.openid)
-            last_message_at = person.last_message_at if person else None
-        outcome = _deliver(sender, push, templates, window_open=_window_open(last_message_at, now))
-        retry_at = None
-        status = outcome.status
-        if outcome.failure == Failure.RETRY:
-            if push.attempts >= MAX_ATTEMPTS:
-                status = OutboxStatus.FAILED
-            else:
-                status = OutboxStatus.PENDING
-                retry_at = now + timedelta(seconds=min(2 ** (push.attempts - 1), MAX_BACKOFF_SECONDS))
-        with db.transaction() as session:
-            outbox_repo.settle(
-                session=session,
-                outbox_id=outbox_id,
-                status=status,
-                now=now,
-                channel=outcome.channel,
-                error=outcome.error,
-                retry_at=retry_at,
-            )
-        report.add(f"{status}:{outcome.channel}" if status == OutboxStatus.SENT else str(status))
-    return report
+        push = outbox_repo.claim(session=session, outbox_id=outbox_id, now=now, lease=CLAIM_LEASE)
+        if push is None:
+            return None
+        person = ticket_repo.resident_by_openid(session=session, openid=push.openid)
+        last_message_at = person.last_message_at if person else None
+    outcome = _deliver(sender, push, templates, window_open=_window_open(last_message_at, now))
+    retry_at = None
+    status = outcome.status
+    if outcome.failure == Failure.RETRY:
+        if push.attempts >= MAX_ATTEMPTS:
+            status = OutboxStatus.FAILED
+        else:
+            status = OutboxStatus.PENDING
+            retry_at = now + timedelta(seconds=min(2 ** (push.attempts - 1), MAX_BACKOFF_SECONDS))
+    with db.transaction() as session:
+        outbox_repo.settle(
+            session=session,
+            outbox_id=outbox_id,
+            status=status,
+            now=now,
+            channel=outcome.channel,
+            error=outcome.error,
+            retry_at=retry_at,
+        )
+    return f"{status}:{outcome.channel}" if status == OutboxStatus.SENT else str(status)
 
 
 def _window_open(last_message_at: datetime | None, now: datetime) -> bool | None:

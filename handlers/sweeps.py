@@ -24,6 +24,7 @@ from storage.models import OPEN_STATUSES, Cadre, Role, Ticket, TicketStatus
 
 BATCH = 500
 WORST_COURTYARDS = 3
+DIGEST_LINES = 30  # a chat message, not a report: the rest is one line and the web ledger
 
 
 @dataclass
@@ -276,8 +277,10 @@ class Sweeper:
                     due=texts.TASK_DUE.format(due=self._local(t.due_at)) if t.due_at else texts.TASK_NO_DUE,
                     excerpt=texts.excerpt(t.text, 24),
                 )
-                for t in open_tickets
+                for t in open_tickets[:DIGEST_LINES]
             ]
+            if len(open_tickets) > DIGEST_LINES:
+                lines.append(texts.TASK_LIST_MORE.format(count=len(open_tickets) - DIGEST_LINES))
         else:
             lines.append(texts.WALK_DIGEST_NONE_OPEN)
         if resolved:

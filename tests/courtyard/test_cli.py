@@ -106,3 +106,18 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
     result = run(tmp_path, "--help")
     for command in ("serve", "org", "sweep"):
         assert command in result.stdout
+
+
+def test_bad_policy_is_refused_naming_the_field(tmp_path: Path) -> None:
+    org = tmp_path / "org.yaml"
+    base = (DATA / "org_small.yaml").read_text(encoding="utf-8")
+    for policy, words in (
+        ("policy:\n  deadline_days: {城乡建设: -2}\n", "policy.deadline_days.城乡建设: must be a positive number"),
+        ("policy:\n  deadline_days: {火星: 2}\n", "policy.deadline_days.火星: unknown category"),
+        ("policy:\n  deadline_days: {城乡建设: }\n", "policy.deadline_days.城乡建设"),
+    ):
+        org.write_text(base + policy, encoding="utf-8")
+        result = run(tmp_path, "org", "import", str(org))
+        assert result.returncode == 2 and words in result.stderr, result.stderr
+        served = run(tmp_path, "serve", "--port", "0", "--org", str(org))
+        assert served.returncode == 2 and words in served.stderr, served.stderr

@@ -1,0 +1,88 @@
+"""`courtyard sweep` as an operator runs it: killed half-way and run again, nothing is doubled or lost."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from courtyard import runtime
+from handlers.policy import WorkCalendar
+from handlers.sweeps import Sweeper
+from storage import tickets as ticket_repo
+from storage.db import Database
+from storage.models import Cadre, Outbox, OutboxStatus, SweepAction, Ticket
+from tests.conftest import make_settings
+from tests.courtyard.test_cli import COURTYARD, env_for
+from tests.fake_wechat import FakeWeChat
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+AT = datetime(2026, 11, 24, 15, 0, tzinfo=SHANGHAI)  # a Tuesday afternoon, after the walk digests
+TICKETS = 400
+
+
+def seed(db: Database, calendar: WorkCalendar) -> None:
+    """TICKETS unaccepted tickets of 李芳 assigned at 08:30: the reminder is due by AT, 督办 not yet."""
+    assigned = AT.replace(hour=8, minute=30)
+    schedule = calendar.unaccepted_schedule(assigned, urgent=False)
+    assert schedule.remind_at <= AT < schedule.community_at
+    with db.transaction() as session:
+        lifang = session.exec(select(Cadre).where(Cadre.name == "李芳")).one()
+        for i in range(TICKETS):
+            ticket = Ticket(
+                text=f"第{i}号路灯坏了",
+                category="城乡建设",
+                courtyard_id=lifang.courtyard_id,
+                assignee_id=lifang.id,
+                created_at=assigned,
+                updated_at=assigned,
+                assigned_at=assigned,
+                nudge_at=schedule.remind_at,
+            )
+            ticket_repo.create_ticket(session=session, ticket=ticket, actor="test")
+
+
+def count(db: Database, *where: object, model: type = SweepAction) -> int:
+    with db.transaction() as session:
+        return int(session.exec(select(func.count()).select_from(model).where(*where)).one())  # type: ignore[arg-type]
+
+
+def test_killed_sweep_resumes_without_doubles(tmp_path: Path, fake_wechat: FakeWeChat) -> None:
+    settings = make_settings(tmp_path, fake_wechat)
+    db = runtime.open_database(settings)
+    runtime.ensure_org_chart(db, None)
+    calendar = runtime.build_calendar(settings, db)
+    # The morning's digests are out already, so only the reminders are due at AT.
+    Sweeper(db=db, calendar=calendar).run(AT.replace(hour=9))
+    seed(db, calendar)
+    env = env_for(tmp_path, fake_wechat, COURTYARD_DB_URL=settings.courtyard_db_url)
+
+    first = subprocess.Popen([COURTYARD, "sweep", "--at", AT.isoformat()], cwd=tmp_path, env=env)
+    deadline = time.monotonic() + 60
+    while count(db, SweepAction.kind == "nudge0") < 20 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    done_before_restart = count(db, SweepAction.kind == "nudge0")
+    assert 0 < done_before_restart < TICKETS, "the kill did not land mid-sweep"
+
+    later = (AT + timedelta(minutes=2)).isoformat()  # a restart happens later, after any claim's lease
+    second = subprocess.run([COURTYARD, "sweep", "--at", later], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr
+    assert f"unaccepted_reminder {TICKETS - done_before_restart}" in second.stdout
+
+    assert count(db, SweepAction.kind == "nudge0") == TICKETS
+    assert count(db, Outbox.kind == "reminder", model=Outbox) == TICKETS
+    assert count(db, Outbox.kind == "reminder", Outbox.status == OutboxStatus.SENT, model=Outbox) == TICKETS
+    reminders = [t for t in fake_wechat.texts_for("o_lifang") if t.startswith("【提醒】")]
+    assert len(reminders) == len(set(reminders)) == TICKETS
+
+    again = subprocess.run([COURTYARD, "sweep", "--at", later], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert "ledger: nothing due" in again.stdout and "outbox: nothing due" in again.stdout
+    assert len([t for t in fake_wechat.texts_for("o_lifang") if t.startswith("【提醒】")]) == TICKETS
