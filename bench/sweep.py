@@ -21,14 +21,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from courtyard.runtime import demo_org_path  # noqa: E402
-from handlers.org import import_org_file  # noqa: E402
-from handlers.outbox import Templates, drain  # noqa: E402
-from handlers.policy import Policy, WorkCalendar  # noqa: E402
-from handlers.sweeps import Sweeper  # noqa: E402
-from storage import migrate  # noqa: E402
-from storage.db import Database, make_engine  # noqa: E402
-from storage.models import Outbox, Ticket, TicketEvent  # noqa: E402
+from courtyard.runtime import demo_org_path
+from handlers.org import import_org_file
+from handlers.outbox import Templates, drain
+from handlers.policy import Policy, WorkCalendar
+from handlers.sweeps import Sweeper
+from storage import migrate
+from storage.db import Database, make_engine
+from storage.models import Outbox, Ticket, TicketEvent
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=TZ)  # a Wednesday afternoon: no digest is due
@@ -55,17 +55,43 @@ def build(path: Path, history: int, due: int) -> None:
     old = UTC_NOW - timedelta(days=200)
     rows = [
         dict(
-            text=f"历史问题{i}", category="城乡建设", status="closed", courtyard_id=1 + i % 4, community_id=1,
-            assignee_id=2, created_at=old, updated_at=old, resolved_at=old, closed_at=old, satisfaction="satisfied",
-            resident_id=None, confidence=0.9, urgent=False, overdue=False, nudge_step=0,
+            text=f"历史问题{i}",
+            category="城乡建设",
+            status="closed",
+            courtyard_id=1 + i % 4,
+            community_id=1,
+            assignee_id=2,
+            created_at=old,
+            updated_at=old,
+            resolved_at=old,
+            closed_at=old,
+            satisfaction="satisfied",
+            resident_id=None,
+            confidence=0.9,
+            urgent=False,
+            overdue=False,
+            nudge_step=0,
         )
         for i in range(history)
     ]
     due_at = UTC_NOW - timedelta(minutes=5)
     open_row = dict(
-        category="城乡建设", status="new", courtyard_id=1, community_id=1, assignee_id=2, created_at=old,
-        updated_at=old, assigned_at=old, confidence=0.9, urgent=False, overdue=False, nudge_step=0, resident_id=None,
-        nudge_at=None, due_soon_at=None, overdue_at=None,
+        category="城乡建设",
+        status="new",
+        courtyard_id=1,
+        community_id=1,
+        assignee_id=2,
+        created_at=old,
+        updated_at=old,
+        assigned_at=old,
+        confidence=0.9,
+        urgent=False,
+        overdue=False,
+        nudge_step=0,
+        resident_id=None,
+        nudge_at=None,
+        due_soon_at=None,
+        overdue_at=None,
     )
     for timer in ("nudge_at", "due_soon_at", "overdue_at"):
         rows_due = [dict(open_row, text=f"{timer}{i}", due_at=due_at) | {timer: due_at} for i in range(due)]
@@ -83,8 +109,17 @@ def build(path: Path, history: int, due: int) -> None:
         for start in range(0, len(events), CHUNK):
             connection.execute(insert(TicketEvent), events[start : start + CHUNK])
         sent = [
-            dict(openid="o_x", audience="cadre", kind="history", text="旧推送", status="sent", created_at=old,
-                 next_attempt_at=old, attempts=1, sent_at=old)
+            dict(
+                openid="o_x",
+                audience="cadre",
+                kind="history",
+                text="旧推送",
+                status="sent",
+                created_at=old,
+                next_attempt_at=old,
+                attempts=1,
+                sent_at=old,
+            )
             for _ in range(history)
         ]
         for start in range(0, len(sent), CHUNK):

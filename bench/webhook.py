@@ -20,7 +20,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.support.wechat_client import WeChatPoster  # noqa: E402
+from tests.support.wechat_client import WeChatPoster
 
 TOKEN = "benchtoken"
 HERE = Path(__file__).resolve().parent
@@ -87,7 +87,9 @@ def main() -> None:
             [sys.executable, str(HERE / "echo_bot.py"), str(port), TOKEN], f"http://127.0.0.1:{port}/", env, workdir
         )
         try:
-            results["echo"] = summary("WeRoBot echo bot", measure(f"http://127.0.0.1:{port}", args.messages), echo_start)
+            results["echo"] = summary(
+                "WeRoBot echo bot", measure(f"http://127.0.0.1:{port}", args.messages), echo_start
+            )
         finally:
             echo.terminate()
         port = free_port()

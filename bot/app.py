@@ -60,21 +60,18 @@ def make_app(*, config: WeChatConfig, conversation: Conversation, ready: Callabl
     )
     app = bottle.Bottle()
 
-    @app.get("/healthz")
     def healthz() -> str:
         if not ready():
             bottle.response.status = 503
             return "starting"
         return "ok"
 
-    @app.get("/wechat")
     def verify_url() -> str:
         query = bottle.request.query
         if not check_signature(config.token, query.timestamp, query.nonce, query.signature):
             return _refuse(403, "bad signature")
         return str(query.echostr)
 
-    @app.post("/wechat")
     def receive() -> str:
         query = bottle.request.query
         try:
@@ -93,6 +90,9 @@ def make_app(*, config: WeChatConfig, conversation: Conversation, ready: Callabl
         xml = text_reply(to_user=inbound.openid, from_user=message.target or "", content=reply)
         return crypt.encrypt_message(xml) if crypt else xml
 
+    app.get("/healthz")(healthz)
+    app.get("/wechat")(verify_url)
+    app.post("/wechat")(receive)
     return app
 
 
@@ -182,7 +182,9 @@ def to_inbound(message: WeChatMessage | WeChatEvent) -> Inbound:
             case "voice":
                 return Inbound(kind=kind, key=key, text=message.recognition, media_id=message.media_id, **common)
             case "image":
-                return Inbound(kind=kind, key=key, picture_url=message.img, media_id=_text(message, "MediaId"), **common)
+                return Inbound(
+                    kind=kind, key=key, picture_url=message.img, media_id=_text(message, "MediaId"), **common
+                )
             case "location":
                 lat, lon = message.location
                 return Inbound(kind=kind, key=key, lat=lat, lon=lon, place_label=message.label, **common)

@@ -37,12 +37,12 @@ def serve(
     threads: Annotated[int, typer.Option(help="Worker threads for HTTP requests.")] = 8,
 ) -> None:
     """Run the WeChat webhook at /wechat, the web pages and the scheduler."""
-    from waitress import create_server  # noqa: PLC0415  (keeps `courtyard classify` start-up light)
+    from waitress import create_server
 
-    from courtyard import runtime  # noqa: PLC0415
-    from handlers.policy import PolicyError  # noqa: PLC0415
-    from scheduler.sweeps import build_scheduler  # noqa: PLC0415
-    from storage.orgfile import OrgFileError  # noqa: PLC0415
+    from courtyard import runtime
+    from handlers.policy import PolicyError
+    from scheduler.sweeps import build_scheduler
+    from storage.orgfile import OrgFileError
 
     started = time.perf_counter()
     settings = _settings()
@@ -70,7 +70,7 @@ def serve(
         typer.echo("WECHAT_APP_ID / WECHAT_APP_SECRET are not set: pushes wait in the outbox until they are.")
     server = create_server(wsgi, host=host, port=port, threads=threads)
     ready.set()
-    address = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
+    address = f"http://{host}:{server.effective_port}"
     typer.echo(f"courtyard is ready in {time.perf_counter() - started:.2f}s: webhook {address}/wechat")
     sys.stdout.flush()
     try:
@@ -85,8 +85,8 @@ def serve(
 @org_app.command("import")
 def org_import(file: Annotated[Path, typer.Argument(help="Org chart YAML (DESIGN.md §4).")]) -> None:
     """Load or update the org chart; importing the same file twice changes nothing."""
-    from courtyard import runtime  # noqa: PLC0415
-    from storage.orgfile import OrgFileError  # noqa: PLC0415
+    from courtyard import runtime
+    from storage.orgfile import OrgFileError
 
     db = runtime.open_database(_settings())
     try:
@@ -99,8 +99,8 @@ def org_import(file: Annotated[Path, typer.Argument(help="Org chart YAML (DESIGN
 @cadre_app.command("invite")
 def cadre_invite(name: Annotated[str, typer.Argument(help="The cadre's name as in the org chart.")]) -> None:
     """Print a one-time code the cadre sends as `绑定 CODE` from the WeChat account they will use."""
-    from courtyard import runtime  # noqa: PLC0415
-    from handlers.binding import UnknownCadre, invite  # noqa: PLC0415
+    from courtyard import runtime
+    from handlers.binding import UnknownCadre, invite
 
     settings = _settings()
     db = runtime.open_database(settings)
@@ -109,7 +109,8 @@ def cadre_invite(name: Annotated[str, typer.Argument(help="The cadre's name as i
     except UnknownCadre:
         typer.echo(f"no active cadre named {name!r} in the org chart", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"{name}: send “绑定 {code}” to the official account before {expires_at:%Y-%m-%d %H:%M} ({settings.courtyard_tz}).")
+    deadline = f"{expires_at:%Y-%m-%d %H:%M} ({settings.courtyard_tz})"
+    typer.echo(f"{name}: send “绑定 {code}” to the official account before {deadline}.")
     typer.echo(code)
 
 
@@ -118,9 +119,9 @@ def sweep(
     at: Annotated[str | None, typer.Option(help="Run as of this ISO-8601 moment (default: now).")] = None,
 ) -> None:
     """Run every scheduler sweep once, including the outbox drain, and print what it did."""
-    from courtyard import runtime  # noqa: PLC0415
-    from handlers.policy import PolicyError  # noqa: PLC0415
-    from scheduler.sweeps import run_all  # noqa: PLC0415
+    from courtyard import runtime
+    from handlers.policy import PolicyError
+    from scheduler.sweeps import run_all
 
     settings = _settings()
     now = parse_moment(at, settings) if at else datetime.now(settings.tz)

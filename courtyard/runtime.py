@@ -50,9 +50,7 @@ def build_sweep_deps(settings: Settings, db: Database, clock: Clock = utc_now) -
         timeout=API_TIMEOUT_SECONDS,
         token_store=InMemoryTokenStore(),
     )
-    templates = Templates(
-        task=settings.wechat_template_task or None, status=settings.wechat_template_status or None
-    )
+    templates = Templates(task=settings.wechat_template_task or None, status=settings.wechat_template_status or None)
     return SweepDeps(
         db=db, sender=WeChatSender(api), templates=templates, calendar=build_calendar(settings, db), clock=clock
     )
@@ -63,9 +61,7 @@ def build_calendar(settings: Settings, db: Database) -> WorkCalendar:
     return WorkCalendar(settings.tz, org_use_cases.load_policy(db=db))
 
 
-def build_web_app(
-    settings: Settings, db: Database, ready: threading.Event, clock: Clock = utc_now
-) -> bottle.Bottle:
+def build_web_app(settings: Settings, db: Database, ready: threading.Event, clock: Clock = utc_now) -> bottle.Bottle:
     """The WSGI app; /healthz answers 200 once ready is set."""
     conversation = Conversation(Context(db=db, calendar=build_calendar(settings, db), clock=clock))
     config = WeChatConfig(

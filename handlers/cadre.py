@@ -72,20 +72,22 @@ def run(*, session: Session, ctx: Context, cadre: Cadre, command: Command, now: 
         if not command.tail:
             return texts.CADRE_NEEDS_NOTE.format(what="居民反映的问题", example="代录 桂花苑3栋楼道灯坏了")
         ticket = intake.enter_for_resident(session=session, ctx=ctx, cadre=cadre, text=command.tail, now=now)
-        yard = org_repo.get_courtyard(session=session, courtyard_id=ticket.courtyard_id) if ticket.courtyard_id else None
+        yard = (
+            org_repo.get_courtyard(session=session, courtyard_id=ticket.courtyard_id) if ticket.courtyard_id else None
+        )
         return texts.ENTERED_FOR_RESIDENT.format(
             number=ticket.id, courtyard=yard.name if yard else texts.UNKNOWN_COURTYARD_NAME
         )
     if command.number is None:
         example = _NOTE_HINTS[command.word][1] if command.word in _NOTE_HINTS else f"{command.word} 12"
         return texts.CADRE_BAD_NUMBER.format(command=command.word, example=example)
-    ticket = ticket_repo.get_ticket_for_update(session=session, ticket_id=command.number)
-    if ticket is None or not in_reach(cadre, ticket):
+    target = ticket_repo.get_ticket_for_update(session=session, ticket_id=command.number)
+    if target is None or not in_reach(cadre, target):
         return texts.CADRE_NO_SUCH_TASK.format(number=command.number)
     if command.word in _NOTE_HINTS and not command.rest:
         what, example = _NOTE_HINTS[command.word]
         return texts.CADRE_NEEDS_NOTE.format(what=what, example=example)
-    step = Step(session=session, ctx=ctx, cadre=cadre, ticket=ticket, note=command.rest, now=now)
+    step = Step(session=session, ctx=ctx, cadre=cadre, ticket=target, note=command.rest, now=now)
     return _ACTIONS[command.word](step)
 
 
@@ -314,7 +316,6 @@ def _detail(step: Step) -> str:
 
 def _cannot(step: Step, action: str) -> str:
     return texts.CANNOT_ACT.format(number=step.number, status=texts.STATUS_NAMES[step.ticket.status], action=action)
-
 
 
 def _resident_openid(session: Session, ticket: Ticket) -> str | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NUMBER = re.compile(r"^(?:编号|#|No\.?)?\s*(\d{1,9})(?:号)?(?=$|[\s，,：:。.；;、])[\s，,：:。.；;、]*(.*)$", re.I | re.S)
+_NUMBER = re.compile(
+    r"^(?:编号|#|No\.?)?\s*(\d{1,9})(?:号)?(?=$|[\s，,：:。.；;、])[\s，,：:。.；;、]*(.*)$", re.I | re.S
+)
 _TRAILING_PUNCTUATION = "。.！!？?~～ "
 
 

@@ -66,9 +66,7 @@ def attach_photo(
     if ticket is not None:
         ticket_repo.add_event(session=session, ticket=ticket, kind="photo", actor=resident.openid, note=note, at=now)
         return texts.PHOTO_ATTACHED.format(number=ticket.id)
-    ticket = Ticket(
-        text=PHOTO_PLACEHOLDER, category=nlp.OTHER, resident_id=resident.id, created_at=now, updated_at=now
-    )
+    ticket = Ticket(text=PHOTO_PLACEHOLDER, category=nlp.OTHER, resident_id=resident.id, created_at=now, updated_at=now)
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=resident.openid, note=note)
     route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=None, now=now)
     return texts.PHOTO_FILED.format(number=ticket.id)
@@ -127,7 +125,8 @@ def route_ticket(
         ticket.community_id = courtyard.community_id
     candidates = org_repo.responsible_cadres(session=session, courtyard_id=ticket.courtyard_id)
     bound = [c for c in candidates if c.openid]
-    assignee = (bound or candidates or [None])[0]
+    ranked = bound or list(candidates)
+    assignee = ranked[0] if ranked else None
     ticket.assignee_id = assignee.id if assignee else None
     if ticket.due_at is None:
         timers.on_filed(ticket, ctx.calendar, now)
@@ -147,7 +146,12 @@ def route_ticket(
         told = [c for c in bound if c.role != Role.TOWN] or told
     for cadre in told:
         notify.tell_cadre(
-            session=session, cadre=cadre, kind="new_task", ticket_id=ticket.id, text=task_text(ticket, yard_name, ctx), now=now
+            session=session,
+            cadre=cadre,
+            kind="new_task",
+            ticket_id=ticket.id,
+            text=task_text(ticket, yard_name, ctx),
+            now=now,
         )
     return Routing(courtyard=yard_name, assignee=assignee)
 

@@ -53,9 +53,7 @@ class _Outcome:
     failure: Failure | None = None
 
 
-def drain(
-    *, db: Database, sender: Sender, templates: Templates, now: datetime, batch: int = 200
-) -> DrainReport:
+def drain(*, db: Database, sender: Sender, templates: Templates, now: datetime, batch: int = 200) -> DrainReport:
     """Attempt every push that is due as of now; safe to run from several processes at once."""
     report = DrainReport()
     seen: set[int] = set()

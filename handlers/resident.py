@@ -49,7 +49,8 @@ def list_tickets(*, session: Session, resident: Resident) -> str:
         return texts.NO_TICKETS
     lines = [texts.TICKET_LIST_HEADER.format(count=len(tickets))]
     lines += [
-        texts.TICKET_LIST_LINE.format(number=t.id, status=_status(t), excerpt=texts.excerpt(t.text, EXCERPT_CHARS)) for t in tickets
+        texts.TICKET_LIST_LINE.format(number=t.id, status=_status(t), excerpt=texts.excerpt(t.text, EXCERPT_CHARS))
+        for t in tickets
     ]
     lines.append(texts.TICKET_LIST_FOOTER)
     return "\n".join(lines)
@@ -101,5 +102,3 @@ def _own_ticket(session: Session, resident: Resident, number: int) -> Ticket | N
 
 def _status(ticket: Ticket) -> str:
     return texts.STATUS_NAMES.get(ticket.status, ticket.status)
-
-

@@ -68,7 +68,9 @@ def answer(
             text=texts.TASK_REOPENED.format(number=ticket.id, reason=because),
         )
     if ticket.community_id is not None:
-        yard = org_repo.get_courtyard(session=session, courtyard_id=ticket.courtyard_id) if ticket.courtyard_id else None
+        yard = (
+            org_repo.get_courtyard(session=session, courtyard_id=ticket.courtyard_id) if ticket.courtyard_id else None
+        )
         for cadre in org_repo.community_cadres(session=session, community_id=ticket.community_id):
             if assignee is not None and cadre.id == assignee.id:
                 continue

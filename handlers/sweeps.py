@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session
 
 from handlers import notify, texts, timers
@@ -52,12 +51,12 @@ class Sweeper:
     def run(self, now: datetime) -> SweepReport:
         """Every ticket and digest sweep once, as of now."""
         report = SweepReport()
-        self._each_due(Ticket.nudge_at, now, report, self._nudge)
-        self._each_due(Ticket.due_soon_at, now, report, self._due_soon)
-        self._each_due(Ticket.overdue_at, now, report, self._overdue)
-        self._each_due(Ticket.followup_at, now, report, self._follow_up)
-        self._each_due(Ticket.survey_remind_at, now, report, self._survey_remind)
-        self._each_due(Ticket.survey_close_at, now, report, self._survey_close)
+        self._each_due("nudge_at", now, report, self._nudge)
+        self._each_due("due_soon_at", now, report, self._due_soon)
+        self._each_due("overdue_at", now, report, self._overdue)
+        self._each_due("followup_at", now, report, self._follow_up)
+        self._each_due("survey_remind_at", now, report, self._survey_remind)
+        self._each_due("survey_close_at", now, report, self._survey_close)
         self._walk_digests(now, report)
         self._leader_digests(now, report)
         return report
@@ -66,7 +65,7 @@ class Sweeper:
 
     def _each_due(
         self,
-        timer: InstrumentedAttribute[datetime | None],
+        timer: str,
         now: datetime,
         report: SweepReport,
         act: Callable[[Session, Ticket, datetime], str | None],
@@ -75,7 +74,7 @@ class Sweeper:
         seen: set[int] = set()
         while True:
             with self.db.transaction() as session:
-                ids = [i for i in sweep_repo.due_ticket_ids(session=session, timer=timer, now=now, limit=BATCH)]
+                ids = sweep_repo.due_ticket_ids(session=session, timer=timer, now=now, limit=BATCH)
             fresh = [i for i in ids if i not in seen]
             if not fresh:
                 return
@@ -83,7 +82,7 @@ class Sweeper:
                 seen.add(ticket_id)
                 with self.db.transaction() as session:
                     ticket = ticket_repo.get_ticket_for_update(session=session, ticket_id=ticket_id)
-                    due = getattr(ticket, timer.key) if ticket is not None else None
+                    due = getattr(ticket, timer) if ticket is not None else None
                     if ticket is None or due is None or due > now:
                         continue  # changed since the query: someone acted on it
                     outcome = act(session, ticket, now)
@@ -137,7 +136,11 @@ class Sweeper:
             note=f"未受理督办：{'、'.join(c.name for c in supervisors)}",
             at=now,
         )
-        return ("unaccepted_to_community" if supervisors[0].role == Role.COMMUNITY else "unaccepted_to_town") if told_any else None
+        return (
+            ("unaccepted_to_community" if supervisors[0].role == Role.COMMUNITY else "unaccepted_to_town")
+            if told_any
+            else None
+        )
 
     def _due_soon(self, session: Session, ticket: Ticket, now: datetime) -> str | None:
         ticket.due_soon_at = None
@@ -150,7 +153,9 @@ class Sweeper:
         text = texts.DUE_SOON.format(
             number=ticket.id, courtyard=notify.courtyard_label(session, ticket), due=self._local(ticket.due_at)
         )
-        told = notify.tell_cadre(session=session, cadre=assignee, kind="reminder", ticket_id=ticket.id, text=text, now=now)
+        told = notify.tell_cadre(
+            session=session, cadre=assignee, kind="reminder", ticket_id=ticket.id, text=text, now=now
+        )
         return "due_soon_reminder" if told else None
 
     def _overdue(self, session: Session, ticket: Ticket, now: datetime) -> str | None:
@@ -164,7 +169,9 @@ class Sweeper:
         ticket.overdue = True
         due, courtyard = self._local(ticket.due_at), notify.courtyard_label(session, ticket)
         assignee = _assignee(session, ticket)
-        ticket_repo.add_event(session=session, ticket=ticket, kind="overdue", actor="system", note=f"期限 {due}", at=now)
+        ticket_repo.add_event(
+            session=session, ticket=ticket, kind="overdue", actor="system", note=f"期限 {due}", at=now
+        )
         if assignee is None:
             return "overdue"
         notify.tell_cadre(
@@ -304,7 +311,9 @@ class Sweeper:
             end=_chinese_day((end - timedelta(days=1)).date(), weekday=False),
             collected=numbers.collected,
             accepted=numbers.accepted_within_a_day,
-            accepted_rate=f"（{_percent(numbers.accepted_within_a_day / numbers.collected)}）" if numbers.collected else "",
+            accepted_rate=f"（{_percent(numbers.accepted_within_a_day / numbers.collected)}）"
+            if numbers.collected
+            else "",
             resolved=numbers.resolved,
             resolution_rate=_percent(numbers.resolution_rate),
             satisfaction_rate=_percent(numbers.satisfaction_rate),
@@ -363,7 +372,6 @@ def _tell_all(session: Session, cadres: list[Cadre], kind: str, ticket: Ticket, 
         notify.tell_cadre(session=session, cadre=c, kind=kind, ticket_id=ticket.id, text=text, now=now) for c in cadres
     ]
     return any(told)
-
 
 
 def _stamp(period: object) -> str:

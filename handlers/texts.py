@@ -29,9 +29,7 @@ HELP = (
     "4. 遇到着火、燃气泄漏、有人受伤等紧急情况，请先拨打119、120或110。"
 )
 
-SMALL_TALK = (
-    "您好！我是{service}，有问题或建议直接发给我就行，比如“桂花苑门口的路灯坏了”。发送“帮助”查看用法。"
-).format(service=SERVICE_NAME)
+SMALL_TALK = f"您好！我是{SERVICE_NAME}，有问题或建议直接发给我就行，比如“桂花苑门口的路灯坏了”。发送“帮助”查看用法。"
 
 EMPTY_TEXT = "您发来的消息是空的。请用文字或语音说说遇到了什么问题，我们马上登记。"
 
@@ -109,8 +107,7 @@ CADRE_HELP = (
 )
 
 CADRE_NOT_A_COMMAND = (
-    "这条消息不是干部指令。如果您是以居民身份反映问题，请回复“确认”登记；回复“取消”作罢。"
-    "发送“帮助”查看干部指令。"
+    "这条消息不是干部指令。如果您是以居民身份反映问题，请回复“确认”登记；回复“取消”作罢。发送“帮助”查看干部指令。"
 )
 CADRE_CONFIRM_CANCELLED = "好的，已取消，这条消息不会登记。"
 CADRE_NOTHING_TO_CONFIRM = "没有等待确认的消息。要反映问题请直接描述，发送“帮助”查看干部指令。"
@@ -176,8 +173,12 @@ PUSH_RESOLVED = "您反映的问题（编号 {number}）已办结：{note}"
 PUSH_SURVEY = (
     "请为编号 {number} 的办理打个分，直接回复数字：\n1 满意\n2 基本满意\n3 不满意（可在数字后写上原因，我们会重新办理）"
 )
-TASK_TRANSFERRED_IN = "【转办】编号 {number}（{category}）由{source}转来\n院落：{courtyard}\n内容：{text}\n回复“受理 {number}”接单。"
-TASK_ESCALATED_IN = "【上报】编号 {number} 由{source}上报：{reason}\n院落：{courtyard}\n内容：{text}\n回复“受理 {number}”接手。"
+TASK_TRANSFERRED_IN = (
+    "【转办】编号 {number}（{category}）由{source}转来\n院落：{courtyard}\n内容：{text}\n回复“受理 {number}”接单。"
+)
+TASK_ESCALATED_IN = (
+    "【上报】编号 {number} 由{source}上报：{reason}\n院落：{courtyard}\n内容：{text}\n回复“受理 {number}”接手。"
+)
 TASK_REOPENED = "【重办】编号 {number} 居民评价不满意{reason}，已退回给您重新办理。办好后请再发“办结 {number} 结果”。"
 COMMUNITY_REOPENED = "编号 {number}（{courtyard}）居民评价不满意{reason}，已退回{assignee}重新办理，请关注。"
 
@@ -199,10 +200,14 @@ CADRE_MEDIA = "照片或位置已收到，但干部账号发来的照片和位�
 # --- sweeps -----------------------------------------------------------------------------------
 
 NUDGE_ASSIGNEE = "【提醒】编号 {number}（{courtyard}）分派给您已有一段时间，还没有受理。请尽快回复“受理 {number}”，或用“转办”“上报”交给更合适的人。"
-NUDGE_SUPERVISE = "【督办】编号 {number}（{courtyard}）分派给{assignee}已超过{waited}仍未受理，请督促办理。\n内容：{text}"
+NUDGE_SUPERVISE = (
+    "【督办】编号 {number}（{courtyard}）分派给{assignee}已超过{waited}仍未受理，请督促办理。\n内容：{text}"
+)
 DUE_SOON = "【即将到期】编号 {number}（{courtyard}）将于 {due} 到期，请抓紧办理；办完请回复“办结 {number} 结果”。"
 OVERDUE_ASSIGNEE = "【已超期】编号 {number}（{courtyard}）已超过办理期限（{due}），已报上级督办，请尽快办结。"
-OVERDUE_SUPERVISE = "【超期督办】编号 {number}（{courtyard}）由{assignee}办理，已超过期限（{due}）仍未办结，请督促。\n内容：{text}"
+OVERDUE_SUPERVISE = (
+    "【超期督办】编号 {number}（{courtyard}）由{assignee}办理，已超过期限（{due}）仍未办结，请督促。\n内容：{text}"
+)
 FOLLOWUP = "您反映的问题（编号 {number}）目前{status}。{latest}我们会持续跟进，有进展第一时间告诉您。"
 FOLLOWUP_LATEST = "最新进展（{at}）：{note}。"
 SURVEY_REMINDER = "您反映的问题（编号 {number}）已办结，还差您一个评价：回复 1 满意、2 基本满意、3 不满意（可写原因）。"

@@ -12,8 +12,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from handlers.outbox import DrainReport, Templates, drain
 from handlers.policy import WorkCalendar
-from handlers.sweeps import SweepReport, Sweeper
 from handlers.ports import Sender
+from handlers.sweeps import Sweeper, SweepReport
 from storage.db import Database
 
 log = logging.getLogger(__name__)

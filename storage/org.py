@@ -133,10 +133,10 @@ def _sync_cadres(
 ) -> bool:
     placements: list[tuple[CadreSpec, int | None, int | None]] = [(c, None, None) for c in chart.town_cadres]
     for community in chart.communities:
-        community_id = community_ids[community.name]
-        placements += [(c, community_id, None) for c in community.cadres]
+        placed_in = community_ids[community.name]
+        placements += [(c, placed_in, None) for c in community.cadres]
         for yard in community.courtyards:
-            placements += [(c, community_id, courtyard_ids[yard.name]) for c in yard.cadres]
+            placements += [(c, placed_in, courtyard_ids[yard.name]) for c in yard.cadres]
 
     rows = {row.name: row for row in session.exec(select(Cadre).where(Cadre.town_id == town_id)).all()}
     changed = False
@@ -152,10 +152,10 @@ def _sync_cadres(
             changed = True
     session.flush()
     for spec, community_id, courtyard_id in placements:
-        row = rows.get(spec.name) or session.exec(select(Cadre).where(Cadre.name == spec.name)).first()
-        if row is None:
-            row = Cadre(name=spec.name, role=spec.role, town_id=town_id)
-            session.add(row)
+        found = rows.get(spec.name) or session.exec(select(Cadre).where(Cadre.name == spec.name)).first()
+        if found is None:
+            found = Cadre(name=spec.name, role=spec.role, town_id=town_id)
+            session.add(found)
             changed = True
         values: dict[str, object] = dict(
             role=spec.role,
@@ -167,7 +167,7 @@ def _sync_cadres(
         )
         if spec.openid is not None:  # a cadre without an openid in the file keeps the one they bound by code
             values["openid"] = spec.openid
-        changed |= _assign(row, **values)
+        changed |= _assign(found, **values)
     session.flush()
     return changed
 
@@ -219,9 +219,7 @@ def responsible_cadres(*, session: Session, courtyard_id: int | None) -> list[Ca
     active = col(Cadre.active)
     yard = session.get(Courtyard, courtyard_id) if courtyard_id is not None else None
     if yard is not None:
-        found += session.exec(
-            select(Cadre).where(Cadre.courtyard_id == yard.id, active).order_by(col(Cadre.id))
-        ).all()
+        found += session.exec(select(Cadre).where(Cadre.courtyard_id == yard.id, active).order_by(col(Cadre.id))).all()
         found += community_cadres(session=session, community_id=yard.community_id)
     found += town_cadres(session=session)
     return found

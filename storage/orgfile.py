@@ -66,7 +66,7 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_node(loader: _LineLoader, node: yaml.MappingNode) -> _Node:
-    mapping = _Node(loader.construct_mapping(node, deep=True))
+    mapping = _Node({str(k): v for k, v in loader.construct_mapping(node, deep=True).items()})
     mapping.line = node.start_mark.line + 1
     return mapping
 
@@ -85,7 +85,7 @@ def load_org_chart(path: Path) -> OrgChart:
 
 def parse_org_chart(text: str, *, source: str = "<org chart>") -> OrgChart:
     try:
-        document = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        document = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
@@ -177,7 +177,9 @@ class _Reader:
         try:
             role = Role(role_text)
         except ValueError:
-            raise self.fail(node.line, f"cadre {name}: unknown role {role_text!r} (courtyard, community or town)") from None
+            raise self.fail(
+                node.line, f"cadre {name}: unknown role {role_text!r} (courtyard, community or town)"
+            ) from None
         if role != placed_as:
             raise self.fail(node.line, f"cadre {name}: role {role.value} listed at the {placed_as.value} level")
         if name in self.cadre_lines:

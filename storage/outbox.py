@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.models import Outbox, OutboxStatus
@@ -41,7 +41,7 @@ def due_ids(*, session: Session, now: datetime, limit: int) -> Sequence[int]:
     return session.exec(
         select(Outbox.id)
         .where(
-            or_(Outbox.status == OutboxStatus.PENDING, Outbox.status == OutboxStatus.SENDING),
+            col(Outbox.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
             col(Outbox.next_attempt_at) <= now,
         )
         .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
@@ -58,7 +58,7 @@ def claim(*, session: Session, outbox_id: int, now: datetime, lease: timedelta) 
         update(Outbox)
         .where(
             col(Outbox.id) == outbox_id,
-            or_(Outbox.status == OutboxStatus.PENDING, Outbox.status == OutboxStatus.SENDING),
+            col(Outbox.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
             col(Outbox.next_attempt_at) <= now,
         )
         .values(status=OutboxStatus.SENDING, next_attempt_at=now + lease, attempts=Outbox.attempts + 1)
@@ -98,7 +98,7 @@ def release_held(*, session: Session, openid: str, now: datetime) -> int:
     """Make a person's held pushes due again (they just wrote, so their window is open)."""
     result = session.execute(
         update(Outbox)
-        .where(Outbox.openid == openid, Outbox.status == OutboxStatus.HELD)
+        .where(col(Outbox.openid) == openid, col(Outbox.status) == OutboxStatus.HELD)
         .values(status=OutboxStatus.PENDING, next_attempt_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -8,19 +8,20 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, func
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session, col, select
 
 from storage.models import OPEN_STATUSES, Courtyard, SweepAction, Ticket, TicketStatus
 
+TIMERS = ("nudge_at", "due_soon_at", "overdue_at", "followup_at", "survey_remind_at", "survey_close_at")
 
-def due_ticket_ids(
-    *, session: Session, timer: InstrumentedAttribute[datetime | None], now: datetime, limit: int
-) -> Sequence[int]:
-    """Tickets whose timer has come (timer <= now), earliest first; served by the timer's index."""
-    return session.exec(
-        select(Ticket.id).where(timer <= now).order_by(timer, col(Ticket.id)).limit(limit)  # type: ignore[operator]
-    ).all()  # type: ignore[return-value]
+
+def due_ticket_ids(*, session: Session, timer: str, now: datetime, limit: int) -> list[int]:
+    """Tickets whose timer (one of TIMERS) has come, earliest first; served by the timer's index."""
+    if timer not in TIMERS:
+        raise ValueError(f"not a ticket timer: {timer}")
+    column = col(getattr(Ticket, timer))
+    rows = session.exec(select(Ticket.id).where(column <= now).order_by(column, col(Ticket.id)).limit(limit)).all()
+    return [row for row in rows if row is not None]
 
 
 def record_action(*, session: Session, key: str, kind: str, ticket_id: int | None, now: datetime) -> bool:
@@ -77,9 +78,7 @@ class WeekNumbers:
 
 def period_numbers(*, session: Session, start: datetime, end: datetime) -> WeekNumbers:
     """Tickets collected in [start, end): how many, accepted within a day, resolved by now; surveys; overdue now."""
-    collected = session.exec(
-        select(Ticket).where(col(Ticket.created_at) >= start, col(Ticket.created_at) < end)
-    ).all()
+    collected = session.exec(select(Ticket).where(col(Ticket.created_at) >= start, col(Ticket.created_at) < end)).all()
     answered = [t for t in collected if t.satisfaction in ("satisfied", "basic", "unsatisfied")]
     overdue_open = session.exec(
         select(func.count()).select_from(Ticket).where(col(Ticket.overdue), col(Ticket.status).in_(OPEN_STATUSES))

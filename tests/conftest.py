@@ -6,8 +6,8 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from waitress import create_server
@@ -92,9 +92,7 @@ def start_server(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[Callable[.
         threading.Thread(target=run, daemon=True).start()
         stops.append(stop)
         base_url = f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
-        poster = WeChatPoster(
-            base_url, token=TOKEN, app_id=fake_wechat.app_id, aes_key=AES_KEY if safe_mode else None
-        )
+        poster = WeChatPoster(base_url, token=TOKEN, app_id=fake_wechat.app_id, aes_key=AES_KEY if safe_mode else None)
         return Running(settings, db, base_url, poster, runtime.build_sweep_deps(settings, db, clock), clock)
 
     yield start

@@ -333,9 +333,7 @@ class FakeWeChat:
                 return 45002
             return 45015 if openid in self._state.closed_windows else 0
         template_id = payload.get("template_id")
-        if not isinstance(template_id, str) or (
-            self.template_ids is not None and template_id not in self.template_ids
-        ):
+        if not isinstance(template_id, str) or (self.template_ids is not None and template_id not in self.template_ids):
             return 40037
         data = payload.get("data")
         if not isinstance(data, dict) or not all(
@@ -386,7 +384,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._reply(200, _refusal(outcome))
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - overrides the stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""
 
     def _target(self) -> tuple[str, dict[str, str]]:
@@ -425,9 +423,7 @@ def _parse_like_wechat(raw: bytes) -> dict[str, Any] | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    literal = _JSON_UNICODE_ESCAPE.sub(
-        lambda m: m.group(1) + ("\\" if len(m.group(1)) % 2 else "") + "u", text
-    )
+    literal = _JSON_UNICODE_ESCAPE.sub(lambda m: m.group(1) + ("\\" if len(m.group(1)) % 2 else "") + "u", text)
     try:
         payload = json.loads(literal)
     except ValueError:

@@ -70,8 +70,6 @@ def test_encrypted_reply_is_signed_and_decrypts_to_itself(vector: dict[str, Any]
     envelope = fields(crypt.encrypt_message(reply, timestamp="1409735670", nonce="987654"))
 
     assert (envelope["TimeStamp"], envelope["Nonce"]) == ("1409735670", "987654")
-    assert envelope["MsgSignature"] == sha1_signature(
-        vector["token"], "1409735670", "987654", envelope["Encrypt"]
-    )
+    assert envelope["MsgSignature"] == sha1_signature(vector["token"], "1409735670", "987654", envelope["Encrypt"])
     decrypted = crypt.decrypt_message("1409735670", "987654", envelope["MsgSignature"], envelope["Encrypt"])
     assert decrypted.decode("utf-8") == reply

@@ -42,9 +42,7 @@ def test_short_text_goes_out_as_one_message(fake_wechat: FakeWeChat, sender: WeC
     assert fake_wechat.texts_for("o1") == ["您的诉求已受理，编号 1024。"]
 
 
-def test_closed_window_is_window_closed_and_templates_still_go(
-    fake_wechat: FakeWeChat, sender: WeChatSender
-) -> None:
+def test_closed_window_is_window_closed_and_templates_still_go(fake_wechat: FakeWeChat, sender: WeChatSender) -> None:
     fake_wechat.close_window("o1")
 
     with pytest.raises(DeliveryError) as raised:
@@ -60,9 +58,7 @@ def test_closed_window_is_window_closed_and_templates_still_go(
     assert fake_wechat.texts_for("o1") == ["进展"]
 
 
-def test_unsubscribed_is_permanent_with_code_and_errmsg(
-    fake_wechat: FakeWeChat, sender: WeChatSender
-) -> None:
+def test_unsubscribed_is_permanent_with_code_and_errmsg(fake_wechat: FakeWeChat, sender: WeChatSender) -> None:
     fake_wechat.unsubscribe("o1")
 
     with pytest.raises(DeliveryError) as text_error:
@@ -87,9 +83,7 @@ def test_unsubscribed_is_permanent_with_code_and_errmsg(
         (48001, Failure.PERMANENT),
     ],
 )
-def test_errcodes_map_to_failures(
-    fake_wechat: FakeWeChat, sender: WeChatSender, code: int, failure: Failure
-) -> None:
+def test_errcodes_map_to_failures(fake_wechat: FakeWeChat, sender: WeChatSender, code: int, failure: Failure) -> None:
     fake_wechat.fail_next(code)
 
     with pytest.raises(DeliveryError) as raised:
@@ -149,9 +143,7 @@ def test_long_text_is_split_on_sentence_boundaries(fake_wechat: FakeWeChat, send
     assert all(piece[-1] in SENTENCE_ENDS for piece in pieces)
 
 
-def test_retry_after_a_failed_piece_sends_only_the_rest(
-    fake_wechat: FakeWeChat, sender: WeChatSender
-) -> None:
+def test_retry_after_a_failed_piece_sends_only_the_rest(fake_wechat: FakeWeChat, sender: WeChatSender) -> None:
     text = "。".join(f"第{i}段" + "很长的说明" * 120 for i in range(4)) + "。"
     pieces = split_text(text)
     assert len(pieces) >= 3

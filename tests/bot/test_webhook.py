@@ -9,8 +9,6 @@ from tests.conftest import Running
 from tests.support.chat import number_in
 
 
-
-
 def tickets(server: Running) -> list[Ticket]:
     with server.db.transaction() as session:
         return list(session.exec(select(Ticket)).all())

@@ -62,7 +62,7 @@ def run_in_threads(count: int, work: Callable[[int], None]) -> list[BaseExceptio
         barrier.wait()
         try:
             work(i)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
@@ -73,9 +73,7 @@ def run_in_threads(count: int, work: Callable[[int], None]) -> list[BaseExceptio
     return errors
 
 
-def test_text_is_delivered_and_token_cached_across_sends(
-    fake_wechat: FakeWeChat, wechat_api: WeChatAPI
-) -> None:
+def test_text_is_delivered_and_token_cached_across_sends(fake_wechat: FakeWeChat, wechat_api: WeChatAPI) -> None:
     wechat_api.send_text("o_resident", "第一条")
     wechat_api.send_text("o_resident", "第二条")
     wechat_api.send_text("o_cadre", "第三条")
@@ -162,9 +160,7 @@ def test_other_errcodes_raise_without_refreshing(fake_wechat: FakeWeChat, wechat
     assert len(fake_wechat.requests) == 1
 
 
-def test_eight_threads_sending_at_once_fetch_one_token(
-    fake_wechat: FakeWeChat, wechat_api: WeChatAPI
-) -> None:
+def test_eight_threads_sending_at_once_fetch_one_token(fake_wechat: FakeWeChat, wechat_api: WeChatAPI) -> None:
     errors = run_in_threads(8, lambda i: wechat_api.send_text(f"o{i}", f"消息{i}"))
 
     assert errors == []
@@ -172,9 +168,7 @@ def test_eight_threads_sending_at_once_fetch_one_token(
     assert sorted(m.text or "" for m in fake_wechat.messages) == [f"消息{i}" for i in range(8)]
 
 
-def test_eight_threads_refused_at_once_refresh_the_token_once(
-    fake_wechat: FakeWeChat, wechat_api: WeChatAPI
-) -> None:
+def test_eight_threads_refused_at_once_refresh_the_token_once(fake_wechat: FakeWeChat, wechat_api: WeChatAPI) -> None:
     wechat_api.send_text("o0", "warm-up")
     fake_wechat.invalidate_tokens()
 
@@ -221,9 +215,7 @@ def test_a_timeout_after_delivery_is_still_a_transport_error(
     assert fake_wechat.texts_for("o1") == ["delivered but unanswered"]
 
 
-def test_token_endpoint_refusal_raises_token_error(
-    fake_wechat: FakeWeChat, make_api: Callable[..., WeChatAPI]
-) -> None:
+def test_token_endpoint_refusal_raises_token_error(fake_wechat: FakeWeChat, make_api: Callable[..., WeChatAPI]) -> None:
     api = make_api(app_secret="wrong")
 
     with pytest.raises(WeChatTokenError) as raised:

@@ -53,7 +53,10 @@ def test_full_loop_with_reopen(server: Running, fake_wechat: FakeWeChat) -> None
 
     assert f"编号 {n}" in say(server, LIFANG, "任务")
     assert "已受理" in say(server, LIFANG, f"受理 {n}")
-    assert pushed(server, fake_wechat, RESIDENT)[-1] == f"您反映的问题（编号 {n}）已受理，负责人正在处理，有进展会再告诉您。"
+    assert (
+        pushed(server, fake_wechat, RESIDENT)[-1]
+        == f"您反映的问题（编号 {n}）已受理，负责人正在处理，有进展会再告诉您。"
+    )
 
     assert "进展" in say(server, LIFANG, f"进展 {n} 已联系电工，明天上午来修")
     assert pushed(server, fake_wechat, RESIDENT)[-1] == f"您反映的问题（编号 {n}）有新进展：已联系电工，明天上午来修"

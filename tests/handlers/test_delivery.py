@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from storage.models import Outbox, OutboxStatus
 from tests.conftest import Running
-from tests.fake_wechat import Fault, FakeWeChat
+from tests.fake_wechat import FakeWeChat, Fault
 from tests.support.chat import number_in
 
 LIFANG = "o_lifang"

@@ -28,10 +28,17 @@ def transcript(server: Running, since_id: int = 0) -> list[tuple[str, str, str, 
         names = {c.openid: c.name for c in session.exec(select(Cadre)).all() if c.openid}
         names |= {r.openid: "居民" for r in session.exec(select(Resident)).all() if r.openid not in names}
         rows = session.exec(
-            select(Outbox).where(col(Outbox.id) > since_id, Outbox.status == OutboxStatus.SENT).order_by(col(Outbox.sent_at), col(Outbox.id))
+            select(Outbox)
+            .where(col(Outbox.id) > since_id, Outbox.status == OutboxStatus.SENT)
+            .order_by(col(Outbox.sent_at), col(Outbox.id))
         ).all()
         return [
-            (f"{r.sent_at.astimezone(SHANGHAI):%m-%d %H:%M}", f"{r.kind}/{r.channel}", names.get(r.openid, r.openid), r.text)  # type: ignore[union-attr]
+            (
+                f"{r.sent_at.astimezone(SHANGHAI):%m-%d %H:%M}",
+                f"{r.kind}/{r.channel}",
+                names.get(r.openid, r.openid),
+                r.text,
+            )  # type: ignore[union-attr]
             for r in rows
         ]
 
@@ -53,8 +60,18 @@ EXPECTED = [
     ("09-29 10:00", "digest/custom", "赵强", "【每周民情简报】9月21日—9月27日"),
     ("09-29 11:00", "new_task/custom", "李芳", "【新任务】编号 1（"),
     ("09-29 17:00", "reminder/custom", "李芳", "【提醒】编号 1（桂花苑）分派给您已有一段时间，还没有受理。"),
-    ("09-30 11:00", "escalation/custom", "王明", "【督办】编号 1（桂花苑）分派给李芳已超过1个工作日仍未受理，请督促办理。"),
-    ("10-08 11:00", "escalation/custom", "赵强", "【督办】编号 1（桂花苑）分派给李芳已超过2个工作日仍未受理，请督促办理。"),
+    (
+        "09-30 11:00",
+        "escalation/custom",
+        "王明",
+        "【督办】编号 1（桂花苑）分派给李芳已超过1个工作日仍未受理，请督促办理。",
+    ),
+    (
+        "10-08 11:00",
+        "escalation/custom",
+        "赵强",
+        "【督办】编号 1（桂花苑）分派给李芳已超过2个工作日仍未受理，请督促办理。",
+    ),
     ("10-09 11:00", "status/template", "居民", "您反映的问题（编号 1）目前已登记，待受理。"),
     ("10-10 09:00", "reminder/custom", "李芳", "【即将到期】编号 1（桂花苑）将于 10-12 10:00 到期"),
     ("10-12 09:00", "digest/custom", "赵强", "【每周民情简报】10月5日—10月11日"),

@@ -64,7 +64,9 @@ def test_renamed_alias_and_removed_cadre_update(db: Database, tmp_path: Path) ->
 def test_openid_can_move_between_cadres(db: Database, tmp_path: Path) -> None:
     import_org_file(db=db, path=DATA / "org_small.yaml")
     text = (DATA / "org_small.yaml").read_text(encoding="utf-8")
-    text = text.replace("openid: o_lifang}", "}").replace("{name: 孙静, role: courtyard}", "{name: 孙静, openid: o_lifang}")
+    text = text.replace("openid: o_lifang}", "}").replace(
+        "{name: 孙静, role: courtyard}", "{name: 孙静, openid: o_lifang}"
+    )
     path = tmp_path / "moved.yaml"
     path.write_text(text, encoding="utf-8")
     import_org_file(db=db, path=path)
