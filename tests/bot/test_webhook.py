@@ -162,3 +162,22 @@ def test_every_message_is_logged_once(server: Running) -> None:
     with server.db.transaction() as session:
         rows = session.exec(select(InboundMessage).where(InboundMessage.openid == "o_r10")).all()
     assert [r.key for r in rows] == ["msg:777"]
+
+
+def test_follow_by_courtyard_qr_code_binds_the_resident(server: Running, fake_wechat) -> None:
+    poster = server.poster
+    welcome = poster.event("o_r11", "subscribe", "qrscene_courtyard:2")
+    assert welcome.content is not None and "欢迎关注" in welcome.content and "银杏院的居民" in welcome.content
+    number = number_in(poster.text("o_r11", "我们楼下的路灯不亮了").content)
+    server.drain()
+    assert any(f"编号 {number}" in t for t in fake_wechat.texts_for("o_chengang"))
+    assert "翠竹苑" in (poster.event("o_r11", "SCAN", "courtyard:3").content or "")
+    assert poster.event("o_r11", "unsubscribe").body == "success"
+
+
+def test_location_alone_starts_a_ticket_at_the_nearest_courtyard(server: Running, fake_wechat) -> None:
+    reply = server.poster.location("o_r12", 30.9801, 103.6102, "翠竹苑东门")
+    number = number_in(reply.content)
+    assert "文字" in (reply.content or "")
+    server.drain()
+    assert any(f"编号 {number}" in t for t in fake_wechat.texts_for("o_zhangli"))

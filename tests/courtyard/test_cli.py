@@ -121,3 +121,13 @@ def test_bad_policy_is_refused_naming_the_field(tmp_path: Path) -> None:
         assert result.returncode == 2 and words in result.stderr, result.stderr
         served = run(tmp_path, "serve", "--port", "0", "--org", str(org))
         assert served.returncode == 2 and words in served.stderr, served.stderr
+
+
+def test_cadre_invite_prints_a_code(tmp_path: Path) -> None:
+    run(tmp_path, "org", "import", str(DATA / "org_small.yaml"))
+    result = run(tmp_path, "cadre", "invite", "孙静")
+    assert result.returncode == 0, result.stderr
+    code = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{8}", code) and f"绑定 {code}" in result.stdout
+    unknown = run(tmp_path, "cadre", "invite", "无名氏")
+    assert unknown.returncode == 2 and "无名氏" in unknown.stderr
