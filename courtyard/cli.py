@@ -6,13 +6,17 @@ import logging
 import sys
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from courtyard.settings import Settings, SettingsError, load_settings
+
+# Warn at start-up when holiday data runs out within this many days (the State Council publishes the
+# next year's holidays late in the year, and chinesecalendar releases follow).
+HOLIDAY_LOOKAHEAD_DAYS = 45
 
 app = typer.Typer(help="院落民情直通车 — the Courtyard WeChat complaint loop.", no_args_is_help=True)
 org_app = typer.Typer(help="Manage the org chart (towns, communities, courtyards, cadres).", no_args_is_help=True)
@@ -62,6 +66,12 @@ def serve(
     except PolicyError as exc:
         typer.echo(f"invalid policy in the org chart: {exc}", err=True)
         raise typer.Exit(2) from None
+    soon = (datetime.now(settings.tz) + timedelta(days=HOLIDAY_LOOKAHEAD_DAYS)).date()
+    if not deps.calendar.knows(soon):
+        typer.echo(
+            f"warning: the installed chinesecalendar has no holiday data for {soon.year}; until it is upgraded, "
+            "working days there are counted as Monday to Friday."
+        )
     scheduler = None
     if settings.can_push:
         scheduler = build_scheduler(deps, settings.tz)
