@@ -7,7 +7,8 @@ import sys
 from waitress import serve
 from werobot import WeRoBot
 
-robot = WeRoBot(token=sys.argv[2])
+# No session storage: WeRoBot's default keeps one in a SQLite file and commits it on every message.
+robot = WeRoBot(token=sys.argv[2], SESSION_STORAGE=False)
 
 
 @robot.text
