@@ -13,14 +13,26 @@ from storage.models import OPEN_STATUSES, InboundMessage, Resident, Ticket, Tick
 
 def touch_resident(*, session: Session, openid: str, now: datetime) -> Resident:
     """The resident for openid, created on first contact; records that they just wrote to us."""
-    resident = session.exec(select(Resident).where(Resident.openid == openid)).first()
-    if resident is None:
-        resident = Resident(openid=openid, created_at=now)
-        session.add(resident)
+    resident = _resident_row(session, openid, now)
     resident.last_message_at = now
     resident.subscribed = True
     session.flush()
     return resident
+
+
+def _resident_row(session: Session, openid: str, now: datetime) -> Resident:
+    """The resident for openid, inserted if new; safe when two first messages race (unique openid)."""
+    resident = session.exec(select(Resident).where(Resident.openid == openid)).first()
+    if resident is not None:
+        return resident
+    try:
+        with session.begin_nested():
+            resident = Resident(openid=openid, created_at=now)
+            session.add(resident)
+            session.flush()
+        return resident
+    except IntegrityError:  # another transaction created it first; its row is committed now
+        return session.exec(select(Resident).where(Resident.openid == openid)).one()
 
 
 def resident_by_openid(*, session: Session, openid: str) -> Resident | None:
@@ -32,10 +44,7 @@ def get_resident(*, session: Session, resident_id: int) -> Resident | None:
 
 
 def set_resident_subscribed(*, session: Session, openid: str, subscribed: bool, now: datetime) -> None:
-    resident = resident_by_openid(session=session, openid=openid)
-    if resident is None:
-        resident = Resident(openid=openid, created_at=now)
-        session.add(resident)
+    resident = _resident_row(session, openid, now)
     resident.subscribed = subscribed
     session.flush()
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import create_engine, make_url
 from waitress import create_server
 
 from courtyard import runtime
@@ -49,9 +52,23 @@ class Running:
         return drain_outbox(self.sweep_deps, at).counts
 
 
+def database_url(tmp_path: Path) -> str:
+    """A fresh, empty database for one test: a SQLite file, or with COURTYARD_TEST_POSTGRES set
+    (a PostgreSQL URL whose user may create databases) a new PostgreSQL database."""
+    server = os.environ.get("COURTYARD_TEST_POSTGRES")
+    if not server:
+        return f"sqlite:///{tmp_path / 'courtyard.db'}"
+    name = f"courtyard_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
 def make_settings(tmp_path: Path, fake: FakeWeChat, *, safe_mode: bool = False, **overrides: str) -> Settings:
     values: dict[str, str] = dict(
-        courtyard_db_url=f"sqlite:///{tmp_path / 'courtyard.db'}",
+        courtyard_db_url=database_url(tmp_path),
         wechat_token=TOKEN,
         wechat_app_id=fake.app_id,
         wechat_app_secret=fake.app_secret,
