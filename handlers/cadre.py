@@ -195,11 +195,10 @@ def _transfer(step: Step) -> str:
     else:
         assert courtyard is not None
         community_id = courtyard.community_id
-        candidates = org_repo.responsible_cadres(session=step.session, courtyard_id=courtyard.id)
-        bound = [c for c in candidates if c.openid]
-        if not (bound or candidates):
+        chosen = intake.pick_assignee(org_repo.responsible_cadres(session=step.session, courtyard_id=courtyard.id))
+        if chosen is None:
             return texts.ESCALATE_NOBODY
-        new_assignee = (bound or candidates)[0]
+        new_assignee = chosen
         label = f"{courtyard.name}（{new_assignee.name}）"
     if not _may_transfer_to(step.cadre, community_id):
         return texts.TRANSFER_OUT_OF_REACH.format(target=target, number=step.number)
@@ -208,26 +207,28 @@ def _transfer(step: Step) -> str:
     ticket = step.ticket
     if courtyard is not None:
         ticket.courtyard_id, ticket.community_id = courtyard.id, courtyard.community_id
+    task = texts.TASK_TRANSFERRED_IN.format(
+        number=step.number,
+        category=ticket.category,
+        source=step.cadre.name,
+        courtyard=notify.courtyard_label(step.session, ticket),
+        text=ticket.text,
+    )
+    _hand_over(step, new_assignee, event="transferred", note=f"转给{label}", push_kind="new_task", task=task)
+    step.tell_resident("transferred", texts.PUSH_TRANSFERRED.format(number=step.number))
+    return texts.TRANSFERRED.format(number=step.number, target=label)
+
+
+def _hand_over(step: Step, new_assignee: Cadre, *, event: str, note: str, push_kind: str, task: str) -> None:
+    """Give the ticket to new_assignee, who must accept it afresh, and push them the task."""
+    ticket = step.ticket
     ticket.assignee_id = new_assignee.id
     ticket.status, ticket.accepted_at = TicketStatus.NEW, None
     timers.on_assigned(ticket, step.ctx.calendar, step.now)
-    step.record("transferred", note=f"转给{label}")
+    step.record(event, note=note)
     notify.tell_cadre(
-        session=step.session,
-        cadre=new_assignee,
-        kind="new_task",
-        ticket_id=ticket.id,
-        now=step.now,
-        text=texts.TASK_TRANSFERRED_IN.format(
-            number=step.number,
-            category=ticket.category,
-            source=step.cadre.name,
-            courtyard=notify.courtyard_label(step.session, ticket),
-            text=ticket.text,
-        ),
+        session=step.session, cadre=new_assignee, kind=push_kind, ticket_id=ticket.id, now=step.now, text=task
     )
-    step.tell_resident("transferred", texts.PUSH_TRANSFERRED.format(number=step.number))
-    return texts.TRANSFERRED.format(number=step.number, target=label)
 
 
 def _may_transfer_to(cadre: Cadre, community_id: int | None) -> bool:
@@ -241,29 +242,18 @@ def _escalate(step: Step) -> str:
     upper = _level_above(step)
     if upper is None:
         return texts.ESCALATE_TOP.format(number=step.number)
-    bound = [c for c in upper if c.openid]
-    if not (bound or upper):
+    new_assignee = intake.pick_assignee(upper)
+    if new_assignee is None:
         return texts.ESCALATE_NOBODY
-    new_assignee = (bound or list(upper))[0]
-    ticket = step.ticket
-    ticket.assignee_id = new_assignee.id
-    ticket.status, ticket.accepted_at = TicketStatus.NEW, None
-    timers.on_assigned(ticket, step.ctx.calendar, step.now)
-    step.record("escalated", note=f"上报{new_assignee.name}：{step.note}")
-    notify.tell_cadre(
-        session=step.session,
-        cadre=new_assignee,
-        kind="escalation",
-        ticket_id=ticket.id,
-        now=step.now,
-        text=texts.TASK_ESCALATED_IN.format(
-            number=step.number,
-            source=step.cadre.name,
-            reason=step.note,
-            courtyard=notify.courtyard_label(step.session, ticket),
-            text=ticket.text,
-        ),
+    task = texts.TASK_ESCALATED_IN.format(
+        number=step.number,
+        source=step.cadre.name,
+        reason=step.note,
+        courtyard=notify.courtyard_label(step.session, step.ticket),
+        text=step.ticket.text,
     )
+    note = f"上报{new_assignee.name}：{step.note}"
+    _hand_over(step, new_assignee, event="escalated", note=note, push_kind="escalation", task=task)
     step.tell_resident("escalated", texts.PUSH_ESCALATED.format(number=step.number))
     return texts.ESCALATED.format(number=step.number, target=new_assignee.name)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -125,8 +126,7 @@ def route_ticket(
         ticket.community_id = courtyard.community_id
     candidates = org_repo.responsible_cadres(session=session, courtyard_id=ticket.courtyard_id)
     bound = [c for c in candidates if c.openid]
-    ranked = bound or list(candidates)
-    assignee = ranked[0] if ranked else None
+    assignee = pick_assignee(candidates)
     ticket.assignee_id = assignee.id if assignee else None
     if ticket.due_at is None:
         timers.on_filed(ticket, ctx.calendar, now)
@@ -154,6 +154,11 @@ def route_ticket(
             now=now,
         )
     return Routing(courtyard=yard_name, assignee=assignee)
+
+
+def pick_assignee(candidates: Sequence[Cadre]) -> Cadre | None:
+    """The first candidate who can be reached in WeChat, else the first one at all."""
+    return next((c for c in candidates if c.openid), candidates[0] if candidates else None)
 
 
 def task_text(ticket: Ticket, courtyard: str | None, ctx: Context) -> str:

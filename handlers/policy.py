@@ -14,16 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import chinese_calendar
 
-CATEGORIES: tuple[str, ...] = (
-    "城乡建设",
-    "环境保护",
-    "交通运输",
-    "教育文体",
-    "劳动和社会保障",
-    "商贸旅游",
-    "卫生计生",
-)
-OTHER = "其他"
+from nlp import CATEGORIES, OTHER
 
 DigestKind = Literal["courtyard_walk", "leader"]
 

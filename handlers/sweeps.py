@@ -247,27 +247,33 @@ class Sweeper:
         if day is None:
             return
         with self.db.transaction() as session:
-            cadre_ids = [c.id for c in org_repo.cadres_with_role(session=session, role=Role.COURTYARD) if c.openid]
+            cadres = [c.id for c in org_repo.cadres_with_role(session=session, role=Role.COURTYARD) if c.id]
+        self._send_digests("courtyard_walk_digest", day, cadres, now, report, self._walk_digest_text)
+
+    def _send_digests(
+        self,
+        kind: str,
+        day: date,
+        cadre_ids: list[int],
+        now: datetime,
+        report: SweepReport,
+        text_for: Callable[[Session, Cadre, date], str],
+    ) -> None:
+        """One digest per bound cadre and period, each claimed under its key in its own transaction."""
         for cadre_id in cadre_ids:
             with self.db.transaction() as session:
-                cadre = org_repo.get_cadre(session=session, cadre_id=cadre_id or 0)
-                if cadre is None or cadre.courtyard_id is None or not cadre.openid:
+                cadre = org_repo.get_cadre(session=session, cadre_id=cadre_id)
+                if cadre is None or not cadre.openid:
                     continue
-                key = f"walk_digest:{day.isoformat()}:{cadre.id}"
-                if not sweep_repo.record_action(session=session, key=key, kind="walk_digest", ticket_id=None, now=now):
+                key = f"{kind}:{day.isoformat()}:{cadre_id}"
+                if not sweep_repo.record_action(session=session, key=key, kind=kind, ticket_id=None, now=now):
                     continue
-                notify.tell_cadre(
-                    session=session,
-                    cadre=cadre,
-                    kind="digest",
-                    ticket_id=None,
-                    now=now,
-                    text=self._walk_digest_text(session, cadre, day),
-                )
-                report.add("courtyard_walk_digest")
+                text = text_for(session, cadre, day)
+                notify.tell_cadre(session=session, cadre=cadre, kind="digest", ticket_id=None, text=text, now=now)
+                report.add(kind)
 
     def _walk_digest_text(self, session: Session, cadre: Cadre, day: date) -> str:
-        assert cadre.courtyard_id is not None
+        assert cadre.courtyard_id is not None  # courtyard-level cadres are placed in a courtyard
         yard = org_repo.get_courtyard(session=session, courtyard_id=cadre.courtyard_id)
         open_tickets = sweep_repo.open_tickets_of_courtyard(session=session, courtyard_id=cadre.courtyard_id)
         since = self._start_of(day - timedelta(days=7))
@@ -305,7 +311,7 @@ class Sweeper:
         with self.db.transaction() as session:
             numbers = sweep_repo.period_numbers(session=session, start=start, end=end)
             worst = sweep_repo.worst_courtyards(session=session, limit=WORST_COURTYARDS)
-            leader_ids = [c.id for c in org_repo.town_cadres(session=session) if c.openid]
+            leader_ids = [c.id for c in org_repo.town_cadres(session=session) if c.id]
         text = texts.LEADER_DIGEST.format(
             start=_chinese_day(start.date(), weekday=False),
             end=_chinese_day((end - timedelta(days=1)).date(), weekday=False),
@@ -327,16 +333,7 @@ class Sweeper:
                     for name, late, count in worst
                 )
             )
-        for cadre_id in leader_ids:
-            with self.db.transaction() as session:
-                cadre = org_repo.get_cadre(session=session, cadre_id=cadre_id or 0)
-                key = f"leader_digest:{day.isoformat()}:{cadre_id}"
-                if cadre is None or not sweep_repo.record_action(
-                    session=session, key=key, kind="leader_digest", ticket_id=None, now=now
-                ):
-                    continue
-                notify.tell_cadre(session=session, cadre=cadre, kind="digest", ticket_id=None, text=text, now=now)
-                report.add("leader_digest")
+        self._send_digests("leader_digest", day, leader_ids, now, report, lambda _s, _c, _d: text)
 
     # --- helpers ------------------------------------------------------------------------------
 

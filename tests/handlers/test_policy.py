@@ -12,8 +12,6 @@ import pytest
 import yaml
 
 from handlers.policy import (
-    CATEGORIES,
-    OTHER,
     DigestTime,
     Policy,
     PolicyError,
@@ -22,8 +20,7 @@ from handlers.policy import (
     parse_policy,
     validate_timezone,
 )
-from nlp import CATEGORIES as NLP_CATEGORIES
-from nlp import OTHER as NLP_OTHER
+from nlp import CATEGORIES, OTHER
 from storage.orgfile import parse_org_chart
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -43,11 +40,6 @@ def policy_yaml(text: str) -> Policy:
 
 
 # Defaults and overrides.
-
-
-def test_categories_match_the_classifier() -> None:
-    assert CATEGORIES == NLP_CATEGORIES
-    assert OTHER == NLP_OTHER
 
 
 def test_defaults() -> None:
