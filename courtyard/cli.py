@@ -125,6 +125,38 @@ def cadre_invite(name: Annotated[str, typer.Argument(help="The cadre's name as i
 
 
 @app.command()
+def classify(
+    texts: Annotated[list[str], typer.Argument(help="Messages to classify, one argument each.")],
+    org: Annotated[Path | None, typer.Option(help="Org chart YAML to find courtyards in (default: database).")] = None,
+) -> None:
+    """Print one JSON object per text: tokens, category, confidence, urgent, courtyard."""
+    from courtyard import runtime
+    from courtyard.nlp_commands import run_classify
+
+    _quiet_jieba()
+    try:
+        places = runtime.places_from_file(org) if org else runtime.places_from_database(_settings())
+    except ValueError as exc:  # OrgFileError
+        typer.echo(f"cannot read the org chart: {exc}", err=True)
+        raise typer.Exit(2) from None
+    run_classify(texts, places)
+
+
+@app.command("eval")
+def eval_(file: Annotated[Path, typer.Argument(help="CSV with columns text,label (others ignored).")]) -> None:
+    """Accuracy, per-class and macro F1 and the confusion matrix of the classifier on a labelled CSV."""
+    from courtyard.nlp_commands import run_eval
+
+    _quiet_jieba()
+    raise typer.Exit(run_eval(file))
+
+
+def _quiet_jieba() -> None:
+    """jieba announces loading its dictionary on stderr; the commands' output should be theirs alone."""
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+@app.command()
 def sweep(
     at: Annotated[str | None, typer.Option(help="Run as of this ISO-8601 moment (default: now).")] = None,
 ) -> None:

@@ -2,36 +2,31 @@
 
 from __future__ import annotations
 
-import math
-import threading
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import jieba
+from nlp.duplicate import same_problem, signature
+from nlp.lexicon import CATEGORIES, SMALL_TALK
+from nlp.locate import Gazetteer, Place
+from nlp.model import mentions_keyword, shared_model
+from nlp.segment import Segmenter
+from nlp.text import has_cjk, normalize
+from nlp.urgency import detect
 
-CATEGORIES: tuple[str, ...] = (
-    "城乡建设",
-    "环境保护",
-    "交通运输",
-    "教育文体",
-    "劳动和社会保障",
-    "商贸旅游",
-    "卫生计生",
-)
 OTHER = "其他"
-UNCLASSIFIED = "未分类"
 
-_SMALL_TALK = {"你好", "您好", "谢谢", "在吗", "在不在", "测试", "hello", "hi", "嗯", "好的", "ok"}
+__all__ = ["CATEGORIES", "OTHER", "Analysis", "Analyzer", "Place"]
 
-
-@dataclass(frozen=True)
-class Place:
-    """A courtyard as the analyzer knows it: canonical name, aliases, optional coordinates."""
-
-    name: str
-    aliases: tuple[str, ...] = ()
-    lat: float | None = None
-    lon: float | None = None
+_SMALL_TALK = re.compile("|".join(sorted(map(re.escape, SMALL_TALK), key=len, reverse=True)))
+_NOT_CJK = re.compile(r"[^\u3400-\u9fff]")
+# Words that make even a short message sound like a complaint rather than chat.
+_COMPLAINT = re.compile(
+    r"坏|堵|臭|吵|脏|乱|漏|垮|烂|破|裂|淹|没人|不|没|莫得|太|差|贵|难|慢|投诉|反映|举报|问题|麻烦"
+    r"|危险|怎么办|咋办|咋个|管|修|收费|要求|希望|建议|能不能|可不可以|帮忙|救|快|骗|欠|涨"
+)
+_SHORT = 8  # a residue this short without a complaint word or a keyword is chat ...
+_CHAT_CONFIDENCE = 0.9  # ... unless the model is this sure (it is rarely unsure about a short text)
 
 
 @dataclass(frozen=True)
@@ -45,6 +40,7 @@ class Analysis:
     urgent_reason: str | None
     hotline: str | None
     courtyard: str | None
+    needs_triage: bool = False  # a ticket whose category a person should check
 
     @property
     def is_small_talk(self) -> bool:
@@ -52,62 +48,77 @@ class Analysis:
 
 
 class Analyzer:
-    """Segments with its own jieba tokenizer and locates courtyards by name or alias."""
+    """Segments, classifies, locates and flags one message; cheap to build, safe across threads.
+
+    The jieba dictionary and the model are loaded once per process and shared read-only by every
+    Analyzer; an Analyzer only adds its org chart's names.
+    """
 
     def __init__(self, places: Sequence[Place] = (), extra_words: Sequence[str] = ()) -> None:
-        self._places = tuple(places)
-        self._names: dict[str, str] = {}
-        for place in self._places:
-            for name in (place.name, *place.aliases):
-                self._names[name] = place.name
-        self._tokenizer = jieba.Tokenizer()
-        self._lock = threading.Lock()
-        for word in (*self._names, *extra_words):
-            self._tokenizer.add_word(word, freq=100_000)
+        self._places = Gazetteer(places)
+        self._segmenter = Segmenter((*self._places.names, *extra_words))
 
     def tokens(self, text: str) -> tuple[str, ...]:
-        with self._lock:  # jieba's lazy initialisation is not thread-safe
-            return tuple(t for t in self._tokenizer.lcut(text) if t.strip())
+        """The words of a message, org-chart names kept whole."""
+        return tuple(self._segmenter.cut(normalize(text)))
 
     def locate(self, text: str) -> str | None:
-        """The courtyard named in the text; the longest matching name or alias wins."""
-        best: tuple[int, str] | None = None
-        for name, canonical in self._names.items():
-            if name and name in text and (best is None or len(name) > best[0]):
-                best = (len(name), canonical)
-        return best[1] if best else None
+        """The courtyard named in the text (name, alias, alias + 栋/单元/号; longest wins)."""
+        return self._places.locate(normalize(text))
 
     def nearest(self, lat: float, lon: float, max_km: float = 1.0) -> str | None:
         """The courtyard with coordinates nearest to a point, if within max_km."""
-        best: tuple[float, str] | None = None
-        for place in self._places:
-            if place.lat is None or place.lon is None:
-                continue
-            km = _haversine_km(lat, lon, place.lat, place.lon)
-            if km <= max_km and (best is None or km < best[0]):
-                best = (km, place.name)
-        return best[1] if best else None
+        return self._places.nearest(lat, lon, max_km)
 
     def is_duplicate(self, new_text: str, old_text: str) -> bool:
-        """Whether two complaints are about the same thing (exact text only, for now)."""
-        return new_text.strip() == old_text.strip()
+        """Whether two complaints (of the same courtyard) are about the same problem.
+
+        Conservative: same category, no different building numbers, the same thing named
+        (路灯, 化粪池 …) and similar wording; otherwise False.
+        """
+        new, old = normalize(new_text), normalize(old_text)
+        if new == old:
+            return bool(new) and self._category(new) != OTHER
+        new_category, old_category = self._category(new), self._category(old)
+        if OTHER in (new_category, old_category):
+            return False
+        return same_problem(signature(new, new_category), signature(old, old_category))
 
     def analyze(self, text: str) -> Analysis:
-        cleaned = text.strip()
-        small_talk = cleaned.lower().strip("!！。.?？~ ") in _SMALL_TALK
+        """Everything about one message; never raises on odd input."""
+        cleaned = normalize(text)
+        tokens = tuple(self._segmenter.cut(cleaned))
+        urgency = detect(cleaned)
+        category, confidence = self._classify(cleaned, urgent=urgency is not None)
+        model = shared_model()
         return Analysis(
-            tokens=self.tokens(cleaned),
-            category=OTHER if small_talk or not cleaned else UNCLASSIFIED,
-            confidence=0.0,
-            urgent=False,
-            urgent_reason=None,
-            hotline=None,
-            courtyard=self.locate(cleaned),
+            tokens=tokens,
+            category=category,
+            confidence=confidence,
+            urgent=urgency is not None,
+            urgent_reason=urgency.reason if urgency else None,
+            hotline=urgency.hotline if urgency else None,
+            courtyard=self._places.locate(cleaned),
+            needs_triage=category != OTHER and confidence < model.triage_threshold,
         )
 
+    def _category(self, cleaned: str) -> str:
+        return self._classify(cleaned, urgent=detect(cleaned) is not None)[0]
 
-def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(a))
+    def _classify(self, cleaned: str, urgent: bool) -> tuple[str, float]:
+        residue = _NOT_CJK.sub("", _SMALL_TALK.sub("", cleaned))
+        if not urgent and (not has_cjk(cleaned) or not residue):
+            return OTHER, 1.0
+        model = shared_model()
+        probabilities = model.probabilities(cleaned)
+        best = int(probabilities.argmax())
+        confidence = float(probabilities[best])
+        chat_like = (
+            not urgent
+            and len(residue) <= _SHORT
+            and _COMPLAINT.search(residue) is None
+            and not mentions_keyword(cleaned)
+        )
+        if chat_like and confidence < _CHAT_CONFIDENCE:
+            return OTHER, 1.0 - confidence
+        return model.classes[best], confidence

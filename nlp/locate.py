@@ -1,0 +1,88 @@
+"""Finding the courtyard a message is about: by name or alias in the text, or by coordinates."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nlp.text import has_cjk
+
+# Last characters of Chinese residential place names. A fuzzy match must keep this suffix, so
+# an ordinary word that happens to share two characters with a name is not taken for it.
+_PLACE_SUFFIXES = frozenset("苑院园区里坊居村庭湾巷街楼城府邸舍屯寨组社庄堡坝院子")
+_FUZZY_WINDOW = 300  # names come early in a message; bounds the work on a 20 000-character text
+
+
+@dataclass(frozen=True)
+class Place:
+    """A courtyard as the analyzer knows it: canonical name, aliases, optional coordinates."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    lat: float | None = None
+    lon: float | None = None
+
+
+class Gazetteer:
+    """The courtyards of one org chart, looked up by name, alias or position."""
+
+    def __init__(self, places: Sequence[Place]) -> None:
+        self._places = tuple(places)
+        self._canonical: dict[str, str] = {}
+        for place in self._places:
+            for name in (place.name, *place.aliases):
+                if name.strip():
+                    self._canonical.setdefault(name.strip().lower(), place.name)
+        self._by_suffix: dict[str, list[str]] = {}
+        for name in self._canonical:
+            if len(name) >= 3 and name[-1] in _PLACE_SUFFIXES:
+                self._by_suffix.setdefault(name[-1], []).append(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name and alias, as written in the org chart."""
+        return tuple(n for place in self._places for n in (place.name, *place.aliases) if n.strip())
+
+    def locate(self, text: str) -> str | None:
+        """Canonical name of the courtyard named in the (normalised) text; longest match wins.
+
+        Without an exact match, a name of three or more characters with one character wrong
+        (not its place suffix) is accepted, unless the misspelt span is itself a known name.
+        """
+        best = max((n for n in self._canonical if n in text), key=len, default=None)
+        if best is not None:
+            return self._canonical[best]
+        return self._fuzzy(text[:_FUZZY_WINDOW])
+
+    def _fuzzy(self, text: str) -> str | None:
+        found: tuple[int, str] | None = None
+        for end, char in enumerate(text, start=1):
+            for name in self._by_suffix.get(char, ()):
+                start = end - len(name)
+                if start < 0:
+                    continue
+                window = text[start:end]
+                wrong = [i for i, (a, b) in enumerate(zip(window, name, strict=True)) if a != b]
+                fits = len(wrong) == 1 and has_cjk(window[wrong[0]]) and window not in self._canonical
+                if fits and (found is None or len(name) > found[0]):
+                    found = (len(name), self._canonical[name])
+        return found[1] if found else None
+
+    def nearest(self, lat: float, lon: float, max_km: float = 1.0) -> str | None:
+        """The courtyard with coordinates nearest to a point, if within max_km."""
+        best: tuple[float, str] | None = None
+        for place in self._places:
+            if place.lat is None or place.lon is None:
+                continue
+            km = _haversine_km(lat, lon, place.lat, place.lon)
+            if km <= max_km and (best is None or km < best[0]):
+                best = (km, place.name)
+        return best[1] if best else None
+
+
+def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(a))
