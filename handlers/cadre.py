@@ -115,7 +115,7 @@ def list_tasks(*, session: Session, ctx: Context, cadre: Cadre) -> str:
                 status=texts.STATUS_NAMES[ticket.status],
                 courtyard=notify.courtyard_label(session, ticket),
                 due=texts.TASK_DUE.format(due=ctx.local_time(ticket.due_at)) if ticket.due_at else texts.TASK_NO_DUE,
-                excerpt=texts.excerpt(ticket.text, EXCERPT_CHARS),
+                excerpt=texts.excerpt(ticket.text, EXCERPT_CHARS) + _reporters(session, ticket),
             )
         )
     if total > len(tasks):
@@ -276,7 +276,7 @@ def _detail(step: Step) -> str:
         texts.DETAIL_HEADER.format(
             number=step.number,
             status=texts.STATUS_NAMES[ticket.status],
-            category=ticket.category,
+            category=texts.category_label(ticket.category) + _reporters(session, ticket),
             urgent=f"｜紧急：{ticket.urgent_reason}" if ticket.urgent else "",
             courtyard=notify.courtyard_label(session, ticket),
             assignee=assignee.name if assignee else "未分派",
@@ -302,6 +302,13 @@ def _detail(step: Step) -> str:
             )
         )
     return "\n".join(lines)
+
+
+def _reporters(session: Session, ticket: Ticket) -> str:
+    """"（3人反映）" when neighbours endorsed the ticket (附议), else nothing."""
+    assert ticket.id is not None
+    count = ticket_repo.reporters(session=session, ticket_id=ticket.id)
+    return texts.REPORTERS.format(count=count) if count > 1 else ""
 
 
 def _cannot(step: Step, action: str) -> str:

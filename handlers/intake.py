@@ -13,11 +13,13 @@ from handlers import notify, texts, timers
 from handlers.context import Context
 from storage import org as org_repo
 from storage import tickets as ticket_repo
-from storage.models import Cadre, Resident, Role, Ticket
+from storage.models import Cadre, Courtyard, Resident, Role, Ticket
 
 # A photo or location sent this soon after a complaint belongs to it.
 ATTACH_WINDOW = timedelta(hours=24)
 PHOTO_PLACEHOLDER = "（居民发来一张照片）"
+# A complaint about the same problem in the same courtyard this recently joins the open ticket (附议).
+DUPLICATE_WINDOW = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -32,16 +34,52 @@ def file_complaint(*, session: Session, ctx: Context, resident: Resident, text: 
     """File free text (or a voice transcript) from a resident and say what happens next."""
     if not text.strip():
         return texts.EMPTY_TEXT
-    analysis = ctx.analyzers.for_session(session).analyze(text)
+    analyzer = ctx.analyzers.for_session(session)
+    analysis = analyzer.analyze(text)
     if analysis.is_small_talk:
         return texts.SMALL_TALK
+    hotline = texts.URGENT_PREFIX.format(hotline=analysis.hotline) if analysis.urgent and analysis.hotline else ""
+    courtyard = resolve_courtyard(session=session, name=analysis.courtyard, resident_id=resident.id)
+    if courtyard is not None:
+        seconded = _second(session, analyzer, resident, courtyard, text.strip(), now)
+        if seconded is not None:
+            return hotline + seconded
     ticket = new_ticket(text=text.strip(), analysis=analysis, now=now, resident_id=resident.id)
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=resident.openid)
     routing = route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=analysis.courtyard, now=now)
-    reply = _filed_reply(ticket, routing)
-    if analysis.urgent and analysis.hotline:
-        reply = texts.URGENT_PREFIX.format(hotline=analysis.hotline) + reply
-    return reply
+    return hotline + _filed_reply(ticket, routing)
+
+
+def _second(
+    session: Session, analyzer: nlp.Analyzer, resident: Resident, courtyard: Courtyard, text: str, now: datetime
+) -> str | None:
+    """Link the complaint to an open ticket of the same courtyard about the same problem (附议), if any."""
+    assert courtyard.id is not None and resident.id is not None
+    since = now - DUPLICATE_WINDOW
+    for earlier in ticket_repo.recent_open_in_courtyard(session=session, courtyard_id=courtyard.id, since=since):
+        if not analyzer.is_duplicate(text, earlier.text):
+            continue
+        assert earlier.id is not None
+        if earlier.resident_id == resident.id or not ticket_repo.add_endorsement(
+            session=session, ticket_id=earlier.id, resident_id=resident.id, text=text, now=now
+        ):
+            return texts.ALREADY_REPORTED.format(number=earlier.id)
+        count = ticket_repo.reporters(session=session, ticket_id=earlier.id)
+        ticket_repo.add_event(
+            session=session, ticket=earlier, kind="seconded", actor=resident.openid, note=text, at=now
+        )
+        assignee = org_repo.get_cadre(session=session, cadre_id=earlier.assignee_id) if earlier.assignee_id else None
+        if assignee is not None:
+            notify.tell_cadre(
+                session=session,
+                cadre=assignee,
+                kind="seconded",
+                ticket_id=earlier.id,
+                now=now,
+                text=texts.SECONDED_TASK.format(number=earlier.id, count=count, text=text),
+            )
+        return texts.SECONDED.format(number=earlier.id, count=count)
+    return None
 
 
 def enter_for_resident(*, session: Session, ctx: Context, cadre: Cadre, text: str, now: datetime) -> Ticket:
@@ -108,6 +146,16 @@ def attach_location(
     return texts.LOCATION_FILED.format(number=ticket.id)
 
 
+def resolve_courtyard(*, session: Session, name: str | None, resident_id: int | None) -> Courtyard | None:
+    """The courtyard named in the message, else the one the resident registered with."""
+    courtyard = org_repo.courtyard_by_name(session=session, name=name) if name else None
+    if courtyard is None and resident_id is not None:
+        resident = ticket_repo.get_resident(session=session, resident_id=resident_id)
+        if resident is not None and resident.courtyard_id is not None:
+            courtyard = org_repo.get_courtyard(session=session, courtyard_id=resident.courtyard_id)
+    return courtyard
+
+
 def route_ticket(
     *, session: Session, ctx: Context, ticket: Ticket, courtyard_name: str | None, now: datetime
 ) -> Routing:
@@ -116,11 +164,7 @@ def route_ticket(
     Without a courtyard the town's cadres triage it. An urgent ticket is pushed to every bound cadre
     of its courtyard and community at once.
     """
-    courtyard = org_repo.courtyard_by_name(session=session, name=courtyard_name) if courtyard_name else None
-    if courtyard is None and ticket.resident_id is not None:
-        resident = ticket_repo.get_resident(session=session, resident_id=ticket.resident_id)
-        if resident is not None and resident.courtyard_id is not None:
-            courtyard = org_repo.get_courtyard(session=session, courtyard_id=resident.courtyard_id)
+    courtyard = resolve_courtyard(session=session, name=courtyard_name, resident_id=ticket.resident_id)
     if courtyard is not None:
         ticket.courtyard_id = courtyard.id
         ticket.community_id = courtyard.community_id
@@ -169,7 +213,7 @@ def task_text(ticket: Ticket, courtyard: str | None, ctx: Context) -> str:
         )
     return texts.NEW_TASK.format(
         number=ticket.id,
-        category=ticket.category,
+        category=texts.category_label(ticket.category),
         courtyard=yard,
         created=ctx.local_time(ticket.created_at),
         text=ticket.text,
@@ -177,9 +221,10 @@ def task_text(ticket: Ticket, courtyard: str | None, ctx: Context) -> str:
 
 
 def new_ticket(*, text: str, analysis: nlp.Analysis, now: datetime, resident_id: int | None) -> Ticket:
+    """A ticket for text; a category the classifier is unsure of is left for a person to set (其他)."""
     return Ticket(
         text=text,
-        category=analysis.category,
+        category=nlp.OTHER if analysis.needs_triage else analysis.category,
         confidence=analysis.confidence,
         urgent=analysis.urgent,
         urgent_reason=analysis.urgent_reason,

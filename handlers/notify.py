@@ -27,26 +27,34 @@ def tell_cadre(*, session: Session, cadre: Cadre, kind: str, text: str, now: dat
 def tell_resident(
     *, session: Session, calendar: WorkCalendar, ticket: Ticket, kind: str, text: str, now: datetime
 ) -> bool:
-    """Queue a push to the resident who filed ticket; False for a ticket a cadre entered or an unfollower.
+    """Queue a push to the resident who filed ticket and the neighbours who endorsed it (附议).
+
+    False when nobody can be told (a ticket a cadre entered, or everyone unfollowed).
 
     Outside quiet hours it goes at once; inside them it waits for the morning unless the ticket is urgent.
     """
-    if ticket.resident_id is None:
+    if ticket.resident_id is None or ticket.id is None:
         return False
-    resident = ticket_repo.get_resident(session=session, resident_id=ticket.resident_id)
-    if resident is None or not resident.subscribed:
-        return False
-    outbox_repo.enqueue(
-        session=session,
-        openid=resident.openid,
-        audience="resident",
-        kind=kind,
-        ticket_id=ticket.id,
-        text=text,
-        now=now,
-        not_before=now if ticket.urgent else calendar.next_push_time(now),
-    )
-    return True
+    filer = ticket_repo.get_resident(session=session, resident_id=ticket.resident_id)
+    people = [filer] if filer is not None else []
+    if kind != "survey":  # the survey is the filer's to answer; neighbours who endorsed hear the news
+        people += ticket_repo.endorsers(session=session, ticket_id=ticket.id)
+    told = False
+    for person in people:
+        if not person.subscribed:
+            continue
+        outbox_repo.enqueue(
+            session=session,
+            openid=person.openid,
+            audience="resident",
+            kind=kind,
+            ticket_id=ticket.id,
+            text=text,
+            now=now,
+            not_before=now if ticket.urgent else calendar.next_push_time(now),
+        )
+        told = True
+    return told
 
 
 def courtyard_label(session: Session, ticket: Ticket) -> str:

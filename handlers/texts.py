@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def category_label(category: str) -> str:
+    """A ticket's category as cadres read it; 其他 on a ticket means nobody has classified it yet."""
+    return "类别待确认" if category == "其他" else category
+
+
 def excerpt(text: str, limit: int) -> str:
     """The text on one line, cut to limit characters with an ellipsis."""
     flat = " ".join(text.split())
@@ -161,6 +166,9 @@ EVENT_NAMES = {
     "survey": "居民评价",
     "reopened": "重新办理",
     "closed": "归档",
+    "seconded": "居民附议",
+    "supervised": "督办",
+    "overdue": "超期",
 }
 
 # --- pushes -----------------------------------------------------------------------------------
@@ -230,3 +238,10 @@ LEADER_DIGEST = (
 LEADER_DIGEST_WORST = "需关注的院落：{courtyards}"
 LEADER_DIGEST_WORST_LINE = "{name}（超期 {overdue}，待办 {open}）"
 NO_FIGURE = "—"
+
+# --- 附议 -----------------------------------------------------------------------------------------
+
+SECONDED = "收到。邻居已经反映过同一个问题（编号 {number}），您的意见已并入，目前共 {count} 位居民反映。处理进展会同样告诉您。"
+SECONDED_TASK = "【附议】编号 {number} 又有居民反映同一问题，目前共 {count} 人反映：{text}"
+ALREADY_REPORTED = "这个问题您已经反映过了（编号 {number}），正在处理中。发送“查询 {number}”可查看进度。"
+REPORTERS = "（{count}人反映）"

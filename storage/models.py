@@ -228,3 +228,15 @@ class SweepAction(SQLModel, table=True):
     kind: str
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
     at: datetime = _when()
+
+
+class Endorsement(SQLModel, table=True):
+    """A neighbour's report of a problem already filed (附议): linked to the ticket instead of a new one."""
+
+    __table_args__ = (UniqueConstraint("ticket_id", "resident_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    resident_id: int = Field(foreign_key="resident.id", index=True)
+    text: str
+    at: datetime = _when()

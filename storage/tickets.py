@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import OPEN_STATUSES, InboundMessage, Resident, Ticket, TicketEvent, TicketStatus
+from storage.models import OPEN_STATUSES, Endorsement, InboundMessage, Resident, Ticket, TicketEvent, TicketStatus
 
 
 def touch_resident(*, session: Session, openid: str, now: datetime) -> Resident:
@@ -159,3 +160,48 @@ def awaiting_survey(*, session: Session, resident_id: int) -> Ticket | None:
         .where(Ticket.resident_id == resident_id, Ticket.status == TicketStatus.RESOLVED)
         .order_by(col(Ticket.resolved_at).desc(), col(Ticket.id).desc())
     ).first()
+
+
+def recent_open_in_courtyard(
+    *, session: Session, courtyard_id: int, since: datetime, limit: int = 50
+) -> Sequence[Ticket]:
+    """Open tickets of a courtyard filed since a moment, newest first (candidates for 附议)."""
+    return session.exec(
+        select(Ticket)
+        .where(
+            Ticket.courtyard_id == courtyard_id,
+            col(Ticket.status).in_(OPEN_STATUSES),
+            col(Ticket.created_at) >= since,
+        )
+        .order_by(col(Ticket.created_at).desc())
+        .limit(limit)
+    ).all()
+
+
+def add_endorsement(*, session: Session, ticket_id: int, resident_id: int, text: str, now: datetime) -> bool:
+    """Link a neighbour's report to a ticket; False when they had already endorsed it."""
+    try:
+        with session.begin_nested():
+            session.add(Endorsement(ticket_id=ticket_id, resident_id=resident_id, text=text, at=now))
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def reporters(*, session: Session, ticket_id: int) -> int:
+    """How many residents reported the ticket: its filer (if any) and every neighbour who endorsed it."""
+    ticket = session.get(Ticket, ticket_id)
+    endorsed = session.exec(
+        select(func.count()).select_from(Endorsement).where(Endorsement.ticket_id == ticket_id)
+    ).one()
+    return int(endorsed) + (1 if ticket is not None and ticket.resident_id is not None else 0)
+
+
+def endorsers(*, session: Session, ticket_id: int) -> Sequence[Resident]:
+    return session.exec(
+        select(Resident)
+        .join(Endorsement, col(Endorsement.resident_id) == col(Resident.id))
+        .where(Endorsement.ticket_id == ticket_id)
+        .order_by(col(Endorsement.id))
+    ).all()
