@@ -68,9 +68,10 @@ def show_ticket(*, session: Session, ctx: Context, ticket: Ticket) -> str:
         excerpt=texts.excerpt(ticket.text, 80),
     )
     assert ticket.id is not None
-    notes = [e.note for e in ticket_repo.history(session=session, ticket_id=ticket.id) if e.kind == "progress"]
-    if notes:
-        reply += "\n" + texts.TICKET_DETAIL_LATEST.format(note=notes[-1])
+    notes = [e for e in ticket_repo.history(session=session, ticket_id=ticket.id) if e.kind in ("progress", "resolved")]
+    if notes and notes[-1].note:
+        latest = texts.TICKET_DETAIL_RESULT if notes[-1].kind == "resolved" else texts.TICKET_DETAIL_LATEST
+        reply += "\n" + latest.format(note=notes[-1].note)
     return reply
 
 

@@ -71,6 +71,8 @@ TICKET_DETAIL = "编号 {number}\n状态：{status}\n院落：{courtyard}\n反�
 
 TICKET_DETAIL_LATEST = "最新进展：{note}"
 
+TICKET_DETAIL_RESULT = "办理结果：{note}"
+
 NOT_YOUR_TICKET = "没有找到您名下编号 {number} 的问题。请发送“查询”核对编号。"
 
 BAD_NUMBER = "请在“{command}”后面加上编号，比如“{command} 12”。发送“查询”可以看到您的问题编号。"
