@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -55,3 +56,18 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+
+def try_insert(session: Session, row: SQLModel) -> bool:
+    """Insert row in a savepoint; False, with the session still usable, when a unique key already holds it.
+
+    On PostgreSQL a concurrent insert of the same key waits for the other transaction and then
+    conflicts, so a False here means the other row is committed and can be read.
+    """
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True

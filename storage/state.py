@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from storage.db import try_insert
 from storage.models import ConversationState
 
 
@@ -17,14 +17,11 @@ def get_state(*, session: Session, openid: str) -> ConversationState | None:
 def set_state(*, session: Session, openid: str, state: str, payload: str, now: datetime) -> None:
     row = session.get(ConversationState, openid, with_for_update=True)
     if row is None:
-        try:
-            with session.begin_nested():
-                session.add(ConversationState(openid=openid, state=state, payload=payload, updated_at=now))
-                session.flush()
+        if try_insert(session, ConversationState(openid=openid, state=state, payload=payload, updated_at=now)):
             return
-        except IntegrityError:  # a concurrent message from the same person wrote it first
-            row = session.get(ConversationState, openid, with_for_update=True, populate_existing=True)
-            assert row is not None
+        # A concurrent message from the same person wrote it first.
+        row = session.get(ConversationState, openid, with_for_update=True, populate_existing=True)
+        assert row is not None
     row.state, row.payload, row.updated_at = state, payload, now
     session.add(row)
     session.flush()

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.db import try_insert
 from storage.models import OPEN_STATUSES, Courtyard, SweepAction, Ticket, TicketStatus
 
 TIMERS = ("nudge_at", "due_soon_at", "overdue_at", "followup_at", "survey_remind_at", "survey_close_at")
@@ -26,13 +26,7 @@ def due_ticket_ids(*, session: Session, timer: str, now: datetime, limit: int) -
 
 def record_action(*, session: Session, key: str, kind: str, ticket_id: int | None, now: datetime) -> bool:
     """Claim a follow-up by its key; False when it was done before (by this or another process)."""
-    try:
-        with session.begin_nested():
-            session.add(SweepAction(key=key, kind=kind, ticket_id=ticket_id, at=now))
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return try_insert(session, SweepAction(key=key, kind=kind, ticket_id=ticket_id, at=now))
 
 
 def open_tickets_of_courtyard(*, session: Session, courtyard_id: int) -> Sequence[Ticket]:

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.db import try_insert
 from storage.models import OPEN_STATUSES, Endorsement, InboundMessage, Resident, Ticket, TicketEvent, TicketStatus
 
 
@@ -26,14 +26,11 @@ def _resident_row(session: Session, openid: str, now: datetime) -> Resident:
     resident = session.exec(select(Resident).where(Resident.openid == openid)).first()
     if resident is not None:
         return resident
-    try:
-        with session.begin_nested():
-            resident = Resident(openid=openid, created_at=now)
-            session.add(resident)
-            session.flush()
+    resident = Resident(openid=openid, created_at=now)
+    if try_insert(session, resident):
         return resident
-    except IntegrityError:  # another transaction created it first; its row is committed now
-        return session.exec(select(Resident).where(Resident.openid == openid)).one()
+    # Another transaction created it first; its row is committed now.
+    return session.exec(select(Resident).where(Resident.openid == openid)).one()
 
 
 def resident_by_openid(*, session: Session, openid: str) -> Resident | None:
@@ -117,13 +114,7 @@ def claim_inbound(
     this transaction and then finds the row.
     """
     row = InboundMessage(key=key, openid=openid, msg_type=msg_type, content=content, received_at=now)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return None
-    return row
+    return row if try_insert(session, row) else None
 
 
 def inbound_by_key(*, session: Session, key: str) -> InboundMessage | None:
@@ -180,13 +171,7 @@ def recent_open_in_courtyard(
 
 def add_endorsement(*, session: Session, ticket_id: int, resident_id: int, text: str, now: datetime) -> bool:
     """Link a neighbour's report to a ticket; False when they had already endorsed it."""
-    try:
-        with session.begin_nested():
-            session.add(Endorsement(ticket_id=ticket_id, resident_id=resident_id, text=text, at=now))
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return try_insert(session, Endorsement(ticket_id=ticket_id, resident_id=resident_id, text=text, at=now))
 
 
 def reporters(*, session: Session, ticket_id: int) -> int:
