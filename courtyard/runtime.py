@@ -10,9 +10,6 @@ from importlib import resources
 from pathlib import Path
 
 import bottle
-from sqlalchemy import inspect, make_url
-
-import nlp
 from bot.app import WeChatConfig, make_app
 from bot.sender import WeChatSender
 from bot.wechat_api import InMemoryTokenStore, WeChatAPI
@@ -24,10 +21,8 @@ from handlers.outbox import Templates
 from handlers.policy import WorkCalendar
 from scheduler.sweeps import SweepDeps
 from storage import migrate
-from storage import org as org_repo
 from storage.clock import utc_now
 from storage.db import Database, make_engine
-from storage.orgfile import load_org_chart
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +32,6 @@ Clock = Callable[[], datetime]
 
 def demo_org_path() -> Path:
     return Path(str(resources.files("courtyard").joinpath("demo_org.yaml")))
-
-
-def places_from_file(path: Path) -> list[nlp.Place]:
-    """The courtyards of an org chart file, for the analyzer (raises OrgFileError)."""
-    chart = load_org_chart(path)
-    return [nlp.Place(name=y.name, aliases=y.aliases, lat=y.lat, lon=y.lon) for y in chart.courtyards()]
-
-
-def places_from_database(settings: Settings) -> list[nlp.Place]:
-    """The courtyards of the configured database; none when it does not exist yet (it is not created)."""
-    url = make_url(settings.courtyard_db_url)
-    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
-        return []
-    engine = make_engine(settings.courtyard_db_url)
-    try:
-        if not inspect(engine).has_table("courtyard"):
-            return []
-        with Database(engine).transaction() as session:
-            names = org_repo.courtyard_names(session=session)
-        return [nlp.Place(name=c.name, aliases=c.aliases, lat=c.lat, lon=c.lon) for c in names]
-    finally:
-        engine.dispose()
 
 
 def open_database(settings: Settings) -> Database:
