@@ -1,4 +1,8 @@
-"""The `courtyard` command (DESIGN.md §4): serve, org import, classify, eval, sweep."""
+"""The `courtyard` command (DESIGN.md §4): serve, org import, cadre invite, classify, eval, sweep.
+
+Each command imports what it needs when it runs, so that `courtyard classify` does not pay for the
+web server, the scheduler and the database layer it never uses (its cold start is measured).
+"""
 
 from __future__ import annotations
 
@@ -130,12 +134,12 @@ def classify(
     org: Annotated[Path | None, typer.Option(help="Org chart YAML to find courtyards in (default: database).")] = None,
 ) -> None:
     """Print one JSON object per text: tokens, category, confidence, urgent, courtyard."""
-    from courtyard import runtime
     from courtyard.nlp_commands import run_classify
+    from courtyard.places import places_from_database, places_from_file
 
     _quiet_jieba()
     try:
-        places = runtime.places_from_file(org) if org else runtime.places_from_database(_settings())
+        places = places_from_file(org) if org else places_from_database(_settings().courtyard_db_url)
     except ValueError as exc:  # OrgFileError
         typer.echo(f"cannot read the org chart: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -9,7 +9,7 @@ import nlp
 
 def places_from_file(path: Path) -> list[nlp.Place]:
     """The courtyards of an org chart file (raises OrgFileError)."""
-    from storage.orgfile import load_org_chart  # noqa: PLC0415  (only this path needs YAML and the models)
+    from storage.orgfile import load_org_chart  # only this path needs YAML and the models
 
     chart = load_org_chart(path)
     return [nlp.Place(name=y.name, aliases=y.aliases, lat=y.lat, lon=y.lon) for y in chart.courtyards()]
@@ -19,10 +19,10 @@ def places_from_database(url: str) -> list[nlp.Place]:
     """The courtyards of the configured database; none when it does not exist yet (it is not created)."""
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return []  # before importing SQLAlchemy: the common case for a first try of the command
-    from sqlalchemy import inspect  # noqa: PLC0415
+    from sqlalchemy import inspect
 
-    from storage import org as org_repo  # noqa: PLC0415
-    from storage.db import Database, make_engine  # noqa: PLC0415
+    from storage import org as org_repo
+    from storage.db import Database, make_engine
 
     engine = make_engine(url)
     try:

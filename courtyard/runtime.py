@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 import bottle
+
 from bot.app import WeChatConfig, make_app
 from bot.sender import WeChatSender
 from bot.wechat_api import InMemoryTokenStore, WeChatAPI
