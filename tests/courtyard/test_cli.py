@@ -131,3 +131,28 @@ def test_cadre_invite_prints_a_code(tmp_path: Path) -> None:
     assert re.fullmatch(r"[2-9A-HJKMNP-Z]{8}", code) and f"绑定 {code}" in result.stdout
     unknown = run(tmp_path, "cadre", "invite", "无名氏")
     assert unknown.returncode == 2 and "无名氏" in unknown.stderr
+
+
+def test_classify_prints_one_json_line_per_text(tmp_path: Path) -> None:
+    import json
+
+    result = run(tmp_path, "classify", "--org", str(DATA / "org_small.yaml"), "桂花院子3栋那个化粪池又堵起了臭得很", "你好")
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert (first["category"], first["courtyard"], first["urgent"]) == ("城乡建设", "桂花苑", False)
+    assert "桂花院子" in first["tokens"] and 0 < first["confidence"] <= 1
+    assert second["category"] == "其他"
+    assert "Building prefix dict" not in result.stderr  # jieba's loading chatter is silenced
+
+
+def test_eval_ends_with_accuracy_and_macro_f1(tmp_path: Path) -> None:
+    data = tmp_path / "few.csv"
+    data.write_text("text,label\n小区路灯坏了好几天了,城乡建设\n学校门口交通太乱了,交通运输\n", encoding="utf-8")
+    result = run(tmp_path, "eval", str(data))
+    assert result.returncode == 0, result.stderr
+    *_, accuracy, macro = result.stdout.strip().splitlines()
+    assert re.fullmatch(r"accuracy: [01]\.\d{4}", accuracy) and re.fullmatch(r"macro-F1: [01]\.\d{4}", macro)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\n路灯坏了,火星事务\n", encoding="utf-8")
+    refused = run(tmp_path, "eval", str(bad))
+    assert refused.returncode == 2 and "2" in refused.stderr and "火星事务" in refused.stderr
