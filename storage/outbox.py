@@ -103,6 +103,3 @@ def release_held(*, session: Session, openid: str, now: datetime) -> int:
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
-
-def pushes_for(*, session: Session, openid: str) -> Sequence[Outbox]:
-    return session.exec(select(Outbox).where(Outbox.openid == openid).order_by(col(Outbox.id))).all()
