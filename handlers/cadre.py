@@ -72,12 +72,7 @@ def run(*, session: Session, ctx: Context, cadre: Cadre, command: Command, now: 
         if not command.tail:
             return texts.CADRE_NEEDS_NOTE.format(what="居民反映的问题", example="代录 桂花苑3栋楼道灯坏了")
         ticket = intake.enter_for_resident(session=session, ctx=ctx, cadre=cadre, text=command.tail, now=now)
-        yard = (
-            org_repo.get_courtyard(session=session, courtyard_id=ticket.courtyard_id) if ticket.courtyard_id else None
-        )
-        return texts.ENTERED_FOR_RESIDENT.format(
-            number=ticket.id, courtyard=yard.name if yard else texts.UNKNOWN_COURTYARD_NAME
-        )
+        return texts.ENTERED_FOR_RESIDENT.format(number=ticket.id, courtyard=notify.courtyard_label(session, ticket))
     if command.number is None:
         example = _NOTE_HINTS[command.word][1] if command.word in _NOTE_HINTS else f"{command.word} 12"
         return texts.CADRE_BAD_NUMBER.format(command=command.word, example=example)
@@ -186,11 +181,7 @@ def _transfer(step: Step) -> str:
         return texts.TRANSFER_TARGET_UNKNOWN.format(target=target, number=step.number)
     if person is not None:
         new_assignee, community_id = person, person.community_id
-        courtyard = (
-            org_repo.get_courtyard(session=step.session, courtyard_id=person.courtyard_id)
-            if person.courtyard_id
-            else None
-        )
+        courtyard = org_repo.get_courtyard(session=step.session, courtyard_id=person.courtyard_id)
         label = person.name
     else:
         assert courtyard is not None
@@ -239,10 +230,10 @@ def _may_transfer_to(cadre: Cadre, community_id: int | None) -> bool:
 def _escalate(step: Step) -> str:
     if step.ticket.status not in OPEN_STATUSES:
         return _cannot(step, "上报")
-    upper = _level_above(step)
-    if upper is None:
+    if step.cadre.role == Role.TOWN:
         return texts.ESCALATE_TOP.format(number=step.number)
-    new_assignee = intake.pick_assignee(upper)
+    levels = notify.levels_above(step.session, step.ticket, step.cadre)
+    new_assignee = intake.pick_assignee(levels[0]) if levels else None
     if new_assignee is None:
         return texts.ESCALATE_NOBODY
     task = texts.TASK_ESCALATED_IN.format(
@@ -258,20 +249,9 @@ def _escalate(step: Step) -> str:
     return texts.ESCALATED.format(number=step.number, target=new_assignee.name)
 
 
-def _level_above(step: Step) -> list[Cadre] | None:
-    """Cadres one level above the acting cadre for this ticket; None when the cadre is at the top."""
-    if step.cadre.role == Role.TOWN:
-        return None
-    if step.cadre.role == Role.COURTYARD and step.ticket.community_id is not None:
-        community = list(org_repo.community_cadres(session=step.session, community_id=step.ticket.community_id))
-        if community:
-            return community
-    return list(org_repo.town_cadres(session=step.session))
-
-
 def _detail(step: Step) -> str:
     session, ticket = step.session, step.ticket
-    assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id) if ticket.assignee_id else None
+    assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id)
     lines = [
         texts.DETAIL_HEADER.format(
             number=step.number,
@@ -305,7 +285,7 @@ def _detail(step: Step) -> str:
 
 
 def _reporters(session: Session, ticket: Ticket) -> str:
-    """"（3人反映）" when neighbours endorsed the ticket (附议), else nothing."""
+    """ "（3人反映）" when neighbours endorsed the ticket (附议), else nothing."""
     assert ticket.id is not None
     count = ticket_repo.reporters(session=session, ticket_id=ticket.id)
     return texts.REPORTERS.format(count=count) if count > 1 else ""

@@ -68,7 +68,7 @@ def _second(
         ticket_repo.add_event(
             session=session, ticket=earlier, kind="seconded", actor=resident.openid, note=text, at=now
         )
-        assignee = org_repo.get_cadre(session=session, cadre_id=earlier.assignee_id) if earlier.assignee_id else None
+        assignee = org_repo.get_cadre(session=session, cadre_id=earlier.assignee_id)
         if assignee is not None:
             notify.tell_cadre(
                 session=session,

@@ -11,7 +11,7 @@ from handlers.policy import WorkCalendar
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import tickets as ticket_repo
-from storage.models import Cadre, Ticket
+from storage.models import Cadre, Role, Ticket
 
 
 def tell_cadre(*, session: Session, cadre: Cadre, kind: str, text: str, now: datetime, ticket_id: int | None) -> bool:
@@ -61,3 +61,13 @@ def courtyard_label(session: Session, ticket: Ticket) -> str:
     """The ticket's courtyard as people read it in a message."""
     name = org_repo.courtyard_name_of(session=session, courtyard_id=ticket.courtyard_id)
     return name or texts.UNKNOWN_COURTYARD_NAME
+
+
+def levels_above(session: Session, ticket: Ticket, cadre: Cadre) -> list[list[Cadre]]:
+    """The cadres of each level above cadre for this ticket, nearest first (empty levels dropped)."""
+    levels: list[list[Cadre]] = []
+    if cadre.role == Role.COURTYARD and ticket.community_id is not None:
+        levels.append(list(org_repo.community_cadres(session=session, community_id=ticket.community_id)))
+    if cadre.role != Role.TOWN:
+        levels.append([c for c in org_repo.town_cadres(session=session) if c.id != cadre.id])
+    return [level for level in levels if level]

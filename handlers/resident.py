@@ -57,13 +57,10 @@ def list_tickets(*, session: Session, resident: Resident) -> str:
 
 
 def show_ticket(*, session: Session, ctx: Context, ticket: Ticket) -> str:
-    courtyard = (
-        org_repo.get_courtyard(session=session, courtyard_id=ticket.courtyard_id) if ticket.courtyard_id else None
-    )
     reply = texts.TICKET_DETAIL.format(
         number=ticket.id,
         status=_status(ticket),
-        courtyard=courtyard.name if courtyard else texts.UNKNOWN_COURTYARD_NAME,
+        courtyard=notify.courtyard_label(session, ticket),
         created=ctx.local_time(ticket.created_at),
         excerpt=texts.excerpt(ticket.text, 80),
     )
@@ -81,7 +78,7 @@ def withdraw(*, session: Session, ctx: Context, resident: Resident, ticket: Tick
     ticket_repo.set_status(session=session, ticket=ticket, status=TicketStatus.WITHDRAWN, at=now)
     timers.on_finished(ticket)
     ticket_repo.add_event(session=session, ticket=ticket, kind="withdrawn", actor=resident.openid, note="", at=now)
-    assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id) if ticket.assignee_id else None
+    assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id)
     if assignee is not None:
         notify.tell_cadre(
             session=session,

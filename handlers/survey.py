@@ -57,7 +57,7 @@ def answer(
     timers.on_reopened(ticket, calendar, now)
     ticket_repo.add_event(session=session, ticket=ticket, kind="reopened", actor="system", note=reason, at=now)
     because = f"（{reason}）" if reason else ""
-    assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id) if ticket.assignee_id else None
+    assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id)
     if assignee is not None:
         notify.tell_cadre(
             session=session,
@@ -68,9 +68,6 @@ def answer(
             text=texts.TASK_REOPENED.format(number=ticket.id, reason=because),
         )
     if ticket.community_id is not None:
-        yard = (
-            org_repo.get_courtyard(session=session, courtyard_id=ticket.courtyard_id) if ticket.courtyard_id else None
-        )
         for cadre in org_repo.community_cadres(session=session, community_id=ticket.community_id):
             if assignee is not None and cadre.id == assignee.id:
                 continue
@@ -82,7 +79,7 @@ def answer(
                 now=now,
                 text=texts.COMMUNITY_REOPENED.format(
                     number=ticket.id,
-                    courtyard=yard.name if yard else texts.UNKNOWN_COURTYARD_NAME,
+                    courtyard=notify.courtyard_label(session, ticket),
                     reason=because,
                     assignee=assignee.name if assignee else "负责人",
                 ),

@@ -102,7 +102,7 @@ class Sweeper:
         ticket.nudge_step = step + 1
         ticket.nudge_at = {0: schedule.community_at, 1: schedule.town_at}.get(step)
         session.add(ticket)
-        assignee = _assignee(session, ticket)
+        assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id)
         if ticket.status != TicketStatus.NEW or assignee is None:
             ticket.nudge_at = None
             return None
@@ -119,7 +119,7 @@ class Sweeper:
                 text=texts.NUDGE_ASSIGNEE.format(number=ticket.id, courtyard=courtyard),
             )
             return "unaccepted_reminder" if told else None
-        levels = _levels_above(session, ticket, assignee)
+        levels = notify.levels_above(session, ticket, assignee)
         if len(levels) < step:
             return None
         waited = self._waited(assigned_at, now)
@@ -145,7 +145,7 @@ class Sweeper:
     def _due_soon(self, session: Session, ticket: Ticket, now: datetime) -> str | None:
         ticket.due_soon_at = None
         session.add(ticket)
-        assignee = _assignee(session, ticket)
+        assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id)
         if ticket.status not in OPEN_STATUSES or assignee is None or ticket.due_at is None:
             return None
         if not self._claim(session, ticket, "due_soon", ticket.due_at, now):
@@ -168,7 +168,7 @@ class Sweeper:
             return None
         ticket.overdue = True
         due, courtyard = self._local(ticket.due_at), notify.courtyard_label(session, ticket)
-        assignee = _assignee(session, ticket)
+        assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id)
         ticket_repo.add_event(
             session=session, ticket=ticket, kind="overdue", actor="system", note=f"期限 {due}", at=now
         )
@@ -182,7 +182,7 @@ class Sweeper:
             now=now,
             text=texts.OVERDUE_ASSIGNEE.format(number=ticket.id, courtyard=courtyard, due=due),
         )
-        levels = _levels_above(session, ticket, assignee)
+        levels = notify.levels_above(session, ticket, assignee)
         if levels:
             text = texts.OVERDUE_SUPERVISE.format(
                 number=ticket.id, courtyard=courtyard, assignee=assignee.name, due=due, text=ticket.text
@@ -348,20 +348,6 @@ class Sweeper:
 
     def _start_of(self, day: date) -> datetime:
         return datetime.combine(day, time(0), tzinfo=self.calendar.tz)
-
-
-def _assignee(session: Session, ticket: Ticket) -> Cadre | None:
-    return org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id) if ticket.assignee_id else None
-
-
-def _levels_above(session: Session, ticket: Ticket, assignee: Cadre) -> list[list[Cadre]]:
-    """The cadres of each level above the assignee for this ticket, nearest first (empty levels dropped)."""
-    levels: list[list[Cadre]] = []
-    if assignee.role == Role.COURTYARD and ticket.community_id is not None:
-        levels.append(list(org_repo.community_cadres(session=session, community_id=ticket.community_id)))
-    if assignee.role != Role.TOWN:
-        levels.append([c for c in org_repo.town_cadres(session=session) if c.id != assignee.id])
-    return [level for level in levels if level]
 
 
 def _tell_all(session: Session, cadres: list[Cadre], kind: str, ticket: Ticket, text: str, now: datetime) -> bool:

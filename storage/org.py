@@ -198,12 +198,14 @@ def courtyard_by_name(*, session: Session, name: str) -> Courtyard | None:
     return session.exec(select(Courtyard).where(Courtyard.name == name)).first()
 
 
-def get_courtyard(*, session: Session, courtyard_id: int) -> Courtyard | None:
-    return session.get(Courtyard, courtyard_id)
+def get_courtyard(*, session: Session, courtyard_id: int | None) -> Courtyard | None:
+    """The courtyard, or None (also for a ticket or person without one)."""
+    return session.get(Courtyard, courtyard_id) if courtyard_id is not None else None
 
 
-def get_cadre(*, session: Session, cadre_id: int) -> Cadre | None:
-    return session.get(Cadre, cadre_id)
+def get_cadre(*, session: Session, cadre_id: int | None) -> Cadre | None:
+    """The cadre, or None (also for an unassigned ticket)."""
+    return session.get(Cadre, cadre_id) if cadre_id is not None else None
 
 
 def active_cadre_by_openid(*, session: Session, openid: str) -> Cadre | None:
@@ -283,5 +285,5 @@ def cadres_with_role(*, session: Session, role: Role) -> Sequence[Cadre]:
 
 
 def courtyard_name_of(*, session: Session, courtyard_id: int | None) -> str | None:
-    yard = session.get(Courtyard, courtyard_id) if courtyard_id is not None else None
+    yard = get_courtyard(session=session, courtyard_id=courtyard_id)
     return yard.name if yard else None
