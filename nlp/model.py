@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.lexicon import CATEGORIES, KEYWORDS
-from nlp.text import char_ngrams
+from nlp.text import model_grams
 
 ARTEFACT = Path(__file__).parent / "data" / "model.npz"
 KEYWORD_HALF_LENGTH = 40  # at this many characters the keyword prior counts half
@@ -74,6 +74,8 @@ class Model:
     classes: tuple[str, ...]
     char_block: _Block
     char_range: tuple[int, int]
+    subject_chars: int
+    subject_range: tuple[int, int]
     intercept: np.ndarray
     temperature: float
     keyword_bonus: float
@@ -92,6 +94,7 @@ class Model:
                 )
 
             low, high = (int(x) for x in data["char_range"])
+            subject_low, subject_high = (int(x) for x in data["subject_range"])
             classes = tuple(str(c) for c in data["classes"])
             if classes != CATEGORIES:
                 raise ValueError(f"{path} was trained for classes {classes}, expected {CATEGORIES}")
@@ -99,6 +102,8 @@ class Model:
                 classes=classes,
                 char_block=block("char"),
                 char_range=(low, high),
+                subject_chars=int(data["subject_chars"]),
+                subject_range=(subject_low, subject_high),
                 intercept=data["intercept"].astype(np.float32),
                 temperature=float(data["temperature"]),
                 keyword_bonus=float(data["keyword_bonus"]),
@@ -107,7 +112,8 @@ class Model:
 
     def decision(self, text: str) -> np.ndarray:
         """Raw linear scores per class, exactly as the trainer's model computes them."""
-        scores: np.ndarray = self.char_block.scores(char_ngrams(text, *self.char_range)) + self.intercept
+        grams = model_grams(text, self.char_range, self.subject_chars, self.subject_range)
+        scores: np.ndarray = self.char_block.scores(grams) + self.intercept
         return scores
 
     def probabilities(self, text: str) -> np.ndarray:

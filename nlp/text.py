@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -47,7 +48,26 @@ def char_ngrams(text: str, low: int = 1, high: int = 3) -> list[str]:
     """All character n-grams of the (already normalised) text, low ≤ n ≤ high."""
     grams: list[str] = []
     for n in range(low, high + 1):
-        grams.extend(text[i : i + n] for i in range(len(text) - n + 1))
+        if n == 1:
+            grams.extend(text)
+        elif n == 2:  # the common case, and the one a message's latency feels
+            grams.extend(map(operator.add, text, text[1:]))
+        else:
+            grams.extend([text[i : i + n] for i in range(len(text) - n + 1)])
+    return grams
+
+
+SUBJECT_MARK = "\x01"  # prefixes n-grams of the opening characters, so they are features of their own
+
+
+def model_grams(text: str, char_range: tuple[int, int], subject_chars: int,
+                subject_range: tuple[int, int]) -> list[str]:
+    """The classifier's features: character n-grams of the whole text, and marked n-grams of its
+    first `subject_chars` characters, where a board message's subject and a chat message's gist are.
+    """
+    grams = char_ngrams(text, *char_range)
+    if subject_chars:
+        grams.extend(map(SUBJECT_MARK.__add__, char_ngrams(text[:subject_chars], *subject_range)))
     return grams
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -29,7 +29,7 @@ from sklearn.svm import LinearSVC
 from nlp.lexicon import CATEGORIES
 from nlp.model import ARTEFACT, keyword_hits
 from nlp.segment import Segmenter
-from nlp.text import char_ngrams, normalize, word_ngrams
+from nlp.text import model_grams, normalize, word_ngrams
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "messages"
 COLLOQUIAL_TRAIN = Path(__file__).parent / "data" / "colloquial_train.csv"
@@ -50,32 +50,30 @@ class Config:
     c: float  # C of the SVM / logistic regression, alpha of SGD and complement NB
     extra: bool
     min_df: int = 2
-    head: int = 0  # > 0: a separate block of n-grams of the first `head` characters (the subject)
-    head_range: tuple[int, int] = (1, 3)
-    head_min_df: int = 1
+    subject: int = 0  # > 0: marked n-grams of the first `subject` characters join the character n-grams
+    subject_range: tuple[int, int] = (1, 2)
+    max_features: int = 0  # > 0: keep the most useful character features and train again on those
     balanced: bool = False  # class-balanced weights
 
     @property
     def features(self) -> tuple[object, ...]:
-        return (self.char_range, self.words, self.extra, self.min_df, self.head, self.head_range, self.head_min_df)
+        return (self.char_range, self.words, self.extra, self.min_df, self.subject, self.subject_range,
+                self.max_features)
 
 
 @dataclass(frozen=True)
 class Ensemble:
-    """The average of members' decision values (`calibrated`: of their temperature-scaled probabilities).
-
-    Averaging raw decisions of members over the same features is again one linear model, so it ships.
-    """
+    """The average of members' temperature-scaled log-probabilities (compared, not shipped)."""
 
     name: str
     members: tuple[Config, ...]
-    calibrated: bool = False
 
 
 _CHAR12 = Config("char 1-2 + LinearSVC C=2", (1, 2), False, "svm", 2.0, True)
-_HEAD = Config("char 1-2 + head 1-3 + LinearSVC C=2", (1, 2), False, "svm", 2.0, True, head=20)
 _WORD = Config("word 1-2 + LinearSVC C=2", None, True, "svm", 2.0, True)
-_NBSVM_HEAD = Config("char 1-2 + head 1-3 + NBSVM C=1", (1, 2), False, "nbsvm", 1.0, True, head=20)
+_SUBJECT = Config("char 1-2 + subject 1-2 + LinearSVC C=2", (1, 2), False, "svm", 2.0, True, subject=20)
+_SUBJECT_30K = Config("char 1-2 + subject 1-2, best 30k + LinearSVC C=2", (1, 2), False, "svm", 2.0, True,
+                      subject=20, max_features=30_000)
 # Every candidate is trained with train_extra_tokenized.csv in its training folds.
 CANDIDATES: tuple[Config | Ensemble, ...] = (
     _WORD,
@@ -84,22 +82,24 @@ CANDIDATES: tuple[Config | Ensemble, ...] = (
     Config("char 1-2 + LinearSVC C=4", (1, 2), False, "svm", 4.0, True),
     Config("char 1-2 + LinearSVC C=2 balanced", (1, 2), False, "svm", 2.0, True, balanced=True),
     Config("char 1-3 + LinearSVC C=2", (1, 3), False, "svm", 2.0, True),
-    Config("char 1-3 (min_df 3) + LinearSVC C=2", (1, 3), False, "svm", 2.0, True, 3),
     Config("char 1-4 (min_df 3) + LinearSVC C=2", (1, 4), False, "svm", 2.0, True, 3),
     Config("char 1-2 + SGD modified Huber a=3e-5", (1, 2), False, "sgd", 3e-5, True),
     Config("char 1-2 + complement NB a=0.3", (1, 2), False, "cnb", 0.3, True),
     Config("char 1-2 + NBSVM C=1", (1, 2), False, "nbsvm", 1.0, True),
-    Config("char 1-2 + head 1-2 + LinearSVC C=2", (1, 2), False, "svm", 2.0, True, head=20, head_range=(1, 2)),
-    _HEAD,
-    _NBSVM_HEAD,
-    Ensemble("avg prob: char 1-2 SVM + word 1-2 SVM", (_CHAR12, _WORD), calibrated=True),
-    Ensemble("avg: char 1-2 + head SVM and NBSVM", (_HEAD, _NBSVM_HEAD)),
+    _SUBJECT,
+    Config("char 1-2 + subject 1-3 + LinearSVC C=2", (1, 2), False, "svm", 2.0, True, subject=20,
+           subject_range=(1, 3)),
+    Config("char 1-2 + subject(30) 1-2 + LinearSVC C=2", (1, 2), False, "svm", 2.0, True, subject=30),
+    Config("char 1-2 + subject 1-2, best 60k + LinearSVC C=2", (1, 2), False, "svm", 2.0, True, subject=20,
+           max_features=60_000),
+    _SUBJECT_30K,
+    Ensemble("avg prob: char 1-2 SVM + word 1-2 SVM", (_CHAR12, _WORD)),
 )
-# Shipped: plain char 1-2 + LinearSVC C=2. The head-feature ensemble (last row) cross-validates
-# about 0.004 macro-F1 higher (0.9255 vs 0.9218 here; 0.9243 vs 0.9188 with another fold seed),
-# which is within noise, and the extra head-block lookups made short chat messages too slow
-# (bench ratio 3.77 × bare jieba on the colloquial dev set, against ≤ 3 ×).
-CHOSEN: Config | Ensemble = _CHAR12
+# Shipped: the subject n-grams in the same feature space as the whole text's, cut to the 30k most useful
+# features. Five-fold cross-validation on train.csv (two fold seeds) put the subject n-grams about
+# 0.005 macro-F1 above plain char 1-2, and the cut loses nothing measurable while it makes the artefact
+# and its load (the cold start of `courtyard classify`) several times smaller.
+CHOSEN = _SUBJECT_30K
 
 
 @dataclass(frozen=True)
@@ -143,65 +143,55 @@ class Fitted:
 
     config: Config
     char: TfidfVectorizer | None
-    head: TfidfVectorizer | None
     word: TfidfVectorizer | None
     coef: np.ndarray
     intercept: np.ndarray
 
     def features(self, docs: Docs) -> sp.csr_matrix:
-        return _features(self.char, self.head, self.word, docs)
+        return _combine(self.char, self.word, docs, fit=False)
 
     def decision(self, docs: Docs) -> np.ndarray:
         decision: np.ndarray = np.asarray(self.features(docs) @ self.coef.T) + self.intercept
         return decision
 
 
-def _features(char: TfidfVectorizer | None, head: TfidfVectorizer | None, word: TfidfVectorizer | None,
-              docs: Docs) -> sp.csr_matrix:
+def _combine(char: TfidfVectorizer | None, word: TfidfVectorizer | None, docs: Docs, *, fit: bool) -> sp.csr_matrix:
     blocks = []
     if char is not None:
-        blocks.append(char.transform(docs.texts))
-    if head is not None:
-        blocks.append(head.transform(docs.texts))
+        blocks.append(char.fit_transform(docs.texts) if fit else char.transform(docs.texts))
     if word is not None:
-        blocks.append(word.transform(docs.tokens))
-    return _combine(blocks)
-
-
-def _combine(blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
+        blocks.append(word.fit_transform(docs.tokens) if fit else word.transform(docs.tokens))
     return blocks[0] if len(blocks) == 1 else l2_normalize(sp.hstack(blocks).tocsr())
 
 
-def _vectorizer(analyzer: Callable[[Any], list[str]], min_df: int) -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, min_df=min_df, dtype=np.float32)
-
-
-def _vectorizers(config: Config) -> tuple[TfidfVectorizer | None, TfidfVectorizer | None, TfidfVectorizer | None]:
-    char = head = word = None
-    if config.char_range is not None:
-        low, high = config.char_range
-        char = _vectorizer(lambda s: char_ngrams(s, low, high), config.min_df)
-    if config.head:
-        head_low, head_high = config.head_range
-        chars = config.head
-        head = _vectorizer(lambda s: char_ngrams(s[:chars], head_low, head_high), config.head_min_df)
-    if config.words:
-        word = _vectorizer(word_ngrams, config.min_df)
-    return char, head, word
+def _char_vectorizer(config: Config, vocabulary: Sequence[str] | None = None) -> TfidfVectorizer:
+    assert config.char_range is not None
+    char_range, subject, subject_range = config.char_range, config.subject, config.subject_range
+    return TfidfVectorizer(analyzer=lambda s: model_grams(s, char_range, subject, subject_range),
+                           sublinear_tf=True, min_df=config.min_df, vocabulary=vocabulary, dtype=np.float32)
 
 
 def vectorize(config: Config, docs: Docs) -> tuple[Fitted, sp.csr_matrix]:
-    """Fit the config's vectorizers on docs; a Fitted without weights yet, and the docs' features."""
-    char, head, word = _vectorizers(config)
-    blocks = []
-    if char is not None:
-        blocks.append(char.fit_transform(docs.texts))
-    if head is not None:
-        blocks.append(head.fit_transform(docs.texts))
-    if word is not None:
-        blocks.append(word.fit_transform(docs.tokens))
+    """Fit the config's vectorizers on docs; a Fitted without weights yet, and the docs' features.
+
+    With `max_features`, a first model ranks the character features by how much they can move a
+    score (largest weight × idf) and the vectorizer is fitted again on the best ones only, so the
+    features are computed exactly as the running program computes them from the smaller vocabulary.
+    """
+    char = _char_vectorizer(config) if config.char_range is not None else None
+    word = (TfidfVectorizer(analyzer=word_ngrams, sublinear_tf=True, min_df=config.min_df, dtype=np.float32)
+            if config.words else None)
+    features = _combine(char, word, docs, fit=True)
+    if config.max_features and char is not None and char.idf_.size > config.max_features:
+        if word is not None:
+            raise ValueError(f"{config.name}: max_features applies to character n-grams alone")
+        coef, _ = learn(config, features, docs.labels)
+        importance = np.abs(coef).max(axis=0) * char.idf_
+        keep = np.sort(np.argsort(-importance, kind="stable")[: config.max_features])
+        char = _char_vectorizer(config, vocabulary=list(char.get_feature_names_out()[keep]))
+        features = _combine(char, None, docs, fit=True)
     empty = np.zeros(0, dtype=np.float32)
-    return Fitted(config, char, head, word, empty, empty), _combine(blocks)
+    return Fitted(config, char, word, empty, empty), features
 
 
 def learn(config: Config, features: sp.csr_matrix, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -247,17 +237,6 @@ def fit(config: Config, docs: Docs) -> Fitted:
     return fitted
 
 
-def fit_ensemble(ensemble: Ensemble, docs: Docs) -> Fitted:
-    """Members over the same features, their weights averaged: one linear model."""
-    if ensemble.calibrated or len({m.features for m in ensemble.members}) != 1:
-        raise ValueError(f"{ensemble.name}: only raw averages of members on the same features ship")
-    fitted, features = vectorize(ensemble.members[0], docs)
-    learned = [learn(member, features, docs.labels) for member in ensemble.members]
-    fitted.coef = np.mean([c for c, _ in learned], axis=0)
-    fitted.intercept = np.mean([i for _, i in learned], axis=0)
-    return fitted
-
-
 def _folds(train: Docs, folds: int = 5) -> list[tuple[np.ndarray, np.ndarray]]:
     splitter = StratifiedKFold(folds, shuffle=True, random_state=SEED)
     return list(splitter.split(train.texts, train.labels))
@@ -268,14 +247,11 @@ def cross_val_decisions(candidate: Config | Ensemble, train: Docs, extra: Docs |
                         ) -> np.ndarray:
     """Out-of-fold decision values on train.csv; extra rows only ever join the training folds.
 
-    An ensemble averages its members' out-of-fold decisions (calibrated: their log-probabilities,
-    each member with the temperature of its own out-of-fold decisions).
+    An ensemble averages its members' out-of-fold log-probabilities, each member with the
+    temperature of its own out-of-fold decisions.
     """
     if isinstance(candidate, Ensemble):
-        members = [cross_val_decisions(m, train, extra, cache) for m in candidate.members]
-        if candidate.calibrated:
-            members = [np.log(softmax(d / fit_temperature(d, train.labels)) + 1e-12) for d in members]
-        return np.asarray(np.mean(members, axis=0), dtype=np.float32)
+        return _average([cross_val_decisions(m, train, extra, cache) for m in candidate.members], train.labels)
     config = candidate
     cache = {} if cache is None else cache
     out = np.zeros((len(train.labels), len(CATEGORIES)), dtype=np.float32)
@@ -293,6 +269,11 @@ def cross_val_decisions(candidate: Config | Ensemble, train: Docs, extra: Docs |
         coef, intercept = learn(config, features, part.labels)
         out[held_index] = np.asarray(held @ coef.T) + intercept
     return out
+
+
+def _average(member_decisions: Sequence[np.ndarray], labels: np.ndarray) -> np.ndarray:
+    logs = [np.log(softmax(d / fit_temperature(d, labels)) + 1e-12) for d in member_decisions]
+    return np.asarray(np.mean(logs, axis=0), dtype=np.float32)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -333,17 +314,14 @@ def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, bi
 
 def compare(train: Docs, extra: Docs) -> None:
     """Five-fold cross-validation on train.csv of every candidate (extra rows in the training folds)."""
-    print(f"{'model':45s} {'accuracy':>9s} {'macro-F1':>9s}")
+    print(f"{'model':52s} {'accuracy':>9s} {'macro-F1':>9s}")
     cache: dict[tuple[object, int], tuple[Fitted, sp.csr_matrix, sp.csr_matrix]] = {}
     done: dict[Config | Ensemble, np.ndarray] = {}
 
     def decisions_of(candidate: Config | Ensemble) -> np.ndarray:
         if candidate not in done:
             if isinstance(candidate, Ensemble):
-                members = [decisions_of(m) for m in candidate.members]
-                if candidate.calibrated:
-                    members = [np.log(softmax(d / fit_temperature(d, train.labels)) + 1e-12) for d in members]
-                done[candidate] = np.asarray(np.mean(members, axis=0), dtype=np.float32)
+                done[candidate] = _average([decisions_of(m) for m in candidate.members], train.labels)
             else:
                 done[candidate] = cross_val_decisions(candidate, train, extra, cache)
         return done[candidate]
@@ -351,20 +329,11 @@ def compare(train: Docs, extra: Docs) -> None:
     for candidate in CANDIDATES:
         decisions = decisions_of(candidate)
         predicted = np.array(CATEGORIES)[decisions.argmax(axis=1)]
-        print(f"{candidate.name:45s} {accuracy_score(train.labels, predicted):9.4f} "
+        print(f"{candidate.name:52s} {accuracy_score(train.labels, predicted):9.4f} "
               f"{macro_f1(train.labels, decisions):9.4f}", flush=True)
 
 
-def _with_extra(candidate: Config | Ensemble, docs: Docs, extra: Docs) -> Docs:
-    members = candidate.members if isinstance(candidate, Ensemble) else (candidate,)
-    return docs + extra if all(m.extra for m in members) else docs
-
-
-def fit_candidate(candidate: Config | Ensemble, docs: Docs) -> Fitted:
-    return fit_ensemble(candidate, docs) if isinstance(candidate, Ensemble) else fit(candidate, docs)
-
-
-def train(candidate: Config | Ensemble, train_docs: Docs, extra: Docs, colloquial: Docs, out: Path) -> None:
+def train(candidate: Config, train_docs: Docs, extra: Docs, colloquial: Docs, out: Path) -> None:
     """Calibrate on out-of-fold decisions, pick the keyword bonus, fit on everything, save."""
     decisions = cross_val_decisions(candidate, train_docs, extra)
     temperature = fit_temperature(decisions, train_docs.labels)
@@ -379,7 +348,8 @@ def train(candidate: Config | Ensemble, train_docs: Docs, extra: Docs, colloquia
 
     # Keyword prior: chosen on the colloquial training sentences with a corpus-only model,
     # as large as helps them while the formal corpus loses at most BONUS_MAX_F1_LOSS.
-    corpus_only = fit_candidate(candidate, _with_extra(candidate, train_docs, extra))
+    with_extra = train_docs + extra if candidate.extra else train_docs
+    corpus_only = fit(candidate, with_extra)
     colloquial_decisions = corpus_only.decision(colloquial)
     oof_keywords = keyword_matrix(train_docs.texts)
     colloquial_keywords = keyword_matrix(colloquial.texts)
@@ -395,16 +365,20 @@ def train(candidate: Config | Ensemble, train_docs: Docs, extra: Docs, colloquia
             best = (accuracy, bonus)
     bonus = best[1]
 
-    final = fit_candidate(candidate, _with_extra(candidate, train_docs, extra) + colloquial)
+    final = fit(candidate, with_extra + colloquial)
     save(final, out, temperature=temperature, bonus=bonus)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB), keyword bonus {bonus}")
 
 
 def save(fitted: Fitted, out: Path, *, temperature: float, bonus: float) -> None:
-    """The artefact nlp.model reads: character n-gram vocabulary, idf and weights (features × classes)."""
+    """The artefact nlp.model reads: character n-gram vocabulary, idf and weights (features × classes).
+
+    Stored uncompressed: loading it is part of every cold start, and zlib would cost more time than
+    the file's size is worth.
+    """
     config = fitted.config
-    if fitted.char is None or config.char_range is None or fitted.head is not None or fitted.word is not None:
-        raise ValueError("the runtime model reads whole-text character n-grams only")
+    if fitted.char is None or config.char_range is None or fitted.word is not None:
+        raise ValueError("the runtime model reads character n-grams only")
     terms = sorted(fitted.char.vocabulary_, key=fitted.char.vocabulary_.__getitem__)
     arrays: dict[str, Any] = {
         "classes": np.array(CATEGORIES),
@@ -413,12 +387,14 @@ def save(fitted: Fitted, out: Path, *, temperature: float, bonus: float) -> None
         "keyword_bonus": np.float32(bonus),
         "triage_threshold": np.float32(TRIAGE_THRESHOLD),
         "char_range": np.array(config.char_range, dtype=np.int8),
+        "subject_chars": np.int32(config.subject),
+        "subject_range": np.array(config.subject_range, dtype=np.int8),
         "char_vocabulary": np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8),
         "char_idf": fitted.char.idf_.astype(np.float16),
         "char_weights": fitted.coef.T.astype(np.float16),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out, **arrays)
+    np.savez(out, **arrays)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nlp.model import Model, shared_model
-from nlp.text import char_ngrams, normalize
+from nlp.text import model_grams, normalize
 
 TEXTS = (
     "",
@@ -24,7 +24,8 @@ TEXTS = (
 def _reference_decision(model: Model, text: str) -> np.ndarray:
     """Sublinear TF-IDF, l2-normalised, times the weights, plus the intercept (sklearn's way)."""
     block = model.char_block
-    counts = Counter(i for g in char_ngrams(text, *model.char_range) if (i := block.vocabulary.get(g)) is not None)
+    grams = model_grams(text, model.char_range, model.subject_chars, model.subject_range)
+    counts = Counter(i for g in grams if (i := block.vocabulary.get(g)) is not None)
     values = {i: (1.0 + math.log(c)) * float(block.idf[i]) for i, c in counts.items()}
     norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
     scores = model.intercept.astype(np.float64).copy()
