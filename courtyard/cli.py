@@ -12,11 +12,13 @@ import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from courtyard.settings import Settings, SettingsError, load_settings
+if TYPE_CHECKING:
+    from courtyard.settings import Settings
+
 
 # Warn at start-up when holiday data runs out within this many days (the State Council publishes the
 # next year's holidays late in the year, and chinesecalendar releases follow).
@@ -30,6 +32,8 @@ app.add_typer(cadre_app, name="cadre")
 
 
 def _settings() -> Settings:
+    from courtyard.settings import SettingsError, load_settings
+
     try:
         return load_settings()
     except SettingsError as exc:
@@ -134,12 +138,16 @@ def classify(
     org: Annotated[Path | None, typer.Option(help="Org chart YAML to find courtyards in (default: database).")] = None,
 ) -> None:
     """Print one JSON object per text: tokens, category, confidence, urgent, courtyard."""
+    from courtyard.environment import database_url
     from courtyard.nlp_commands import run_classify
     from courtyard.places import places_from_database, places_from_file
 
     _quiet_jieba()
+    url = database_url()
+    if "://" not in url:
+        url = _settings().courtyard_db_url  # stops with Settings' message naming the variable
     try:
-        places = places_from_file(org) if org else places_from_database(_settings().courtyard_db_url)
+        places = places_from_file(org) if org else places_from_database(url)
     except ValueError as exc:  # OrgFileError
         typer.echo(f"cannot read the org chart: {exc}", err=True)
         raise typer.Exit(2) from None

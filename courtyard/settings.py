@@ -1,4 +1,4 @@
-"""The settings object: the only code that reads the environment (and a `.env` file)."""
+"""The settings object: with courtyard.environment, the only code that reads the environment (and `.env`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from courtyard.environment import DEFAULT_DB_URL, ENV_FILE
 
 DEVELOPMENT_TOKEN = "courtyard-dev"
 
@@ -19,9 +21,9 @@ class SettingsError(ValueError):
 class Settings(BaseSettings):
     """Every variable of DESIGN.md §4, with its default."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore")
 
-    courtyard_db_url: str = "sqlite:///courtyard.db"
+    courtyard_db_url: str = DEFAULT_DB_URL
     courtyard_tz: str = "Asia/Shanghai"
     wechat_token: str = ""
     wechat_app_id: str = ""

@@ -156,3 +156,14 @@ def test_eval_ends_with_accuracy_and_macro_f1(tmp_path: Path) -> None:
     bad.write_text("text,label\n路灯坏了,火星事务\n", encoding="utf-8")
     refused = run(tmp_path, "eval", str(bad))
     assert refused.returncode == 2 and "2" in refused.stderr and "火星事务" in refused.stderr
+
+
+def test_classify_reads_courtyards_from_the_configured_database(tmp_path: Path) -> None:
+    import json
+
+    assert run(tmp_path, "org", "import", str(DATA / "org_small.yaml")).returncode == 0
+    result = run(tmp_path, "classify", "桂花院子门口的路灯坏了")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["courtyard"] == "桂花苑"
+    refused = run(tmp_path, "classify", "路灯坏了", COURTYARD_DB_URL="courtyard.db")
+    assert refused.returncode == 2 and "COURTYARD_DB_URL" in refused.stderr
