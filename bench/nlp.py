@@ -56,30 +56,35 @@ def baseline(train: list[dict[str, str]], test: list[dict[str, str]]) -> tuple[f
     return accuracy_score(gold, predicted), f1_score(gold, predicted, average="macro")
 
 
-def per_message_seconds(function: Callable[[str], object], texts: Sequence[str], repeats: int) -> float:
-    """Best-of-`repeats` mean time per message."""
-    best = float("inf")
+def per_message_seconds(functions: Sequence[Callable[[str], object]], texts: Sequence[str],
+                        repeats: int) -> list[float]:
+    """Best-of-`repeats` mean time per message of each function; passes alternate between the
+    functions, so a slow spell of a shared machine does not land on one of them only."""
+    best = [float("inf")] * len(functions)
     for _ in range(repeats):
-        start = time.perf_counter()
-        for text in texts:
-            function(text)
-        best = min(best, (time.perf_counter() - start) / len(texts))
+        for index, function in enumerate(functions):
+            start = time.perf_counter()
+            for text in texts:
+                function(text)
+            best[index] = min(best[index], (time.perf_counter() - start) / len(texts))
     return best
 
 
-def median_seconds(command: Sequence[str], runs: int) -> float:
-    times = []
+def median_seconds(commands: Sequence[Sequence[str]], runs: int) -> list[float]:
+    """Median wall time of each command, run in turns."""
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for command, spent in zip(commands, times, strict=True):
+            start = time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) for spent in times]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7, help="cold-start runs per command (median)")
-    parser.add_argument("--repeats", type=int, default=3, help="latency passes (best)")
+    parser.add_argument("--repeats", type=int, default=7, help="latency passes (best)")
     args = parser.parse_args()
 
     analyzer = Analyzer(PLACES)
@@ -106,8 +111,7 @@ def main() -> int:
 
     for name, texts in (("test.csv", [e.text for e in test_examples]), ("colloquial dev", [r["text"] for r in dev])):
         jieba.lcut(texts[0])  # load the global dictionary before timing
-        ours = per_message_seconds(analyzer.analyze, texts, args.repeats)
-        bare = per_message_seconds(jieba.lcut, texts, args.repeats)
+        ours, bare = per_message_seconds((analyzer.analyze, jieba.lcut), texts, args.repeats)
         print(f"latency on {name}: analyze {ours * 1e3:.3f} ms/msg, bare jieba.lcut {bare * 1e3:.3f} ms/msg, "
               f"ratio {ours / bare:.2f}")
 
@@ -115,8 +119,7 @@ def main() -> int:
     registered = script is not None and subprocess.run(
         [script, "classify", "x"], capture_output=True, cwd=ROOT).returncode == 0
     classify = [script, "classify", "x"] if script and registered else CLASSIFY_FALLBACK
-    jieba_only = median_seconds(JIEBA_ONLY, args.runs)
-    ours_cold = median_seconds(classify, args.runs)
+    jieba_only, ours_cold = median_seconds((JIEBA_ONLY, classify), args.runs)
     label = "courtyard classify x" if registered else "run_classify(['x']) via python -c"
     print(f"cold start (median of {args.runs}): {label} {ours_cold:.3f} s, jieba-only {jieba_only:.3f} s, "
           f"ratio {ours_cold / jieba_only:.2f}")

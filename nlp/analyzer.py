@@ -90,7 +90,6 @@ class Analyzer:
         tokens = tuple(self._segmenter.cut(cleaned))
         urgency = detect(cleaned)
         category, confidence = self._classify(cleaned, urgent=urgency is not None)
-        model = shared_model()
         return Analysis(
             tokens=tokens,
             category=category,
@@ -99,7 +98,7 @@ class Analyzer:
             urgent_reason=urgency.reason if urgency else None,
             hotline=urgency.hotline if urgency else None,
             courtyard=self._places.locate(cleaned),
-            needs_triage=category != OTHER and confidence < model.triage_threshold,
+            needs_triage=category != OTHER and confidence < shared_model().triage_threshold,
         )
 
     def _category(self, cleaned: str) -> str:
@@ -111,8 +110,8 @@ class Analyzer:
             return OTHER, 1.0
         model = shared_model()
         probabilities = model.probabilities(cleaned)
-        best = int(probabilities.argmax())
-        confidence = float(probabilities[best])
+        confidence = max(probabilities)
+        best = probabilities.index(confidence)
         chat_like = (
             not urgent
             and len(residue) <= _SHORT

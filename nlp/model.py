@@ -116,7 +116,7 @@ class Model:
         scores: np.ndarray = self.char_block.scores(grams) + self.intercept
         return scores
 
-    def probabilities(self, text: str) -> np.ndarray:
+    def probabilities(self, text: str) -> tuple[float, ...]:
         """Calibrated class probabilities of a normalised text (temperature-scaled softmax)."""
         # Seven numbers: plain floats are faster than numpy's per-call overhead here.
         logits = [(score + self.keyword_bonus * hit) / self.temperature
@@ -124,7 +124,7 @@ class Model:
         top = max(logits)
         exp = [math.exp(logit - top) for logit in logits]
         total = sum(exp)
-        return np.array([e / total for e in exp])
+        return tuple(e / total for e in exp)
 
 
 _lock = threading.Lock()
