@@ -1,4 +1,4 @@
-"""The cadre's workbench in chat: 任务, 受理, 进展, 办结, 转办, 上报, 详情, 代录 on tickets within reach."""
+"""The cadre's workbench in chat: 任务, 受理, 进展, 办结, 转办, 上报, 详情, 归类, 代录 on tickets within reach."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+import nlp
 from handlers import intake, notify, texts, timers
 from handlers.commands import Command
 from handlers.context import Context
@@ -18,7 +19,7 @@ from storage.models import OPEN_STATUSES, Cadre, Role, Ticket, TicketStatus
 TASK_LIST_LIMIT = 10
 EXCERPT_CHARS = 24
 
-NUMBERED = ("受理", "进展", "办结", "转办", "上报", "详情")
+NUMBERED = ("受理", "进展", "办结", "转办", "上报", "详情", "归类")
 WORDS = ("任务", "代录", *NUMBERED)
 
 # What each numbered command needs after the number, as (description, example) for the hint.
@@ -27,6 +28,12 @@ _NOTE_HINTS = {
     "办结": ("办理结果", "办结 12 路灯已更换"),
     "转办": ("院落或干部姓名", "转办 12 银杏院"),
     "上报": ("上报原因", "上报 12 需要社区协调物业"),
+    "归类": ("类别", "归类 12 城乡建设"),
+}
+# Short names cadres use for the categories, besides the full names and their first two characters.
+_CATEGORY_SHORT_NAMES = {
+    "城建": "城乡建设", "环保": "环境保护", "交通": "交通运输", "文体": "教育文体", "社保": "劳动和社会保障",
+    "劳保": "劳动和社会保障", "旅游": "商贸旅游", "医疗": "卫生计生", "计生": "卫生计生",
 }
 
 
@@ -249,6 +256,30 @@ def _escalate(step: Step) -> str:
     return texts.ESCALATED.format(number=step.number, target=new_assignee.name)
 
 
+def category_named(text: str) -> str | None:
+    """The category a cadre means: its full name, its first two characters or a common short name."""
+    given = text.strip().strip("“”\"'「」")
+    for category in (*nlp.CATEGORIES, nlp.OTHER):
+        if given in (category, category[:2]):
+            return category
+    return _CATEGORY_SHORT_NAMES.get(given)
+
+
+def _categorize(step: Step) -> str:
+    ticket = step.ticket
+    category = category_named(step.note)
+    if category is None:
+        return texts.CATEGORY_UNKNOWN.format(given=step.note, choices="、".join(nlp.CATEGORIES), number=step.number)
+    before = texts.category_label(ticket.category)
+    ticket.category = category
+    step.record("categorized", note=f"{before} → {texts.category_label(category)}")
+    if ticket.status in OPEN_STATUSES and not ticket.overdue and ticket.due_at is not None:
+        timers.set_deadline(ticket, step.ctx.calendar, ticket.created_at)  # the new category's time limit
+        return texts.CATEGORIZED.format(number=step.number, category=category,
+                                        due=step.ctx.local_time(ticket.due_at))
+    return texts.CATEGORIZED_KEEPS_DUE.format(number=step.number, category=category)
+
+
 def _detail(step: Step) -> str:
     session, ticket = step.session, step.ticket
     assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id)
@@ -309,4 +340,5 @@ _ACTIONS: dict[str, Callable[[Step], str]] = {
     "转办": _transfer,
     "上报": _escalate,
     "详情": _detail,
+    "归类": _categorize,
 }

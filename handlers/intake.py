@@ -47,6 +47,8 @@ def file_complaint(*, session: Session, ctx: Context, resident: Resident, text: 
     ticket = new_ticket(text=text.strip(), analysis=analysis, now=now, resident_id=resident.id)
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=resident.openid)
     routing = route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=analysis.courtyard, now=now)
+    if analysis.needs_triage:
+        ask_triage(session=session, ticket=ticket, analysis=analysis, courtyard=routing.courtyard, now=now)
     return hotline + _filed_reply(ticket, routing)
 
 
@@ -92,7 +94,9 @@ def enter_for_resident(*, session: Session, ctx: Context, cadre: Cadre, text: st
     if courtyard_name is None and cadre.courtyard_id is not None:
         own = org_repo.get_courtyard(session=session, courtyard_id=cadre.courtyard_id)
         courtyard_name = own.name if own else None
-    route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=courtyard_name, now=now)
+    routing = route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=courtyard_name, now=now)
+    if analysis.needs_triage:
+        ask_triage(session=session, ticket=ticket, analysis=analysis, courtyard=routing.courtyard, now=now)
     return ticket
 
 
@@ -198,6 +202,29 @@ def route_ticket(
             now=now,
         )
     return Routing(courtyard=yard_name, assignee=assignee)
+
+
+def ask_triage(
+    *, session: Session, ticket: Ticket, analysis: nlp.Analysis, courtyard: str | None, now: datetime
+) -> None:
+    """Ask the town's triage cadre to set the category the classifier was unsure of (归类)."""
+    town = pick_assignee([c for c in org_repo.town_cadres(session=session) if c.openid])
+    if town is None:
+        return
+    notify.tell_cadre(
+        session=session,
+        cadre=town,
+        kind="triage",
+        ticket_id=ticket.id,
+        now=now,
+        text=texts.TRIAGE_TASK.format(
+            number=ticket.id,
+            courtyard=courtyard or texts.UNKNOWN_COURTYARD_NAME,
+            guess=analysis.category,
+            confidence=round(analysis.confidence * 100),
+            text=ticket.text,
+        ),
+    )
 
 
 def pick_assignee(candidates: Sequence[Cadre]) -> Cadre | None:

@@ -93,6 +93,11 @@ STATUS_NAMES = {
 
 NEW_TASK = "【新任务】编号 {number}（{category}）\n院落：{courtyard}\n反映时间：{created}\n内容：{text}"
 
+TRIAGE_TASK = (
+    "【待归类】编号 {number}（{courtyard}）系统拿不准类别，猜是“{guess}”（把握约{confidence}%），已先交院落办理。"
+    "请回复“归类 {number} 类别”定下来，比如“归类 {number} {guess}”。\n内容：{text}"
+)
+
 NEW_TASK_URGENT = "【紧急任务】编号 {number}：{reason}，请立即联系处置！\n院落：{courtyard}\n内容：{text}"
 
 WITHDRAWN_NOTICE = "编号 {number} 已被居民撤回，无需再处理。"
@@ -110,6 +115,7 @@ CADRE_HELP = (
     "转办 N 院落或干部 —— 转给更合适的院落或干部\n"
     "上报 N 原因 —— 交给上一级（院落→社区→镇）\n"
     "详情 N —— 看这件事的全部经过\n"
+    "归类 N 类别 —— 定下或改正问题的类别（如城乡建设、环境保护）\n"
     "代录 说明 —— 替走院子时遇到的居民登记问题"
 )
 
@@ -146,6 +152,9 @@ TRANSFER_SAME = "编号 {number} 已经由{target}负责了。"
 ESCALATED = "编号 {number} 已上报{target}，由上级接手处理。"
 ESCALATE_TOP = "您已是镇一级，无法再上报。可以用“转办 {number} 院落或干部”交给具体负责人。"
 ESCALATE_NOBODY = "上一级暂时没有可以接收的干部，请直接联系社区或镇里。"
+CATEGORIZED = "编号 {number} 已归为“{category}”，办理期限 {due}。"
+CATEGORIZED_KEEPS_DUE = "编号 {number} 已归为“{category}”。"
+CATEGORY_UNKNOWN = "没有“{given}”这个类别。可选：{choices}。比如“归类 {number} 城乡建设”。"
 ENTERED_FOR_RESIDENT = "已代录，编号 {number}，归属{courtyard}。"
 
 DETAIL_HEADER = "编号 {number}｜{status}｜{category}{urgent}\n院落：{courtyard}\n负责人：{assignee}\n{source}：{created}\n内容：{text}"
@@ -171,6 +180,7 @@ EVENT_NAMES = {
     "seconded": "居民附议",
     "supervised": "督办",
     "overdue": "超期",
+    "categorized": "归类",
 }
 
 # --- pushes -----------------------------------------------------------------------------------

@@ -181,3 +181,36 @@ def test_rapid_commands_keep_history_consistent(server: Running) -> None:
         ids = [e.id for e in session.exec(select(TicketEvent).where(TicketEvent.ticket_id == n)).all()]
     assert len(ids) == len(set(ids)) == len(kinds)
     assert ticket(server, n).status == TicketStatus.ACCEPTED
+
+
+def test_unsure_category_goes_to_the_triage_cadre_who_sets_it(server: Running, fake_wechat: FakeWeChat) -> None:
+    n = number_in(say(server, RESIDENT, "桂花院子有人说要来收钱不晓得真的假的"))
+    assert ticket(server, n).category == "其他"
+    task = pushed(server, fake_wechat, LIFANG)[-1]
+    assert f"编号 {n}" in task and "类别待确认" in task  # the courtyard still gets the work at once
+    triage = fake_wechat.texts_for(ZHAOQIANG)[-1]
+    assert triage.startswith(f"【待归类】编号 {n}（桂花苑）") and f"归类 {n} " in triage and "收钱" in triage
+
+    assert say(server, ZHANGLI, f"归类 {n} 商贸") == f"没有找到您负责范围内的编号 {n}。请发送“任务”核对编号。"
+    assert say(server, RESIDENT, f"归类 {n} 商贸").startswith("“归类”是负责干部使用的指令")
+    assert "请在编号后面写上类别" in say(server, ZHAOQIANG, f"归类 {n}")
+    unknown = say(server, ZHAOQIANG, f"归类 {n} 火星事务")
+    assert "没有“火星事务”这个类别" in unknown and "城乡建设、环境保护" in unknown
+    assert ticket(server, n).category == "其他"
+
+    done = say(server, ZHAOQIANG, f"归类 {n} 商贸")
+    assert done.startswith(f"编号 {n} 已归为“商贸旅游”，办理期限 ")
+    row = ticket(server, n)
+    assert row.category == "商贸旅游" and row.due_at is not None and row.due_at > row.created_at
+    assert events(server, n)[-1] == "categorized"
+    assert "归类（赵强）：类别待确认 → 商贸旅游" in say(server, LIFANG, f"详情 {n}")
+
+
+def test_category_names_cadres_type() -> None:
+    from handlers.cadre import category_named
+
+    assert category_named("城建") == "城乡建设"
+    assert category_named("劳动") == "劳动和社会保障"
+    assert category_named("“环境保护”") == "环境保护"
+    assert category_named("其他") == "其他"
+    assert category_named("火星") is None
