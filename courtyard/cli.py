@@ -1,4 +1,4 @@
-"""The `courtyard` command (DESIGN.md §4): serve, org import, cadre invite, classify, eval, sweep.
+"""The `courtyard` command (DESIGN.md §4): serve, org import, cadre invite, classify, eval, sweep, export.
 
 Each command imports what it needs when it runs, so that `courtyard classify` does not pay for the
 web server, the scheduler and the database layer it never uses (its cold start is measured).
@@ -192,6 +192,30 @@ def sweep(
     for name, report in reports.items():
         counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "nothing due"
         typer.echo(f"  {name}: {counts}")
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (replaced if it exists).")],
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or xlsx (default: from the file name).")] = None,
+) -> None:
+    """Write the ledger (台账), one row per ticket, for a spreadsheet."""
+    from courtyard import runtime
+    from handlers.ledger import COLUMNS, ledger_rows
+    from web.export import FORMATS, export
+
+    chosen = (fmt or output.suffix.removeprefix(".")).lower()
+    if chosen not in FORMATS:
+        typer.echo(f"--format: choose csv or xlsx (got {fmt or output.name!r})", err=True)
+        raise typer.Exit(2)
+    if not output.parent.is_dir():
+        typer.echo(f"-o: folder {str(output.parent)!r} does not exist", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    db = runtime.open_database(settings)
+    with db.snapshot() as session:
+        count = export(ledger_rows(session=session, tz=settings.tz), COLUMNS, output, chosen)
+    typer.echo(f"exported {count} tickets to {output} ({chosen})")
 
 
 def parse_moment(text: str, settings: Settings) -> datetime:

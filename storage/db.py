@@ -14,6 +14,9 @@ from sqlmodel import Session, SQLModel, create_engine
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+READ_ONLY = "courtyard_read_only"  # execution option of Database.snapshot
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for url; SQLite gets WAL, foreign keys and write-locking transactions."""
     if url.startswith("sqlite"):
@@ -43,7 +46,9 @@ def _tune_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         # Take the write lock up front: a read that later writes cannot then deadlock with another
         # writer, and two deliveries of one WeChat message queue up instead of both filing.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A snapshot only reads; in WAL mode it then never holds up a writer.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -56,6 +61,12 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read-only transaction for long reads (an export): one consistent view, no write lock."""
+        with Session(self.engine.execution_options(**{READ_ONLY: True})) as session:
+            yield session  # closing the session rolls the read transaction back
 
 
 def try_insert(session: Session, row: SQLModel) -> bool:

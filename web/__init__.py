@@ -1,0 +1,1 @@
+"""Leaders' side: the ledger export (and, later, the dashboard pages)."""
