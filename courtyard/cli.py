@@ -202,7 +202,7 @@ def export(
     """Write the ledger (台账), one row per ticket, for a spreadsheet."""
     from courtyard import runtime
     from handlers.ledger import COLUMNS, ledger_rows
-    from web.export import FORMATS, export
+    from web.export import FORMATS, write_ledger
 
     chosen = (fmt or output.suffix.removeprefix(".")).lower()
     if chosen not in FORMATS:
@@ -214,7 +214,7 @@ def export(
     settings = _settings()
     db = runtime.open_database(settings)
     with db.snapshot() as session:
-        count = export(ledger_rows(session=session, tz=settings.tz), COLUMNS, output, chosen)
+        count = write_ledger(ledger_rows(session=session, tz=settings.tz), COLUMNS, output, chosen)
     typer.echo(f"exported {count} tickets to {output} ({chosen})")
 
 

@@ -22,7 +22,7 @@ _TIME_FORMAT = "yyyy-mm-dd hh:mm"
 SHEET_TITLE = "台账"
 
 
-def export(rows: Iterable[Sequence[Cell]], columns: Sequence[str], path: Path, fmt: str) -> int:
+def write_ledger(rows: Iterable[Sequence[Cell]], columns: Sequence[str], path: Path, fmt: str) -> int:
     """Write header and rows to path (atomically: a failed export leaves no half-written file); rows written."""
     writer: Callable[[Iterable[Sequence[Cell]], Sequence[str], Path], int]
     writer = {"csv": _write_csv, "xlsx": _write_xlsx}[fmt]
