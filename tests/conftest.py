@@ -52,6 +52,9 @@ class Running:
         return drain_outbox(self.sweep_deps, at).counts
 
 
+_POSTGRES_DATABASES: list[str] = []  # created by this run, dropped when it ends
+
+
 def database_url(tmp_path: Path) -> str:
     """A fresh, empty database for one test: a SQLite file, or with COURTYARD_TEST_POSTGRES set
     (a PostgreSQL URL whose user may create databases) a new PostgreSQL database."""
@@ -59,11 +62,28 @@ def database_url(tmp_path: Path) -> str:
     if not server:
         return f"sqlite:///{tmp_path / 'courtyard.db'}"
     name = f"courtyard_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
+    _postgres_admin(server, f'CREATE DATABASE "{name}"')
+    _POSTGRES_DATABASES.append(name)
     return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def _postgres_admin(server: str, *statements: str) -> None:
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            for statement in statements:
+                connection.exec_driver_sql(statement)
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_databases() -> Iterator[None]:
+    """Each PostgreSQL test database lives as long as the run: no pile-up across runs."""
+    yield
+    server = os.environ.get("COURTYARD_TEST_POSTGRES")
+    if server and _POSTGRES_DATABASES:
+        _postgres_admin(server, *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in _POSTGRES_DATABASES))
 
 
 def make_settings(tmp_path: Path, fake: FakeWeChat, *, safe_mode: bool = False, **overrides: str) -> Settings:
