@@ -19,12 +19,12 @@ def fake_wechat() -> Iterator[FakeWeChat]:
 
 @pytest.fixture
 def wechat_api(fake_wechat: FakeWeChat) -> Iterator[WeChatAPI]:
-    """A WeChatAPI client with the fake's credentials and a short timeout."""
+    """A WeChatAPI client with the fake's credentials (tests of timeouts build their own, shorter)."""
     api = WeChatAPI(
         base_url=fake_wechat.base_url,
         app_id=fake_wechat.app_id,
         app_secret=fake_wechat.app_secret,
-        timeout=0.5,
+        timeout=5.0,
         token_store=InMemoryTokenStore(),
     )
     yield api

@@ -40,7 +40,7 @@ def make_api(fake_wechat: FakeWeChat) -> Iterator[Callable[..., WeChatAPI]]:
             "base_url": fake_wechat.base_url,
             "app_id": fake_wechat.app_id,
             "app_secret": fake_wechat.app_secret,
-            "timeout": 0.5,
+            "timeout": 5.0,  # generous on a loaded machine; tests of timeouts pass their own
             "token_store": InMemoryTokenStore(),
         }
         settings.update(options)
