@@ -42,6 +42,6 @@ def ledger_rows(*, session: Session, tz: tzinfo) -> Iterator[tuple[Cell, ...]]:
             local(entry.resolved_at),
             local(entry.closed_at),
             "是" if entry.overdue else "",
-            texts.SATISFACTION_NAMES.get(entry.satisfaction, "") if entry.satisfaction else "",
+            texts.SATISFACTION_NAMES.get(entry.satisfaction or "", ""),
             entry.text,
         )

@@ -242,17 +242,10 @@ def _folds(train: Docs, folds: int = 5) -> list[tuple[np.ndarray, np.ndarray]]:
     return list(splitter.split(train.texts, train.labels))
 
 
-def cross_val_decisions(candidate: Config | Ensemble, train: Docs, extra: Docs | None,
+def cross_val_decisions(config: Config, train: Docs, extra: Docs | None,
                         cache: dict[tuple[object, int], tuple[Fitted, sp.csr_matrix, sp.csr_matrix]] | None = None
                         ) -> np.ndarray:
-    """Out-of-fold decision values on train.csv; extra rows only ever join the training folds.
-
-    An ensemble averages its members' out-of-fold log-probabilities, each member with the
-    temperature of its own out-of-fold decisions.
-    """
-    if isinstance(candidate, Ensemble):
-        return _average([cross_val_decisions(m, train, extra, cache) for m in candidate.members], train.labels)
-    config = candidate
+    """Out-of-fold decision values on train.csv; extra rows only ever join the training folds."""
     cache = {} if cache is None else cache
     out = np.zeros((len(train.labels), len(CATEGORIES)), dtype=np.float32)
     for number, (fit_index, held_index) in enumerate(_folds(train)):
@@ -272,6 +265,7 @@ def cross_val_decisions(candidate: Config | Ensemble, train: Docs, extra: Docs |
 
 
 def _average(member_decisions: Sequence[np.ndarray], labels: np.ndarray) -> np.ndarray:
+    """An ensemble's decisions: its members' log-probabilities, each at its own out-of-fold temperature."""
     logs = [np.log(softmax(d / fit_temperature(d, labels)) + 1e-12) for d in member_decisions]
     return np.asarray(np.mean(logs, axis=0), dtype=np.float32)
 
