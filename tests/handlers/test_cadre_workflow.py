@@ -11,7 +11,7 @@ from handlers.binding import invite
 from storage.models import Ticket, TicketEvent, TicketStatus
 from tests.conftest import Running
 from tests.fake_wechat import FakeWeChat
-from tests.support.chat import number_in
+from tests.support.chat import number_in, say
 
 RESIDENT = "o_resident_a"
 LIFANG = "o_lifang"  # 桂花苑's courtyard cadre in the demo town
@@ -19,12 +19,6 @@ CHENGANG = "o_chengang"  # 银杏院's courtyard cadre (same community)
 ZHANGLI = "o_zhangli"  # 翠竹苑 (another community)
 WANGMING = "o_wangming"  # 幸福社区's community cadre
 ZHAOQIANG = "o_zhaoqiang"  # town cadre
-
-
-def say(server: Running, openid: str, text: str) -> str:
-    reply = server.poster.text(openid, text)
-    assert reply.status == 200 and reply.content, reply
-    return reply.content
 
 
 def pushed(server: Running, fake: FakeWeChat, openid: str) -> list[str]:

@@ -7,15 +7,9 @@ from sqlmodel import select
 from storage.models import Ticket
 from tests.conftest import Running
 from tests.fake_wechat import FakeWeChat
-from tests.support.chat import number_in
+from tests.support.chat import number_in, say
 
 LIFANG = "o_lifang"
-
-
-def say(server: Running, openid: str, text: str) -> str:
-    reply = server.poster.text(openid, text)
-    assert reply.status == 200 and reply.content, reply
-    return reply.content
 
 
 def test_neighbours_second_the_same_problem(server: Running, fake_wechat: FakeWeChat) -> None:

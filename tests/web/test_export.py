@@ -13,16 +13,10 @@ from openpyxl import load_workbook
 from handlers.ledger import COLUMNS
 from tests.conftest import Running
 from tests.fake_wechat import FakeWeChat
-from tests.support.chat import number_in
+from tests.support.chat import number_in, say
 
 COURTYARD = str(Path(sys.executable).parent / "courtyard")
 FORMULA = "=HYPERLINK(\"http://evil.example\",\"点我\")桂花院子路灯坏了"
-
-
-def say(server: Running, openid: str, text: str) -> str:
-    reply = server.poster.text(openid, text)
-    assert reply.status == 200 and reply.content, reply
-    return reply.content
 
 
 def export(server: Running, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
