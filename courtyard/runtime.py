@@ -24,6 +24,7 @@ from scheduler.sweeps import SweepDeps
 from storage import migrate
 from storage.clock import utc_now
 from storage.db import Database, make_engine
+from web.app import WebConfig, make_web_app
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +63,18 @@ def build_calendar(settings: Settings, db: Database) -> WorkCalendar:
 
 
 def build_web_app(settings: Settings, db: Database, ready: threading.Event, clock: Clock = utc_now) -> bottle.Bottle:
-    """The WSGI app; /healthz answers 200 once ready is set."""
-    conversation = Conversation(Context(db=db, calendar=build_calendar(settings, db), clock=clock))
+    """The WSGI app: /wechat and /healthz, and the leaders' pages next to them; /healthz answers 200 once ready."""
+    ctx = Context(db=db, calendar=build_calendar(settings, db), clock=clock)
     config = WeChatConfig(
         token=settings.token,
         app_id=settings.wechat_app_id or None,
         encoding_aes_key=settings.wechat_encoding_aes_key or None,
     )
-    return make_app(config=config, conversation=conversation, ready=ready.is_set)
+    app = make_app(config=config, conversation=Conversation(ctx), ready=ready.is_set)
+    web = make_web_app(ctx=ctx, config=WebConfig(secure_cookies=settings.secure_cookies))
+    app.merge(web)
+    app.error_handler.update(web.error_handler)  # Chinese error pages instead of bottle's English ones
+    return app
 
 
 def ensure_org_chart(db: Database, org: Path | None) -> str:

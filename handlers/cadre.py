@@ -32,8 +32,15 @@ _NOTE_HINTS = {
 }
 # Short names cadres use for the categories, besides the full names and their first two characters.
 _CATEGORY_SHORT_NAMES = {
-    "城建": "城乡建设", "环保": "环境保护", "交通": "交通运输", "文体": "教育文体", "社保": "劳动和社会保障",
-    "劳保": "劳动和社会保障", "旅游": "商贸旅游", "医疗": "卫生计生", "计生": "卫生计生",
+    "城建": "城乡建设",
+    "环保": "环境保护",
+    "交通": "交通运输",
+    "文体": "教育文体",
+    "社保": "劳动和社会保障",
+    "劳保": "劳动和社会保障",
+    "旅游": "商贸旅游",
+    "医疗": "卫生计生",
+    "计生": "卫生计生",
 }
 
 
@@ -275,8 +282,7 @@ def _categorize(step: Step) -> str:
     step.record("categorized", note=f"{before} → {texts.category_label(category)}")
     if ticket.status in OPEN_STATUSES and not ticket.overdue and ticket.due_at is not None:
         timers.set_deadline(ticket, step.ctx.calendar, ticket.created_at)  # the new category's time limit
-        return texts.CATEGORIZED.format(number=step.number, category=category,
-                                        due=step.ctx.local_time(ticket.due_at))
+        return texts.CATEGORIZED.format(number=step.number, category=category, due=step.ctx.local_time(ticket.due_at))
     return texts.CATEGORIZED_KEEPS_DUE.format(number=step.number, category=category)
 
 

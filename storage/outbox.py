@@ -102,4 +102,3 @@ def release_held(*, session: Session, openid: str, now: datetime) -> int:
         .values(status=OutboxStatus.PENDING, next_attempt_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
-
