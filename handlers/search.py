@@ -13,7 +13,7 @@ from storage.db import Database
 
 INDEX_BATCH = 500
 MAX_TERMS = 12
-_WORDISH = re.compile(r"\w")
+_WORDISH = re.compile(r"[^\W_]")  # a letter or digit, not just an underscore
 
 # No org-chart words: the index must cut a text the same way whenever it was filed and whatever the
 # org chart was then, and so must the query.

@@ -43,10 +43,10 @@ def parse_period(first: str, last: str, *, today: date) -> Period:
         end = date.fromisoformat(last) if last else today
     except ValueError:
         raise PeriodError("日期格式应为 YYYY-MM-DD，例如 2026-11-01。") from None
+    if not EARLIEST <= start <= today + timedelta(days=366) or not EARLIEST <= end <= today + timedelta(days=366):
+        raise PeriodError(f"日期应在 {EARLIEST} 至明年之间。")
     if end < start:
         raise PeriodError("结束日期早于开始日期。")
-    if start < EARLIEST or end > today + timedelta(days=366):
-        raise PeriodError(f"日期应在 {EARLIEST} 至明年之间。")
     if (end - start).days > LONGEST_PERIOD_DAYS:
         raise PeriodError("一次最多统计十年。")
     return Period(start, end)
