@@ -27,6 +27,14 @@ PUSH_STATUS_NAMES = {
 CHANNEL_NAMES = {"custom": "客服消息", "template": "模板消息"}
 PUSH_KIND_NAMES = {
     "new_task": "新任务",
+    "accepted": "受理通知",
+    "progress": "进展通知",
+    "resolved": "办结通知",
+    "transferred": "转办",
+    "escalated": "上报",
+    "supervised": "督办",
+    "withdrawn": "撤回",
+    "closed": "完结通知",
     "status": "进度通知",
     "reminder": "提醒",
     "escalation": "督办/上报",
