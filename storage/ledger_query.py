@@ -260,8 +260,10 @@ def activity(*, session: Session, scope: Scope, spans: Sequence[Span], now: date
     status = func.coalesce(col(Ticket.status), "")
 
     def count(condition: ColumnElement[bool]) -> int:
-        statement = select_columns(func.count()).select_from(Ticket).where(
-            condition, scope.condition(), status.not_in(NOT_COUNTED)
+        statement = (
+            select_columns(func.count())
+            .select_from(Ticket)
+            .where(condition, scope.condition(), status.not_in(NOT_COUNTED))
         )
         return int(session.execute(statement).scalar_one())
 
