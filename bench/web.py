@@ -39,6 +39,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=TZ)
 CHUNK = 5000
 PASSWORD = "bench password"
+SURVEY_ANSWERS = ("satisfied", "basic", "unsatisfied", "none")
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -80,7 +81,7 @@ def build(path: Path, tickets: int) -> Settings:
                         community_id=1 if courtyard <= 2 else 2, assignee_id=courtyard + 2, created_at=created,
                         updated_at=created, accepted_at=accepted, resolved_at=resolved if done else None,
                         closed_at=resolved if status == "closed" else None, due_at=created + timedelta(days=5),
-                        satisfaction=rng.choice(("satisfied", "basic", "unsatisfied", "none")) if status == "closed" else None,
+                        satisfaction=rng.choice(SURVEY_ANSWERS) if status == "closed" else None,
                         overdue=status in ("new", "accepted") and created + timedelta(days=5) < NOW, nudge_step=0,
                     )
                 )  # fmt: skip
