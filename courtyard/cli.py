@@ -18,6 +18,7 @@ import typer
 
 if TYPE_CHECKING:
     from courtyard.settings import Settings
+    from storage.db import Database
 
 
 # Warn at start-up when holiday data runs out within this many days (the State Council publishes the
@@ -90,6 +91,9 @@ def serve(
         typer.echo("WECHAT_APP_ID / WECHAT_APP_SECRET are not set: pushes wait in the outbox until they are.")
     server = create_server(wsgi, host=host, port=port, threads=threads)
     ready.set()
+    # Tickets filed before the search index existed (or by another process) are indexed in the background,
+    # so the first search or dashboard does not wait for a large backlog.
+    threading.Thread(target=index_backlog, args=(db,), name="search-index", daemon=True).start()
     address = f"http://{host}:{server.effective_port}"
     typer.echo(f"courtyard is ready in {time.perf_counter() - started:.2f}s: webhook {address}/wechat")
     sys.stdout.flush()
@@ -100,6 +104,16 @@ def serve(
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+
+
+def index_backlog(db: Database) -> None:
+    """Index for search every ticket not yet indexed (run beside the server)."""
+    from handlers.search import refresh_index
+
+    try:
+        refresh_index(db=db)
+    except Exception:  # the pages index what is missing on their own; this only gets ahead of them
+        logging.getLogger(__name__).exception("indexing the ledger for search failed")
 
 
 @org_app.command("import")

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from handlers import texts
 from handlers.policy import WorkCalendar
 from storage import ledger_query
 from storage.db import Database
@@ -235,7 +236,7 @@ def compute(*, db: Database, calendar: WorkCalendar, scope: Scope, period: Perio
         start = counter.clock.reading(row.created_at)
         in_time, days = counter.accepted_in_time(row, start), counter.resolve_days(row, start)
         counter.add(total, row, in_time, days)
-        name, community_id = courtyards.get(row.courtyard_id, ("未确定院落", row.community_id))
+        name, community_id = courtyards.get(row.courtyard_id, (texts.UNKNOWN_COURTYARD_NAME, row.community_id))
         courtyard = by_courtyard.setdefault(
             row.courtyard_id, Group(name, key=row.courtyard_id, community=communities.get(community_id or -1))
         )
@@ -244,7 +245,7 @@ def compute(*, db: Database, calendar: WorkCalendar, scope: Scope, period: Perio
             row.community_id, Group(communities.get(row.community_id or -1, "未确定社区"), key=row.community_id)
         )
         counter.add(community.counts, row, in_time, days)
-        category = by_category.setdefault(row.category, Group(_category_name(row.category), key=row.category))
+        category = by_category.setdefault(row.category, Group(texts.category_label(row.category), key=row.category))
         counter.add(category.counts, row, in_time, days)
     return Stats(
         period=period,
@@ -253,10 +254,6 @@ def compute(*, db: Database, calendar: WorkCalendar, scope: Scope, period: Perio
         by_community=worst_first(by_community.values(), total),
         by_category=sorted(by_category.values(), key=lambda g: (-g.counts.collected, g.name)),
     )
-
-
-def _category_name(category: str) -> str:
-    return "类别待确认" if category == "其他" else category
 
 
 def worst_first(groups: Iterable[Group], total: Counts) -> list[Group]:
