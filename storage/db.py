@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -174,9 +176,21 @@ def startup_lock(engine: Engine) -> Iterator[None]:
     """Hold the database-wide start-up lock: schema upgrades and org imports of several processes
     starting together run one after the other, and the later ones find the work done.
 
-    PostgreSQL: a session advisory lock on a connection of its own. SQLite: every transaction takes
-    the database's write lock first (BEGIN IMMEDIATE), which already serialises that work.
+    PostgreSQL: a session advisory lock on a connection of its own. SQLite: an flock on a file beside
+    the database (SQLite's write lock is per transaction; this work spans several).
     """
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if not database or database == ":memory:":
+            yield
+            return
+        fd = os.open(f"{database}.startup-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+        return
     if engine.dialect.name != "postgresql":
         yield
         return
