@@ -69,7 +69,7 @@ def serve(
         typer.echo(f"WECHAT_TOKEN is not set: using the development token {settings.token!r}.")
     ready = threading.Event()
     try:
-        wsgi = runtime.build_web_app(settings, db, ready)
+        wsgi = runtime.build_web_app(settings, db, ready, threads=threads)
         deps = runtime.build_sweep_deps(settings, db)
     except PolicyError as exc:
         typer.echo(f"invalid policy in the org chart: {exc}", err=True)

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_template_task: str = ""
     wechat_template_status: str = ""
+    # Where messages wait when the database cannot take them (default: beside a SQLite file, else ./).
+    courtyard_journal: str = ""
 
     @field_validator("courtyard_db_url")
     @classmethod

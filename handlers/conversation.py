@@ -3,54 +3,180 @@
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from handlers import binding, cadre, commands, intake, resident, subscription, survey, texts
+from handlers import binding, cadre, commands, durability, intake, resident, subscription, survey, texts
 from handlers.context import Context
+from handlers.durability import StoreHealth
 from handlers.messages import Inbound
+from storage import guards
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import state as state_repo
 from storage import tickets as ticket_repo
+from storage.db import is_unavailable
+from storage.journal import Journal
 from storage.models import Cadre, Resident
 
 log = logging.getLogger(__name__)
 
 CONFIRM_COMPLAINT = "confirm_complaint"
 _IGNORED_EVENTS = {"templatesendjobfinish", "view", "location", "click", "view_miniprogram"}
+# More than this many messages a minute from one resident is a flood: kept, not filed.
+FLOOD_LIMIT = 8
+FLOOD_WINDOW = timedelta(minutes=1)
+
+
+class NotStored(Exception):
+    """Neither the database nor the journal could keep a message: it must not be acknowledged."""
 
 
 class Conversation:
-    """Answers one inbound message; a redelivery of the same message gets the first answer again."""
+    """Answers one inbound message; a redelivery of the same message gets the first answer again.
 
-    def __init__(self, ctx: Context) -> None:
+    When the database cannot take a message it goes to the journal (if one is given), and
+    `replay_journal` moves it into the database later.
+    """
+
+    def __init__(self, ctx: Context, *, journal: Journal | None = None, health: StoreHealth | None = None) -> None:
         self.ctx = ctx
+        self.journal = journal
+        self.health = health or StoreHealth()
+        self.journaled = threading.Event()  # set whenever a message goes to the journal
+        self._replaying = threading.Lock()
 
     def handle(self, inbound: Inbound) -> str:
+        """The answer to inbound, given only once what it promises is stored; raises NotStored when
+        neither the database nor the journal could keep the message (it must not be acknowledged)."""
+        if self.journal is not None and (not self.journal.is_empty() or not self.health.ok):
+            # Older messages wait in the journal: this one queues behind them, so a person's
+            # messages are handled in the order they were sent. While the database is known to
+            # be down, the answer comes at once instead of after a wait for it.
+            return self.keep_for_later(inbound)
+        if self.ctx.db.writer_stuck():
+            self.health.mark(ok=False, reason="a write is stuck waiting for the database")
+            return self.keep_for_later(inbound)
         try:
-            with self.ctx.db.transaction() as session:
-                now = self.ctx.clock()
-                claimed = ticket_repo.claim_inbound(
+            reply = self._handle_in_database(inbound)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                log.exception("handling %s from %s failed", inbound.key, inbound.openid)
+                if self._record_failure(inbound, traceback.format_exc()):
+                    return texts.SERVER_TROUBLE
+            else:
+                log.warning("database unavailable for %s: %s", inbound.key, exc)
+            self.health.mark(ok=False, reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            return self.keep_for_later(inbound)
+        self.health.mark(ok=True)
+        return reply
+
+    def _handle_in_database(self, inbound: Inbound) -> str:
+        with self.ctx.db.transaction() as session:
+            now = self.ctx.clock()
+            claimed = ticket_repo.claim_inbound(
+                session=session,
+                key=inbound.key,
+                openid=inbound.openid,
+                msg_type=inbound.kind,
+                content=inbound.content(),
+                now=now,
+            )
+            if claimed is None:
+                earlier = ticket_repo.inbound_by_key(session=session, key=inbound.key)
+                return earlier.reply if earlier else ""
+            claimed.reply = self._answer_unless_flooding(session, inbound, now)
+            session.add(claimed)
+            return claimed.reply
+
+    def _answer_unless_flooding(self, session: Session, inbound: Inbound, now: datetime) -> str:
+        """The answer; a person sending more than FLOOD_LIMIT messages a minute is asked to slow down
+        (the message stays in the inbound log, but files nothing and pushes nothing)."""
+        if inbound.kind != "event":
+            recent = guards.messages_since(session=session, openid=inbound.openid, since=now - FLOOD_WINDOW)
+            if recent > FLOOD_LIMIT and not org_repo.active_cadre_by_openid(session=session, openid=inbound.openid):
+                log.info("%s sends too fast (%d messages in %s)", inbound.openid, recent, FLOOD_WINDOW)
+                return texts.SLOW_DOWN
+        return self._answer(session, inbound, now)
+
+    def keep_for_later(self, inbound: Inbound) -> str:
+        """Keep inbound in the local journal and say so; NotStored when that fails too."""
+        if self.journal is None:
+            raise NotStored(inbound.key)
+        try:
+            earlier = self.journal.find(inbound.key)
+            if earlier is not None:  # WeChat's retry of a message already kept
+                return str(earlier.get("reply", texts.KEPT_FOR_LATER))
+            self.journal.append(durability.to_record(inbound, reply=texts.KEPT_FOR_LATER, now=self.ctx.clock()))
+        except OSError:  # JournalError, or the journal's folder cannot even be looked at
+            log.exception("could not journal %s either: it is not acknowledged", inbound.key)
+            raise NotStored(inbound.key) from None
+        self.journaled.set()
+        return texts.KEPT_FOR_LATER
+
+    def replay_journal(self) -> int:
+        """Move journaled messages into the database in order, each handled as if it had just come,
+        its answer pushed to the person; stops at the first database failure. How many moved."""
+        if self.journal is None or self.journal.is_empty():
+            return 0
+        with self._replaying:
+            done: set[str] = set()
+            try:
+                for record in self.journal.records():
+                    self._replay(record)
+                    done.add(str(record["key"]))
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                self.health.mark(ok=False, reason=str(exc).splitlines()[0])
+            finally:
+                self.journal.remove(done)
+            if done:
+                log.info("replayed %d journaled messages into the database", len(done))
+            return len(done)
+
+    def _replay(self, record: durability.Record) -> None:
+        inbound = durability.from_record(record)
+        received_at = datetime.fromisoformat(str(record["received_at"]))
+        with self.ctx.db.transaction() as session:
+            claimed = ticket_repo.claim_inbound(
+                session=session,
+                key=inbound.key,
+                openid=inbound.openid,
+                msg_type=inbound.kind,
+                content=inbound.content(),
+                now=received_at,
+            )
+            if claimed is None:
+                return  # already in the database (replayed before a crash, or a retry stored it)
+            claimed.reply = str(record.get("reply", texts.KEPT_FOR_LATER))
+            now = self.ctx.clock()
+            excerpt = texts.excerpt(inbound.content() or inbound.kind, 20)
+            try:
+                with session.begin_nested():
+                    answer = self._answer_unless_flooding(session, inbound, now)
+                late = texts.LATE_ANSWER.format(at=self.ctx.local_time(received_at), excerpt=excerpt, answer=answer)
+            except Exception as exc:
+                if is_unavailable(exc):
+                    raise
+                log.exception("handling journaled %s failed", inbound.key)
+                claimed.error = traceback.format_exc()[-4000:]
+                late = texts.LATE_FAILED.format(at=self.ctx.local_time(received_at), excerpt=excerpt)
+                answer = late
+            session.add(claimed)
+            if answer:
+                cadre = org_repo.active_cadre_by_openid(session=session, openid=inbound.openid)
+                outbox_repo.enqueue(
                     session=session,
-                    key=inbound.key,
                     openid=inbound.openid,
-                    msg_type=inbound.kind,
-                    content=inbound.content(),
+                    audience="cadre" if cadre else "resident",
+                    kind="late_answer",
+                    text=late,
                     now=now,
                 )
-                if claimed is None:
-                    earlier = ticket_repo.inbound_by_key(session=session, key=inbound.key)
-                    return earlier.reply if earlier else ""
-                claimed.reply = self._answer(session, inbound, now)
-                session.add(claimed)
-                return claimed.reply
-        except Exception:
-            log.exception("handling %s from %s failed", inbound.key, inbound.openid)
-            self._record_failure(inbound, traceback.format_exc())
-            return texts.SERVER_TROUBLE
 
     def _answer(self, session: Session, inbound: Inbound, now: datetime) -> str:
         if inbound.kind == "event" and inbound.event == "unsubscribe":
@@ -150,8 +276,9 @@ class Conversation:
             log.info("ignoring event %s from %s", inbound.event, inbound.openid)
         return ""
 
-    def _record_failure(self, inbound: Inbound, error: str) -> None:
-        """Keep what the person said even though handling failed, so a person can follow it up."""
+    def _record_failure(self, inbound: Inbound, error: str) -> bool:
+        """Keep what the person said even though handling failed, so a person can follow it up;
+        False when the database would not take even that."""
         try:
             with self.ctx.db.transaction() as session:
                 row = ticket_repo.claim_inbound(
@@ -167,4 +294,6 @@ class Conversation:
                     row.error = error[-4000:]
                     session.add(row)
         except Exception:
-            log.exception("could not record the failed message %s: %r", inbound.key, inbound.content())
+            log.exception("could not record the failed message %s", inbound.key)
+            return False
+        return True

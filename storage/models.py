@@ -202,6 +202,10 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = _when()
     next_attempt_at: datetime = _when()
     attempts: int = 0
+    # While SENDING: the claim holds until then, on the database's clock (never a simulated time).
+    lease_until: datetime | None = _when(nullable=True)
+    # Attempts whose outcome nobody saw (a crash or no answer mid-send): the push may have arrived.
+    unknown_fate: int = 0
     channel: str | None = None  # custom, template
     last_error: str | None = None
     sent_at: datetime | None = _when(nullable=True)
@@ -240,3 +244,20 @@ class Endorsement(SQLModel, table=True):
     resident_id: int = Field(foreign_key="resident.id", index=True)
     text: str
     at: datetime = _when()
+
+
+class SignedRequest(SQLModel, table=True):
+    """A signed webhook URL (timestamp, nonce, signature) seen within the replay window, with a hash of
+    its body: the same body again is WeChat's retry, another body is a replay and refused."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    body_hash: str = Field(max_length=64)
+    seen_at: datetime = _when(index=True)
+
+
+class BindFailure(SQLModel, table=True):
+    """A wrong `绑定` code: counted per person and overall to stop guessing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    openid: str = Field(index=True)
+    at: datetime = _when(index=True)
