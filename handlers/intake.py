@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 import nlp
-from handlers import lifecycle, notify, texts, timers
+from handlers import notify, texts, timers
 from handlers.commands import chinese_number, normalise
 from handlers.context import Context
 from storage import org as org_repo
@@ -51,7 +51,7 @@ def file_complaint(
         return hotline + texts.ALREADY_REPORTED.format(number=repeated.id)
     courtyard = resolve_courtyard(session=session, name=analysis.courtyard, resident_id=resident.id)
     if courtyard is not None:
-        seconded = _second(session, ctx, analyzer, resident, courtyard, text, analysis, building, now)
+        seconded = _second(session, analyzer, resident, courtyard, text, analysis, building, now)
         if seconded is not None:
             return hotline + seconded
     ticket = new_ticket(text=text, analysis=analysis, now=now, resident_id=resident.id)
@@ -78,7 +78,6 @@ def _repeated(
 
 def _second(
     session: Session,
-    ctx: Context,
     analyzer: nlp.Analyzer,
     resident: Resident,
     courtyard: Courtyard,
@@ -90,11 +89,15 @@ def _second(
     """Join the complaint to an open ticket about the same problem at the same place (附议), if there is one.
 
     Same courtyard, same building or unit when both name one, same problem, filed within 7 days. An
-    urgent report turns a non-urgent ticket urgent, and the urgent pushes go out at once.
+    urgent report joins only an urgent ticket: next to a quiet one ("垃圾桶满了") it is filed as its own
+    urgent ticket, so its words reach the cadres in the urgent push (a cadre may 合并 them later, and the
+    merged ticket turns urgent).
     """
     assert courtyard.id is not None and resident.id is not None
     since = now - DUPLICATE_WINDOW
     for candidate in ticket_repo.recent_open_in_courtyard(session=session, courtyard_id=courtyard.id, since=since):
+        if analysis.urgent and not candidate.urgent:
+            continue
         if not same_place(building, candidate.building) or not analyzer.is_duplicate(text, candidate.text):
             continue
         assert candidate.id is not None
@@ -110,16 +113,6 @@ def _second(
         ticket_repo.add_event(
             session=session, ticket=earlier, kind="seconded", actor=resident.openid, note=text, at=now
         )
-        if analysis.urgent and not earlier.urgent:
-            lifecycle.make_urgent(
-                session=session,
-                ticket=earlier,
-                reason=analysis.urgent_reason or "紧急情况",
-                cal=ctx.calendar,
-                now=now,
-            )
-            push_urgent(session=session, ctx=ctx, ticket=earlier, now=now)
-            return texts.SECONDED_URGENT.format(number=earlier.id, count=count)
         assignee = org_repo.get_cadre(session=session, cadre_id=earlier.assignee_id)
         if assignee is not None:
             notify.tell_seconded(

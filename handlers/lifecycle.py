@@ -134,7 +134,7 @@ def hand_over(
 
 
 def make_urgent(*, session: Session, ticket: Ticket, reason: str, cal: WorkCalendar, now: datetime) -> None:
-    """An urgent report joined an open ticket: it runs on the urgent clock from now."""
+    """An urgent ticket was merged into this one: it runs on the urgent clock from now."""
     _require(ticket, "转为紧急", *OPEN_STATUSES)
     ticket.urgent, ticket.urgent_reason = True, reason
     timers.set_deadline(ticket, cal, now)

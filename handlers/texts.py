@@ -336,6 +336,5 @@ NO_FIGURE = "—"
 
 SECONDED = "收到。邻居已经反映过同一个问题（编号 {number}），您的意见已并入，目前共 {count} 位居民反映。处理进展会同样告诉您。"
 SECONDED_TASK = "【附议】编号 {number} 又有居民反映同一问题，目前共 {count} 人反映。最新一条：{text}"
-SECONDED_URGENT = "收到。邻居已经反映过这个问题（编号 {number}），您说的情况紧急，已升为紧急件并立即通知负责人。目前共 {count} 位居民反映，进展会同样告诉您。"
 ALREADY_REPORTED = "这个问题您已经反映过了（编号 {number}），正在处理中。发送“查询 {number}”可查看进度。"
 REPORTERS = "（{count}人反映）"
