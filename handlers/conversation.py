@@ -34,9 +34,8 @@ _THANKS = re.compile(r"谢|感谢|辛苦|巴适|点赞|给力|好评|多亏")
 REGISTRY = Registry(binding.COMMANDS, cadre.COMMANDS, resident.COMMANDS)
 
 
-def intent_of(analysis: nlp.Analysis) -> str:
-    """What the message is: complaint, smalltalk, progress, prelude or question."""
-    return getattr(analysis, "intent", None) or (SMALLTALK if analysis.is_small_talk else COMPLAINT)
+# After "我想反映个事情" any next message is the complaint, except one that calls it off.
+_CALLED_OFF = re.compile(r"^(算了|没事了?|不用了?|好的|好|谢谢|嗯+|哦+|ok|OK)$")
 _IGNORED_EVENTS = {"templatesendjobfinish", "view", "location", "click", "view_miniprogram"}
 
 
@@ -149,12 +148,13 @@ class Conversation:
         waiting = state_repo.get_state(session=session, openid=person.openid)
         if waiting is not None and waiting.state == AWAITING_DETAILS:
             state_repo.clear_state(session=session, openid=person.openid)
-            if now - waiting.updated_at <= DETAILS_WAIT and intent_of(analysis) not in (SMALLTALK, PRELUDE):
+            fresh = now - waiting.updated_at <= DETAILS_WAIT
+            if fresh and analysis.intent != PRELUDE and not _CALLED_OFF.match(commands.normalise(text)):
                 return self._complaint(session, person, text, analysis, now)
         return self._by_intent(session, person, text, analysis, now)
 
     def _by_intent(self, session: Session, person: Resident, text: str, analysis: nlp.Analysis, now: datetime) -> str:
-        intent = intent_of(analysis)
+        intent = analysis.intent
         if analysis.urgent or (intent == COMPLAINT and not analysis.is_small_talk):
             return self._complaint(session, person, text, analysis, now)
         if intent == PROGRESS:
@@ -196,7 +196,7 @@ class Conversation:
         if REGISTRY.match(text, (Audience.RESIDENT,)) is not None or survey.parse_answer(text) is not None:
             return None
         analysis = self.ctx.analyzers.for_session(session).analyze(text)
-        if intent_of(analysis) == SMALLTALK and not analysis.urgent and not _DIGIT.search(cleaned):
+        if analysis.intent == SMALLTALK and not analysis.urgent and not _DIGIT.search(cleaned):
             return texts.CADRE_ACKNOWLEDGED  # 收到, 好的, 辛苦了; "受里 3" is a mistyped command, not chat
         # A mistyped command must never become a ticket silently: ask first.
         state_repo.set_state(session=session, openid=person.openid, state=CONFIRM_COMPLAINT, payload=text, now=now)

@@ -11,7 +11,6 @@ from sqlmodel import Session
 
 import nlp
 from handlers import notify, texts, timers
-from handlers.commands import chinese_number, normalise
 from handlers.context import Context
 from storage import org as org_repo
 from storage import tickets as ticket_repo
@@ -45,7 +44,7 @@ def file_complaint(
     text = text.strip()
     hotline = texts.URGENT_PREFIX.format(hotline=analysis.hotline) if analysis.urgent and analysis.hotline else ""
     analyzer = ctx.analyzers.for_session(session)
-    building = building_of(analysis, text)
+    building = analysis.building
     repeated = _repeated(session, analyzer, resident, text, building, now)
     if repeated is not None:
         return hotline + texts.ALREADY_REPORTED.format(number=repeated.id)
@@ -129,33 +128,20 @@ def _second(
     return None
 
 
-_NUMERAL = r"[0-9]+|[零〇一二两三四五六七八九十百]+"
-_BUILDING = re.compile(rf"({_NUMERAL})\s*(?:号楼|栋|幢|座|号院)")
-_UNIT = re.compile(rf"({_NUMERAL})\s*单元")
-
-
-def building_of(analysis: nlp.Analysis, text: str) -> str | None:
-    """The building/unit the message names ("3栋2单元"): the analysis's when it has one, else read here."""
-    named: str | None = getattr(analysis, "building", None)
-    if named:
-        return named
-    plain = normalise(text)
-    building, unit = _BUILDING.search(plain), _UNIT.search(plain)
-    parts = []
-    if building and (number := chinese_number(building.group(1))) is not None:
-        parts.append(f"{number}栋")
-    if unit and (number := chinese_number(unit.group(1))) is not None:
-        parts.append(f"{number}单元")
-    return "".join(parts) or None
+_BUILDING = re.compile(r"(\d+)栋")
+_UNIT = re.compile(r"(\d+)单元")
 
 
 def same_place(new: str | None, old: str | None) -> bool:
-    """Two reports are at the same place unless both name a building (or a unit) and they differ."""
+    """Two reports are at the same place unless both name a building (or both a unit) and they differ.
+
+    Buildings come normalised from the analysis: 3栋, 3栋2单元, 5栋2单元301, 2单元.
+    """
     if not new or not old:
         return True
     for pattern in (_BUILDING, _UNIT):
         a, b = pattern.search(new), pattern.search(old)
-        if a and b and chinese_number(a.group(1)) != chinese_number(b.group(1)):
+        if a and b and int(a.group(1)) != int(b.group(1)):
             return False
     return True
 
@@ -165,7 +151,7 @@ def enter_for_resident(*, session: Session, ctx: Context, cadre: Cadre, text: st
     analysis = ctx.analyzers.for_session(session).analyze(text)
     ticket = new_ticket(text=text.strip(), analysis=analysis, now=now, resident_id=None)
     ticket.entered_by_cadre_id = cadre.id
-    ticket.building = building_of(analysis, text)
+    ticket.building = analysis.building
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=cadre.name, note="干部代录")
     courtyard_name = analysis.courtyard
     if courtyard_name is None and cadre.courtyard_id is not None:
