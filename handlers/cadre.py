@@ -485,7 +485,9 @@ def _people(session: Session, ticket: Ticket) -> Callable[[str, str], str]:
             return ""
         if filer is not None and actor == filer.openid:
             return "居民"
-        if actor in joined or kind == "seconded":
+        if kind == "seconded":
+            return ""  # the line itself says 居民附议
+        if actor in joined:
             return "居民（附议）"
         if actor in cadre_names or org_repo.cadre_by_name(session=session, name=actor) is not None:
             return actor

@@ -263,7 +263,9 @@ def test_a_long_complaint_is_one_push_and_every_reply_fits(chat: Chat) -> None:
 def test_history_names_people_never_openids(chat: Chat) -> None:
     n = number_in(chat.say("oRESlaowang123", "桂花苑大门口的路灯坏了，晚上黑黢黢的"))
     chat.say("oRESneighbour", "桂花小区门口那个路灯不亮了")
-    chat.say(LIFANG, f"受理 {n}")
+    chat.say(LIFANG, f"办结 {n} 换了灯泡")
+    chat.say("oRESneighbour", "2 还行")
     detail = chat.say(LIFANG, f"详情 {n}")
     assert "oRES" not in detail
-    assert "登记（居民）" in detail and "居民附议（居民（附议））" in detail and "受理（李芳）" in detail
+    assert "登记（居民）" in detail and "受理（李芳）" in detail and "居民附议：桂花小区" in detail
+    assert "居民评价（居民（附议））：基本满意：还行" in detail

@@ -131,6 +131,7 @@ def test_night_acceptance_says_when_the_resident_hears(server: Running, fake_wec
     reply = chat.say("o_lifang", f"受理 {n}")
     assert "已通知居民" not in reply and "居民将在明天早上8点收到通知" in reply
     assert not fake_wechat.texts_for("o_night")
+    chat.note("次日 08:00")
     chat.pushes(datetime(2026, 11, 25, 8, 0, tzinfo=SHANGHAI))
     assert fake_wechat.texts_for("o_night")[-1].startswith(f"您反映的问题（编号 {n}）已受理")
     print("\n" + str(chat))
@@ -151,7 +152,7 @@ def test_a_5000_character_complaint_fits_a_phone(server: Running, fake_wechat: F
     community = [t for t in fake_wechat.texts_for("o_wangming") if f"编号 {n}" in t]
     assert len(community) == 1 and len(community[0]) < 500  # one 督办 push, quoting an excerpt
     detail = chat.say("o_lifang", f"详情 {n}")
-    assert len(detail.encode("utf-8")) <= 2048 and "oRES" not in detail and "居民（附议）" in detail
+    assert len(detail.encode("utf-8")) <= 2048 and "oRES" not in detail and "居民附议：" in detail
     assert len(chat.say("oRESlaowang", f"查询 {n}").encode("utf-8")) <= 2048
     print(f"\n李芳 received {len(cadre_pushes)} push(es) for the 5 000-character complaint")
     print(str(chat))
