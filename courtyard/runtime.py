@@ -63,7 +63,10 @@ def build_calendar(settings: Settings, db: Database) -> WorkCalendar:
 
 def build_web_app(settings: Settings, db: Database, ready: threading.Event, clock: Clock = utc_now) -> bottle.Bottle:
     """The WSGI app; /healthz answers 200 once ready is set."""
-    conversation = Conversation(Context(db=db, calendar=build_calendar(settings, db), clock=clock))
+    templates = Templates(task=settings.wechat_template_task or None, status=settings.wechat_template_status or None)
+    conversation = Conversation(
+        Context(db=db, calendar=build_calendar(settings, db), clock=clock, templates=templates)
+    )
     config = WeChatConfig(
         token=settings.token,
         app_id=settings.wechat_app_id or None,

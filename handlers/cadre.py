@@ -12,9 +12,10 @@ import nlp
 from handlers import intake, lifecycle, notify, texts, timers
 from handlers.commands import Audience, Call, ChatCommand, Numbers, normalise
 from handlers.context import Context
+from handlers.outbox import SERVICE_WINDOW
 from storage import org as org_repo
 from storage import tickets as ticket_repo
-from storage.models import OPEN_STATUSES, Cadre, Courtyard, Role, Ticket, TicketStatus
+from storage.models import OPEN_STATUSES, Cadre, Courtyard, Resident, Role, Ticket, TicketStatus
 
 TASK_LIST_LIMIT = 10
 ESCALATED_LIST_LIMIT = 5
@@ -60,15 +61,26 @@ class Step:
         timers.on_news(self.ticket, self.ctx.calendar, self.now)
 
     def told(self) -> str:
-        """How the residents hear of this step: now, in the morning (quiet hours), or not at all (代录)."""
-        if not notify.reporters(self.session, self.ticket):
+        """How the residents hear of this step: now, in the morning (quiet hours), when they next write
+        (their 48-hour window is closed and no status template is set), or not at all (代录)."""
+        people = [p for p in notify.reporters(self.session, self.ticket) if p.subscribed]
+        if not people:
             return texts.TOLD_NOBODY
+        held = 0 if self.ctx.templates.status else sum(1 for p in people if self._window_closed(p))
+        if held == len(people):
+            return texts.TOLD_WHEN_THEY_WRITE
         when = notify.resident_push_time(self.ctx.calendar, self.ticket, self.now)
         if when <= self.now:
-            return texts.TOLD_NOW
-        local = when.astimezone(self.ctx.tz)
-        day = "" if local.date() == self.now.astimezone(self.ctx.tz).date() else "明天"
-        return texts.TOLD_LATER.format(day=day, hour=local.hour, minute=f"{local.minute:02d}" if local.minute else "")
+            told = texts.TOLD_NOW
+        else:
+            local = when.astimezone(self.ctx.tz)
+            day = "" if local.date() == self.now.astimezone(self.ctx.tz).date() else "明天"
+            minute = f"{local.minute:02d}" if local.minute else ""
+            told = texts.TOLD_LATER.format(day=day, hour=local.hour, minute=minute)
+        return told + (texts.TOLD_SOME_LATER.format(count=held) if held else "")
+
+    def _window_closed(self, person: Resident) -> bool:
+        return person.last_message_at is not None and self.now - person.last_message_at >= SERVICE_WINDOW
 
     def tell_cadre(self, cadre: Cadre | None, kind: str, text: str) -> None:
         if cadre is not None and cadre.id != self.cadre.id:

@@ -269,3 +269,10 @@ def test_history_names_people_never_openids(chat: Chat) -> None:
     assert "oRES" not in detail
     assert "登记（居民）" in detail and "受理（李芳）" in detail and "居民附议：桂花小区" in detail
     assert "居民评价（居民（附议））：基本满意：还行" in detail
+
+
+def test_a_resident_out_of_the_48_hour_window_is_not_said_to_be_told(chat: Chat) -> None:
+    n = number_in(chat.say("o_a", "桂花苑3栋的路灯坏了"))
+    chat.later(days=3)
+    reply = chat.say(LIFANG, f"受理 {n}")
+    assert "已通知居民" not in reply and "下次发消息时就会收到" in reply
