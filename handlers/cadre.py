@@ -634,6 +634,3 @@ COMMANDS = (
         max_tail=0,
     ),
 )
-
-# Words only cadres may use: a resident typing one is told so instead of filing a complaint.
-WORDS = tuple(w for c in COMMANDS if c.help for w in c.words)

@@ -25,17 +25,14 @@ log = logging.getLogger(__name__)
 CONFIRM_COMPLAINT = "confirm_complaint"
 AWAITING_DETAILS = "awaiting_details"  # "我想反映个事情": the next message is the complaint
 DETAILS_WAIT = timedelta(minutes=30)
-COMMAND_TAIL_CHARS = 12
 COMPLAINT, SMALLTALK, PROGRESS, PRELUDE, QUESTION = "complaint", "smalltalk", "progress", "prelude", "question"
 _DIGIT = re.compile(r"\d|[一二三四五六七八九十]")
 _THANKS = re.compile(r"谢|感谢|辛苦|巴适|点赞|给力|好评|多亏")
+# After "我想反映个事情" any next message is the complaint, except one that calls it off.
+_CALLED_OFF = re.compile(r"^(算了|没事了?|不用了?|好的|好|谢谢|嗯+|哦+|ok|OK)$")
 
 # Every chat command, in the order the dispatcher tries them within an audience (see Conversation._text).
 REGISTRY = Registry(binding.COMMANDS, cadre.COMMANDS, resident.COMMANDS)
-
-
-# After "我想反映个事情" any next message is the complaint, except one that calls it off.
-_CALLED_OFF = re.compile(r"^(算了|没事了?|不用了?|好的|好|谢谢|嗯+|哦+|ok|OK)$")
 _IGNORED_EVENTS = {"templatesendjobfinish", "view", "location", "click", "view_miniprogram"}
 
 
@@ -131,7 +128,7 @@ class Conversation:
         elif match is None:
             attempted = REGISTRY.match(text, (Audience.CADRE,))
             if attempted is not None and attempted.declared.help and (
-                attempted.command.numbers or len(attempted.command.rest) <= COMMAND_TAIL_CHARS
+                attempted.command.numbers or len(attempted.command.rest) <= resident.COMMAND_TAIL_CHARS
             ):
                 return texts.NOT_A_CADRE.format(command=attempted.command.word)
         match = match or REGISTRY.match(text, (Audience.RESIDENT,))
