@@ -125,10 +125,18 @@ def build_sweep_deps(settings: Settings, db: Database, clock: Clock = utc_now) -
         timeout=API_TIMEOUT_SECONDS,
         token_store=InMemoryTokenStore(),
     )
-    templates = Templates(task=settings.wechat_template_task or None, status=settings.wechat_template_status or None)
     return SweepDeps(
-        db=db, sender=WeChatSender(api), templates=templates, calendar=build_calendar(settings, db), clock=clock
+        db=db,
+        sender=WeChatSender(api),
+        templates=build_templates(settings),
+        calendar=build_calendar(settings, db),
+        clock=clock,
     )
+
+
+def build_templates(settings: Settings) -> Templates:
+    """The template ids for pushes outside the 48-hour window (None: hold until the person writes)."""
+    return Templates(task=settings.wechat_template_task or None, status=settings.wechat_template_status or None)
 
 
 def build_calendar(settings: Settings, db: Database) -> WorkCalendar:
@@ -150,7 +158,8 @@ def build_web_app(
     )
     journal = Journal(journal_path(settings))
     conversation = Conversation(
-        Context(db=webhook_db, calendar=build_calendar(settings, db), clock=clock), journal=journal
+        Context(db=webhook_db, calendar=build_calendar(settings, db), clock=clock, templates=build_templates(settings)),
+        journal=journal,
     )
     config = WeChatConfig(
         token=settings.token,

@@ -48,6 +48,8 @@ class TicketStatus(StrEnum):
     RESOLVED = "resolved"  # 办结, waiting for the resident's survey
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
+    MERGED = "merged"  # 合并 into another ticket about the same problem (merged_into_id)
+    INVALID = "invalid"  # 无效: not a problem to handle, closed without a survey
 
 
 OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.ACCEPTED)
@@ -137,6 +139,8 @@ class Ticket(SQLModel, table=True):
     assignee_id: int | None = Field(default=None, foreign_key="cadre.id", index=True)
     lat: float | None = None
     lon: float | None = None
+    building: str | None = None  # the building/unit the report names ("3栋2单元"), for 附议
+    merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
     created_at: datetime = _when()
     updated_at: datetime = _when()
     accepted_at: datetime | None = _when(nullable=True)

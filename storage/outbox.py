@@ -117,3 +117,22 @@ def release_held(*, session: Session, openid: str, now: datetime) -> int:
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
+
+
+def latest_push(*, session: Session, openid: str, ticket_id: int, kind: str) -> Outbox | None:
+    """The newest push of a kind about one ticket to one person (to collapse 附议 counts)."""
+    return session.exec(
+        select(Outbox)
+        .where(Outbox.openid == openid, Outbox.ticket_id == ticket_id, Outbox.kind == kind)
+        .order_by(col(Outbox.id).desc())
+    ).first()
+
+
+def rewrite_unsent(*, session: Session, push: Outbox, text: str) -> bool:
+    """Replace the text of a push nobody has tried to send yet; False when it is already on its way."""
+    result = session.execute(
+        update(Outbox)
+        .where(col(Outbox.id) == push.id, col(Outbox.status).in_((OutboxStatus.PENDING, OutboxStatus.HELD)))
+        .values(text=text)
+    )
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
