@@ -69,7 +69,7 @@ class Analyzer:
 
     def __init__(self, places: Sequence[Place] = (), extra_words: Sequence[str] = ()) -> None:
         self._places = Gazetteer(places)
-        self._segmenter = Segmenter((*self._places.names, *extra_words))
+        self._segmenter = Segmenter((*self._places.names, *map(normalize, extra_words)))
 
     def tokens(self, text: str) -> tuple[str, ...]:
         """The words of a message, org-chart names kept whole."""
