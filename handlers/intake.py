@@ -38,7 +38,7 @@ def file_complaint(*, session: Session, ctx: Context, resident: Resident, text: 
     analysis = analyzer.analyze(text)
     if analysis.is_small_talk:
         return texts.SMALL_TALK
-    hotline = texts.URGENT_PREFIX.format(hotline=analysis.hotline) if analysis.urgent and analysis.hotline else ""
+    hotline = texts.URGENT_PREFIX.format(hotline=analysis.hotline_text) if analysis.hotline_text else ""
     courtyard = resolve_courtyard(session=session, name=analysis.courtyard, resident_id=resident.id)
     if courtyard is not None:
         seconded = _second(session, analyzer, resident, courtyard, text.strip(), now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from nlp.building import building_number, find_building
@@ -14,7 +14,7 @@ from nlp.locate import Gazetteer, Place
 from nlp.model import mentions_keyword, shared_model
 from nlp.segment import Segmenter
 from nlp.text import has_cjk, normalize
-from nlp.urgency import detect
+from nlp.urgency import HOTLINE_TEXT, HOTLINES, detect
 
 OTHER = "其他"
 
@@ -40,11 +40,12 @@ class Analysis:
     confidence: float
     urgent: bool
     urgent_reason: str | None
-    hotline: str | None
+    hotline: str | None  # for an urgent message, one of HOTLINES: 119 120 110 122 95598 燃气 供水
     courtyard: str | None
     needs_triage: bool = False  # a ticket whose category a person should check
     intent: str = COMPLAINT  # one of INTENTS
     building: str | None = None  # normalised building/unit/door: 3栋, 3栋2单元, 5栋2单元301, 2单元
+    hotline_text: str | None = None  # what the reply tells the resident to call, e.g. 燃气公司抢修电话（或119）
 
     @property
     def building_number(self) -> str | None:
@@ -67,7 +68,14 @@ class Analyzer:
     Analyzer; an Analyzer only adds its org chart's names.
     """
 
-    def __init__(self, places: Sequence[Place] = (), extra_words: Sequence[str] = ()) -> None:
+    def __init__(self, places: Sequence[Place] = (), extra_words: Sequence[str] = (),
+                 hotline_text: Mapping[str, str] | None = None) -> None:
+        """`hotline_text` overrides what a reply says to call per hotline code (e.g. the local gas
+        company's number for 燃气); codes it leaves out keep HOTLINE_TEXT's wording."""
+        unknown = set(hotline_text or {}) - set(HOTLINES)
+        if unknown:
+            raise ValueError(f"unknown hotline codes {sorted(unknown)}; known: {', '.join(HOTLINES)}")
+        self._hotline_text = {**HOTLINE_TEXT, **(hotline_text or {})}
         self._places = Gazetteer(places)
         self._segmenter = Segmenter((*self._places.names, *map(normalize, extra_words)))
 
@@ -116,6 +124,7 @@ class Analyzer:
             urgent=urgency is not None,
             urgent_reason=urgency.reason if urgency else None,
             hotline=urgency.hotline if urgency else None,
+            hotline_text=self._hotline_text[urgency.hotline] if urgency else None,
             courtyard=self._places.locate(cleaned),
             needs_triage=category != OTHER and confidence < shared_model().triage_threshold,
             intent=intent,
