@@ -170,11 +170,14 @@ _SITUATIONS: tuple[_Situation, ...] = (
 
 # ---- modality: what makes a described situation not urgent now ---------------------------------
 # Before the match, in the same sentence: a worry, a hypothetical, the past, a denial.
-_UNREAL_BEFORE = re.compile(
+_UNREAL_WORDS = (
     r"(?:容易|担心|害怕|生怕|怕(?!是)|万一|要是|如果|假如|假设|防止|避免|预防|差点|差一点|险些|隐患|以防|会不会|"
     r"小心|当心|注意|是否|有没有|可能会|迟早|早晚|总有一天|哪天|一旦|以免|免得|"
     r"上次|上回|去年|前年|以前|之前|上个月|上周|上星期|前几天|前段时间|前些天|那次|那回|曾经|当年|那年|年前|"
-    r"小时候|昨年|几年前|好多年前)" + _S + "*$"
+    r"小时候|昨年|几年前|好多年前)"
+)
+_UNREAL_BEFORE = re.compile(
+    _UNREAL_WORDS + _S + "*$"
     r"|(?:没有|没|莫得|不是|并非|并没有?|无|不)(?:闻到|看到|发现|有|再)?$"
 )
 # Right after the match: it names a risk, a bill, a drill, an appliance — not an event.
@@ -214,6 +217,19 @@ def _is_real(situation: _Situation, sentence: str, start: int, end: int) -> bool
         if _LOOKALIKE.search(clause) or (_STANDING.search(sentence) and not _NOW.search(sentence)):
             return False
     return True
+
+
+def mentions_danger(text: str) -> bool:
+    """Whether any situation is described at all, whatever its tense or mood."""
+    return _ANY.search(text) is not None
+
+
+MARKERS: dict[str, re.Pattern[str]] = {
+    "unreal": re.compile(_UNREAL_WORDS),
+    "over": _OVER,
+    "standing": _STANDING,
+    "now": _NOW,
+}
 
 
 def detect(text: str) -> Urgency | None:

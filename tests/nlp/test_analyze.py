@@ -116,7 +116,7 @@ def test_traditional_characters_are_understood(analyzer: Analyzer) -> None:
 
 
 def test_an_unsure_complaint_goes_to_triage(analyzer: Analyzer) -> None:
-    analysis = analyzer.analyze("那个事情到底咋个说嘛，拖了好久了")
+    analysis = analyzer.analyze("那边那个东西一直没弄好，麻烦看一下")
     assert analysis.category in CATEGORIES
     assert analysis.needs_triage == (analysis.confidence < 0.5)
 
