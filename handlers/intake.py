@@ -42,7 +42,7 @@ def file_complaint(
     place within 7 days joins the neighbours' open ticket (附议); otherwise a new ticket is routed.
     """
     text = text.strip()
-    hotline = texts.URGENT_PREFIX.format(hotline=analysis.hotline) if analysis.urgent and analysis.hotline else ""
+    hotline = texts.URGENT_PREFIX.format(hotline=analysis.hotline_text) if analysis.hotline_text else ""
     analyzer = ctx.analyzers.for_session(session)
     building = analysis.building
     repeated = _repeated(session, analyzer, resident, text, building, now)
