@@ -69,8 +69,8 @@ def serve(
         typer.echo(f"WECHAT_TOKEN is not set: using the development token {settings.token!r}.")
     ready = threading.Event()
     try:
-        wsgi = runtime.build_web_app(settings, db, ready)
-        deps = runtime.build_sweep_deps(settings, db)
+        parts = runtime.build_server(settings, db, ready, host=host)
+        wsgi, deps = parts.wsgi, parts.sweeps
     except PolicyError as exc:
         typer.echo(f"invalid policy in the org chart: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -81,15 +81,17 @@ def serve(
             "working days there are counted as Monday to Friday."
         )
     scheduler = None
-    if settings.can_push:
+    if parts.drains:
         scheduler = build_scheduler(deps, settings.tz)
         scheduler.start()
-    else:
-        typer.echo("WECHAT_APP_ID / WECHAT_APP_SECRET are not set: pushes wait in the outbox until they are.")
+    if not settings.can_push:
+        typer.echo("WECHAT_APP_ID / WECHAT_APP_SECRET are not set: pushes to WeChat users wait until they are.")
     server = create_server(wsgi, host=host, port=port, threads=threads)
     ready.set()
     address = f"http://{host}:{server.effective_port}"
     typer.echo(f"courtyard is ready in {time.perf_counter() - started:.2f}s: webhook {address}/wechat")
+    for line in runtime.next_steps(address, demo=parts.demo, token_set=bool(settings.wechat_token)):
+        typer.echo(line)
     sys.stdout.flush()
     try:
         server.run()
