@@ -22,7 +22,7 @@ from handlers.conversation import Conversation
 from handlers.outbox import Templates
 from handlers.policy import WorkCalendar
 from handlers.ports import Sender
-from handlers.simulation import DemoCheck, is_simulator_openid, simulated_tickets_named
+from handlers.simulation import DemoCheck, is_simulator_openid, seed_demo_history, simulated_tickets_named
 from scheduler.sweeps import SweepDeps, run_all
 from storage import migrate
 from storage.clock import ShiftedClock, utc_now
@@ -148,6 +148,8 @@ def build_server(
     sweeps = build_sweep_deps(settings, db, clock, sender=sender)
     at_start = demo()
     drains = settings.can_push or at_start
+    if at_start:
+        seed_demo_history(db=db, calendar=sweeps.calendar, now=clock())
     wsgi = build_web_app(settings, db, ready, clock)
     simulator = SimulatorDeps(
         db=db,

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
+from handlers.context import Context
+from handlers.conversation import Conversation
+from handlers.messages import Inbound
+from handlers.policy import WorkCalendar
 from storage import org as org_repo
 from storage import simulation as sim_repo
 from storage.db import Database
@@ -66,7 +70,9 @@ def resident_personas(*, db: Database, limit: int = 20) -> list[Persona]:
     return [
         Persona(
             openid=row.openid,
-            name=f"居民 {row.openid.removeprefix(SIM_PREFIX)[:4]}",
+            name=DEMO_RESIDENT_NAME
+            if row.openid == DEMO_RESIDENT
+            else f"居民 {row.openid.removeprefix(SIM_PREFIX)[:4]}",
             detail=f"{row.courtyard or '院落未知'}，反映过 {row.tickets} 件",
             kind="resident",
         )
@@ -130,3 +136,47 @@ def courtyard_points(*, db: Database) -> list[Point]:
     """Every courtyard with its coordinates when known, for the simulator's little map."""
     with db.snapshot() as session:
         return [Point(c.name, c.lat, c.lon) for c in org_repo.courtyard_names(session=session)]
+
+
+DEMO_RESIDENT = "sim-00000000a001"  # 老张 of 银杏院, the demo resident with history
+DEMO_RESIDENT_NAME = "老张"
+_DEMO_HISTORY = (
+    (DEMO_RESIDENT, "event:subscribe"),
+    (DEMO_RESIDENT, "银杏院2栋的楼道灯坏了，晚上上楼黑黢黢的看不见"),
+    ("o_chengang", "受理 {first}"),
+    ("o_chengang", "办结 {first} 已经换了新灯，声控开关也修好了"),
+    (DEMO_RESIDENT, "2"),
+    (DEMO_RESIDENT, "银杏院门口的垃圾桶好几天没人清了，味道很大"),
+)
+_FIRST_NUMBER = re.compile(r"编号 (\d+)")
+
+
+def seed_demo_history(*, db: Database, calendar: WorkCalendar, now: datetime) -> bool:
+    """Give the demo town a resident with history (one ticket closed, one open), once, on an empty ledger.
+
+    It happened on the previous working day from 10:00, through the same use cases as WeChat's
+    messages; False when the ledger already has tickets.
+    """
+    with db.snapshot() as session:
+        if sim_repo.has_tickets(session=session):
+            return False
+    day = calendar.previous_workday(now.astimezone(calendar.tz).date())
+    start = datetime.combine(day, time(10), tzinfo=calendar.tz)
+    first = ""
+    for index, (openid, said) in enumerate(_DEMO_HISTORY):
+        at = start + timedelta(minutes=20 * index)
+        conversation = Conversation(Context(db=db, calendar=calendar, clock=_stopped(at)))
+        key = f"demo-history:{index}"
+        if said == "event:subscribe":
+            message = Inbound(openid=openid, kind="event", key=key, sent_at=at, event="subscribe")
+        else:
+            message = Inbound(openid=openid, kind="text", key=key, sent_at=at, text=said.format(first=first))
+        reply = conversation.handle(message)
+        if not first and openid == DEMO_RESIDENT and (found := _FIRST_NUMBER.search(reply)):
+            first = found.group(1)
+    return True
+
+
+def _stopped(moment: datetime) -> Callable[[], datetime]:
+    """A clock that always says moment."""
+    return lambda: moment

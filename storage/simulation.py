@@ -52,14 +52,14 @@ def cadres(*, session: Session) -> list[CadreRow]:
 
 
 def residents_with_prefix(*, session: Session, prefix: str, limit: int) -> list[ResidentRow]:
-    """Residents whose openid starts with prefix and who filed a ticket, most recent writers first."""
+    """Residents with openids starting with prefix who filed tickets (and a courtyard of theirs), latest first."""
     count = func.count(col(Ticket.id))
     query = (
-        select(Resident.openid, count, Courtyard.name)
+        select(Resident.openid, count, func.max(Courtyard.name))
         .join(Ticket, col(Ticket.resident_id) == col(Resident.id))
-        .join(Courtyard, col(Courtyard.id) == col(Resident.courtyard_id), isouter=True)
+        .join(Courtyard, col(Courtyard.id) == col(Ticket.courtyard_id), isouter=True)
         .where(col(Resident.openid).startswith(prefix, autoescape=True))
-        .group_by(col(Resident.openid), col(Courtyard.name), col(Resident.last_message_at))
+        .group_by(col(Resident.openid), col(Resident.last_message_at))
         .order_by(col(Resident.last_message_at).desc())
         .limit(limit)
     )
@@ -98,3 +98,7 @@ def tickets_reported_only_by(*, session: Session, numbers: Iterable[int], prefix
         if openid is None or not openid.startswith(prefix):
             outside.add(ticket_id)
     return seen - outside
+
+
+def has_tickets(*, session: Session) -> bool:
+    return session.exec(select(Ticket.id).limit(1)).first() is not None

@@ -140,3 +140,11 @@ def test_real_org_chart_personas_never_push_to_real_openids(
     with sim.db.transaction() as session:
         rows = session.exec(select(Outbox).where(Outbox.ticket_id == simulated)).all()
         assert rows and all(r.status == OutboxStatus.FAILED and "simulator" in (r.last_error or "") for r in rows)
+
+
+def test_the_demo_has_a_resident_with_history(start_simulator: Callable[..., Simulator]) -> None:
+    sim = start_simulator()
+    residents = requests.get(f"{sim.base_url}/simulator/api/state", timeout=10).json()["residents"]
+    assert [(r["name"], r["detail"]) for r in residents] == [("老张", "银杏院，反映过 2 件")]
+    listing = post(sim, "send", {"openid": residents[0]["openid"], "kind": "text", "text": "查询"}).json()["reply"]
+    assert "编号 1" in listing and "编号 2" in listing and "已完结" in listing, listing
