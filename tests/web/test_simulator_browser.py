@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from storage.models import InboundMessage, Ticket, TicketEvent, TicketStatus
+from storage.models import InboundMessage, Outbox, Ticket, TicketEvent, TicketStatus
 from tests.web.simulator_fixtures import Simulator, browser, start_simulator
 
 __all__ = ["browser", "start_simulator"]
@@ -98,6 +98,10 @@ def test_tour_resident_and_cadre_side_by_side(start_simulator: Callable[..., Sim
     driver.save_screenshot(str(SCREENSHOTS / "simulator-time-machine.png"))
     say(driver, 1, "任务")
     assert "推送 · 客服消息" in wait_for(driver, 1, f"【提醒】编号 {second}")
+    # The levels above were told too (督办), in the same run of the time machine.
+    with sim.db.transaction() as session:
+        above = {o.openid for o in session.exec(select(Outbox).where(Outbox.ticket_id == second, Outbox.kind == "escalation"))}
+    assert {"o_wangming", "o_zhaoqiang"} <= above, above
 
     # The same conversation is in the ledger.
     resident = driver.find_element("id", "phone-0").get_attribute("data-openid")
