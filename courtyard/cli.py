@@ -59,6 +59,7 @@ def serve(
     started = time.perf_counter()
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _quiet_jieba()  # the demo's first start loads the segmenter (its resident with history)
     db = runtime.open_database(settings)
     try:
         typer.echo(runtime.ensure_org_chart(db, org))
