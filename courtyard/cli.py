@@ -59,6 +59,7 @@ def serve(
     started = time.perf_counter()
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _quiet_jieba()  # the demo's first start loads the segmenter (its resident with history)
     db = runtime.open_database(settings)
     try:
         typer.echo(runtime.ensure_org_chart(db, org))
@@ -69,8 +70,8 @@ def serve(
         typer.echo(f"WECHAT_TOKEN is not set: using the development token {settings.token!r}.")
     ready = threading.Event()
     try:
-        wsgi = runtime.build_web_app(settings, db, ready, threads=threads)
-        deps = runtime.build_sweep_deps(settings, db)
+        parts = runtime.build_server(settings, db, ready, host=host, threads=threads)
+        wsgi, deps = parts.wsgi, parts.sweeps
     except PolicyError as exc:
         typer.echo(f"invalid policy in the org chart: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -81,15 +82,17 @@ def serve(
             "working days there are counted as Monday to Friday."
         )
     scheduler = None
-    if settings.can_push:
+    if parts.drains:
         scheduler = build_scheduler(deps, settings.tz)
         scheduler.start()
-    else:
-        typer.echo("WECHAT_APP_ID / WECHAT_APP_SECRET are not set: pushes wait in the outbox until they are.")
+    if not settings.can_push:
+        typer.echo("WECHAT_APP_ID / WECHAT_APP_SECRET are not set: pushes to WeChat users wait until they are.")
     server = create_server(wsgi, host=host, port=port, threads=threads)
     ready.set()
     address = f"http://{host}:{server.effective_port}"
     typer.echo(f"courtyard is ready in {time.perf_counter() - started:.2f}s: webhook {address}/wechat")
+    for line in runtime.next_steps(address, demo=parts.demo, token_set=bool(settings.wechat_token)):
+        typer.echo(line)
     sys.stdout.flush()
     try:
         server.run()
