@@ -8,11 +8,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers import binding, cadre, commands, intake, resident, subscription, survey, texts
+from handlers import binding, cadre, commands, held, intake, resident, subscription, survey, texts
 from handlers.context import Context
 from handlers.messages import Inbound
 from storage import org as org_repo
-from storage import outbox as outbox_repo
 from storage import state as state_repo
 from storage import tickets as ticket_repo
 from storage.models import Cadre, Resident
@@ -55,9 +54,11 @@ class Conversation:
     def _answer(self, session: Session, inbound: Inbound, now: datetime) -> str:
         if inbound.kind == "event" and inbound.event == "unsubscribe":
             return subscription.on_unsubscribe(session=session, openid=inbound.openid, now=now)
+        known = ticket_repo.resident_by_openid(session=session, openid=inbound.openid)
+        last_wrote = known.last_message_at if known is not None else None
         person = ticket_repo.touch_resident(session=session, openid=inbound.openid, now=now)
-        # Writing to us reopens the person's 48-hour window: pushes held for them can go now.
-        outbox_repo.release_held(session=session, openid=inbound.openid, now=now)
+        # Writing to us reopens the person's 48-hour window: what was held for them goes, as one push.
+        held.release(session=session, openid=inbound.openid, now=now, since=last_wrote)
         ctx = self.ctx
         if inbound.kind == "event":
             return self._event(session, inbound, person)

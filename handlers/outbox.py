@@ -6,6 +6,9 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlmodel import Session
+
+from handlers import held
 from handlers.ports import DeliveryError, Failure, Sender
 from storage import outbox as outbox_repo
 from storage import tickets as ticket_repo
@@ -87,6 +90,8 @@ def _attempt(db: Database, sender: Sender, templates: Templates, outbox_id: int,
             status = OutboxStatus.PENDING
             retry_at = now + timedelta(seconds=min(2 ** (push.attempts - 1), MAX_BACKOFF_SECONDS))
     with db.transaction() as session:
+        if status == OutboxStatus.HELD and _wrote_since(session, push.openid, last_message_at):
+            status, retry_at = OutboxStatus.PENDING, now  # they wrote while we tried: their window is open
         outbox_repo.settle(
             session=session,
             outbox_id=outbox_id,
@@ -96,7 +101,14 @@ def _attempt(db: Database, sender: Sender, templates: Templates, outbox_id: int,
             error=outcome.error,
             retry_at=retry_at,
         )
+        if status == OutboxStatus.HELD:
+            held.on_held(session=session, push=push)
     return f"{status}:{outcome.channel}" if status == OutboxStatus.SENT else str(status)
+
+
+def _wrote_since(session: Session, openid: str, last_message_at: datetime | None) -> bool:
+    person = ticket_repo.resident_by_openid(session=session, openid=openid)
+    return person is not None and person.last_message_at != last_message_at
 
 
 def _window_open(last_message_at: datetime | None, now: datetime) -> bool | None:
