@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from handlers import texts
-from storage import guards
 from handlers.commands import Audience, Call, ChatCommand, Numbers
+from storage import guards
 from storage import org as org_repo
 from storage.db import Database
 from storage.models import Cadre

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 import nlp
-from handlers import binding, cadre, commands, durability, intake, resident, subscription, survey, texts
+from handlers import binding, cadre, commands, durability, held, intake, resident, subscription, survey, texts
 from handlers.commands import Audience, Call, Match, Registry
 from handlers.context import Context
 from handlers.durability import StoreHealth
@@ -194,9 +194,11 @@ class Conversation:
     def _answer(self, session: Session, inbound: Inbound, now: datetime) -> str:
         if inbound.kind == "event" and inbound.event == "unsubscribe":
             return subscription.on_unsubscribe(session=session, openid=inbound.openid, now=now)
+        known = ticket_repo.resident_by_openid(session=session, openid=inbound.openid)
+        last_wrote = known.last_message_at if known is not None else None
         person = ticket_repo.touch_resident(session=session, openid=inbound.openid, now=now)
-        # Writing to us reopens the person's 48-hour window: pushes held for them can go now.
-        outbox_repo.release_held(session=session, openid=inbound.openid, now=now)
+        # Writing to us reopens the person's 48-hour window: what was held for them goes, as one push.
+        held.release(session=session, openid=inbound.openid, now=now, since=last_wrote)
         ctx = self.ctx
         if inbound.kind == "event":
             return self._event(session, inbound, person)

@@ -350,3 +350,18 @@ LATE_FAILED = "您在{at}发来的消息（{excerpt}）已经保存，但自动�
 SLOW_DOWN = "您发得有点快，请慢一点。这条消息已经保存，但一分钟内收到的消息太多，先不单独登记；如有新问题，请过一会儿再发。"
 BIND_TOO_MANY = "邀请码输错的次数太多了，为了账号安全，请一小时后再试，或联系管理员核对邀请码。"
 BIND_BUSY = "绑定的人太多了，请过几分钟再试。"
+
+# --- Delivery: what was held while a person's 48-hour window was closed, and who cannot be reached ----
+
+HELD_SUMMARY_HEADER = "【未读汇总】您没上线期间有 {count} 条通知，涉及 {tickets} 件诉求，合并成这一条（最紧急的在前）："
+HELD_SUMMARY_DROPPED = "其中 {dropped} 条已被后来的消息取代，不再单列。"
+HELD_SUMMARY_MORE = "……另有 {more} 条，未列出。"
+HELD_SUMMARY_FOOTER_CADRE = "回复“任务”查看全部待办，“详情 编号”看某一件的经过。"
+HELD_SUMMARY_FOOTER_RESIDENT = "回复“查询”看您反映过的全部问题，“查询 编号”看某一件的进展。"
+
+UNREACHABLE_SUPERVISE = (
+    "【联系不上】{name}（{place}）已超过1个工作日收不到系统通知：TA 48小时内没有给公众号发过消息，"
+    "{count} 条通知暂存未发{numbers}。请电话联系TA{phone}，提醒TA给公众号发任意一条消息，暂存的通知就会送到。"
+)
+UNREACHABLE_NUMBERS = "（涉及编号 {numbers}）"
+UNREACHABLE_PHONE = "（{phone}）"

@@ -63,6 +63,7 @@ class OutboxStatus(StrEnum):
     HELD = "held"  # the person's 48-hour window is closed and no template fits: wait for them to write
     SENT = "sent"
     FAILED = "failed"
+    SUPERSEDED = "superseded"  # held, then made stale by a later push or merged into a summary: never sent
 
 
 class Town(SQLModel, table=True):
