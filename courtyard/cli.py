@@ -29,6 +29,8 @@ org_app = typer.Typer(help="Manage the org chart (towns, communities, courtyards
 app.add_typer(org_app, name="org")
 cadre_app = typer.Typer(help="Manage cadres' WeChat bindings.", no_args_is_help=True)
 app.add_typer(cadre_app, name="cadre")
+user_app = typer.Typer(help="Manage accounts of the leaders' web pages.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 
 def _settings() -> Settings:
@@ -133,6 +135,56 @@ def cadre_invite(name: Annotated[str, typer.Argument(help="The cadre's name as i
     deadline = f"{expires_at:%Y-%m-%d %H:%M} ({settings.courtyard_tz})"
     typer.echo(f"{name}: send “绑定 {code}” to the official account before {deadline}.")
     typer.echo(code)
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The account's name (what is typed at /login).")],
+    role: Annotated[str, typer.Option(help="admin, leader or cadre.")],
+    cadre: Annotated[str | None, typer.Option(help="For --role cadre: the cadre's name in the org chart.")] = None,
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from the first line of stdin.")] = False,
+) -> None:
+    """Create a web account, or change its role, cadre and password (signing its browsers out)."""
+    from courtyard import runtime
+    from handlers.accounts import AccountError, add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = _settings()
+    db = runtime.open_database(settings)
+    try:
+        created = add_user(
+            db=db, name=name, role=role, cadre_name=cadre, password=password, now=datetime.now(settings.tz)
+        )
+    except AccountError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{'created' if created else 'updated'} web account {name!r} ({role}{', ' + cadre if cadre else ''})")
+
+
+@app.command()
+def hot(
+    days: Annotated[int | None, typer.Option(min=1, max=36500, help="Only reports of the last N days.")] = None,
+    top: Annotated[int, typer.Option(min=1, max=1000, help="How many issues to print.")] = 10,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Read messages from a CSV (id, and text or subject+detail).")
+    ] = None,
+) -> None:
+    """Print the hot issues (热点问题), one JSON object per line, hottest first."""
+    from courtyard.hot_command import print_hot, run_hot_csv
+
+    _quiet_jieba()
+    if csv_file is not None:
+        raise typer.Exit(run_hot_csv(csv_file, days=days, top=top))
+    from courtyard import runtime
+    from handlers.hot import from_ledger
+    from storage.ledger_query import Scope
+
+    settings = _settings()
+    db = runtime.open_database(settings)
+    print_hot(from_ledger(db=db, scope=Scope(), now=datetime.now(settings.tz), days=days or 30, top=top))
 
 
 @app.command()

@@ -31,6 +31,8 @@ from storage import migrate
 from storage.clock import ShiftedClock, utc_now
 from storage.db import Database, make_engine, startup_lock
 from storage.journal import Journal
+from web.app import WebConfig, make_web_app
+from web.auth import is_admin as session_is_admin
 from web.simulator import SettableClock, SimulatorDeps, make_simulator_app
 from web.simulator_wechat import Account, Feeds, RoutingSender, ScreenSender, WeChatStandIn
 
@@ -185,6 +187,12 @@ def build_web_app(
     keeper = Keeper(webhook_db, conversation, guard)
     keeper.tick()  # what an earlier run left in the journal goes in before the first new message
     app.config["courtyard.keeper"] = keeper.start()
+    web = make_web_app(
+        ctx=Context(db=db, calendar=conversation.ctx.calendar, clock=clock),
+        config=WebConfig(secure_cookies=settings.secure_cookies),
+    )
+    app.merge(web)
+    app.error_handler.update(web.error_handler)  # Chinese error pages instead of bottle's English ones
     return app
 
 
@@ -270,8 +278,7 @@ def build_server(
             )
         ),
         is_demo=demo,
-        # Web accounts come with the dashboard; until then only the demo opens the simulator.
-        is_admin=is_admin or (lambda request: False),
+        is_admin=is_admin or (lambda request: session_is_admin(request, db=db)),
         run_sweeps=lambda at: {name: report.counts for name, report in run_all(sweeps, at).items()},
         pushes_shown=lambda: drains,
         listen_host=host,

@@ -118,7 +118,6 @@ def release_held(*, session: Session, openid: str, now: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-
 def latest_push(*, session: Session, openid: str, ticket_id: int, kind: str) -> Outbox | None:
     """The newest push of a kind about one ticket to one person (to collapse 附议 counts)."""
     return session.exec(

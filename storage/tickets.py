@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, func, or_
-from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from storage import ledger_query
+from storage.clock import utc_now
 from storage.db import try_insert
+from storage.ledger_query import LedgerEntry, LedgerQuery, Scope
 from storage.models import (
     OPEN_STATUSES,
-    Cadre,
-    Community,
-    Courtyard,
     Endorsement,
     InboundMessage,
     Outbox,
@@ -306,51 +304,7 @@ def endorsers(*, session: Session, ticket_id: int) -> Sequence[Resident]:
     ).all()
 
 
-class LedgerEntry(NamedTuple):
-    """What the ledger shows of a ticket, with the names of its place and assignee."""
-
-    id: int
-    status: str
-    category: str
-    urgent: bool
-    urgent_reason: str | None
-    entered_by_cadre: bool
-    created_at: datetime
-    accepted_at: datetime | None
-    due_at: datetime | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
-    overdue: bool
-    satisfaction: str | None
-    text: str
-    community: str | None
-    courtyard: str | None
-    assignee: str | None
-    endorsements: int  # neighbours who reported the same problem (附议), the filer not counted
-
-
-LEDGER_BATCH = 1000
-
-
 def ledger(*, session: Session) -> Iterator[LedgerEntry]:
     """Every ticket in number order, streamed in batches; plain columns, no ORM objects (100 k rows)."""
-    endorsed = (
-        select(Endorsement.ticket_id, func.count().label("n")).group_by(col(Endorsement.ticket_id)).subquery()
-    )
-    query = (
-        select_columns(
-            col(Ticket.id), col(Ticket.status), col(Ticket.category), col(Ticket.urgent), col(Ticket.urgent_reason),
-            col(Ticket.entered_by_cadre_id).is_not(None), col(Ticket.created_at), col(Ticket.accepted_at),
-            col(Ticket.due_at), col(Ticket.resolved_at), col(Ticket.closed_at), col(Ticket.overdue),
-            col(Ticket.satisfaction), col(Ticket.text), col(Community.name), col(Courtyard.name), col(Cadre.name),
-            func.coalesce(endorsed.c.n, 0),
-        )
-        .outerjoin(Community, col(Community.id) == Ticket.community_id)
-        .outerjoin(Courtyard, col(Courtyard.id) == Ticket.courtyard_id)
-        .outerjoin(Cadre, col(Cadre.id) == Ticket.assignee_id)
-        .outerjoin(endorsed, endorsed.c.ticket_id == Ticket.id)
-        .order_by(col(Ticket.id))
-        .execution_options(yield_per=LEDGER_BATCH)
-    )
-    for row in session.execute(query):
-        yield LedgerEntry(*row)
+    query = LedgerQuery(descending=False)
+    return ledger_query.entries(session=session, query=query, scope=Scope(), now=utc_now())

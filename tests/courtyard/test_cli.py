@@ -136,7 +136,9 @@ def test_cadre_invite_prints_a_code(tmp_path: Path) -> None:
 def test_classify_prints_one_json_line_per_text(tmp_path: Path) -> None:
     import json
 
-    result = run(tmp_path, "classify", "--org", str(DATA / "org_small.yaml"), "桂花院子3栋那个化粪池又堵起了臭得很", "你好")
+    result = run(
+        tmp_path, "classify", "--org", str(DATA / "org_small.yaml"), "桂花院子3栋那个化粪池又堵起了臭得很", "你好"
+    )
     assert result.returncode == 0, result.stderr
     first, second = (json.loads(line) for line in result.stdout.splitlines())
     assert (first["category"], first["courtyard"], first["urgent"]) == ("城乡建设", "桂花苑", False)
