@@ -45,6 +45,29 @@ PRUNE_EVERY_SECONDS = 60.0
 Clock = Callable[[], datetime]
 
 
+# Libraries that narrate every step at INFO: schema checks, every scheduler run, queue depths, jieba's loading.
+CHATTY_LOGGERS = ("alembic", "apscheduler", "waitress.queue", "urllib3", "jieba")
+
+
+def configure_logging(*, verbose: bool = False) -> None:
+    """One INFO line per message and per push; with verbose, everything down to DEBUG."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    if not verbose and not any(isinstance(f, _SkippedRunFilter) for f in scheduler_log.filters):
+        scheduler_log.addFilter(_SkippedRunFilter())
+
+
+class _SkippedRunFilter(logging.Filter):
+    """A sweep still running when its next tick comes is skipped by design (max_instances=1): no warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
 def demo_org_path() -> Path:
     return Path(str(resources.files("courtyard").joinpath("demo_org.yaml")))
 
@@ -149,9 +172,10 @@ def build_web_app(
         stuck_after_seconds=WEBHOOK_STUCK_SECONDS,
     )
     journal = Journal(journal_path(settings))
-    conversation = Conversation(
-        Context(db=webhook_db, calendar=build_calendar(settings, db), clock=clock), journal=journal
-    )
+    context = Context(db=webhook_db, calendar=build_calendar(settings, db), clock=clock)
+    with db.snapshot() as session:  # load jieba and the model now, not while the first message waits
+        context.analyzers.for_session(session).analyze("预热")
+    conversation = Conversation(context, journal=journal)
     config = WeChatConfig(
         token=settings.token,
         app_id=settings.wechat_app_id or None,
