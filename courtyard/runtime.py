@@ -160,14 +160,21 @@ def build_calendar(settings: Settings, db: Database) -> WorkCalendar:
 
 
 def build_web_app(
-    settings: Settings, db: Database, ready: threading.Event, clock: Clock = utc_now, *, threads: int = 8
+    settings: Settings,
+    db: Database,
+    ready: threading.Event,
+    clock: Clock = utc_now,
+    *,
+    threads: int = 8,
+    durable: bool = True,
 ) -> bottle.Bottle:
     """The WSGI app; /healthz answers 200 once ready is set and while the database takes messages.
 
-    Starts the keeper; `app.config["courtyard.keeper"]` stops it.
+    Starts the keeper; `app.config["courtyard.keeper"]` stops it. durable=False only for measuring
+    what full sync costs (bench/faults.py).
     """
     webhook_db = Database(
-        make_engine(settings.courtyard_db_url, wait_seconds=WEBHOOK_DB_WAIT_SECONDS),
+        make_engine(settings.courtyard_db_url, wait_seconds=WEBHOOK_DB_WAIT_SECONDS, durable=durable),
         wait_seconds=WEBHOOK_DB_WAIT_SECONDS,
         stuck_after_seconds=WEBHOOK_STUCK_SECONDS,
     )
