@@ -49,6 +49,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 8080,
     org: Annotated[Path | None, typer.Option(help="Org chart YAML to import before serving.")] = None,
     threads: Annotated[int, typer.Option(help="Worker threads for HTTP requests.")] = 8,
+    verbose: Annotated[bool, typer.Option(help="Log at DEBUG, libraries' chatter included.")] = False,
 ) -> None:
     """Run the WeChat webhook at /wechat, the web pages and the scheduler."""
     from waitress import create_server
@@ -60,8 +61,7 @@ def serve(
 
     started = time.perf_counter()
     settings = _settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _quiet_jieba()  # the demo's first start loads the segmenter (its resident with history)
+    runtime.configure_logging(verbose=verbose)
     db = runtime.open_database(settings)
     try:
         typer.echo(runtime.ensure_org_chart(db, org))

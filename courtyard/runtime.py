@@ -52,6 +52,29 @@ PRUNE_EVERY_SECONDS = 60.0
 Clock = Callable[[], datetime]
 
 
+# Libraries that narrate every step at INFO: schema checks, every scheduler run, queue depths, jieba's loading.
+CHATTY_LOGGERS = ("alembic", "apscheduler", "waitress.queue", "urllib3", "jieba")
+
+
+def configure_logging(*, verbose: bool = False) -> None:
+    """One INFO line per message and per push; with verbose, everything down to DEBUG."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    if not verbose and not any(isinstance(f, _SkippedRunFilter) for f in scheduler_log.filters):
+        scheduler_log.addFilter(_SkippedRunFilter())
+
+
+class _SkippedRunFilter(logging.Filter):
+    """A sweep still running when its next tick comes is skipped by design (max_instances=1): no warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
 def demo_org_path() -> Path:
     return Path(str(resources.files("courtyard").joinpath("demo_org.yaml")))
 
@@ -159,22 +182,29 @@ def build_calendar(settings: Settings, db: Database) -> WorkCalendar:
 
 
 def build_web_app(
-    settings: Settings, db: Database, ready: threading.Event, clock: Clock = utc_now, *, threads: int = 8
+    settings: Settings,
+    db: Database,
+    ready: threading.Event,
+    clock: Clock = utc_now,
+    *,
+    threads: int = 8,
+    durable: bool = True,
 ) -> bottle.Bottle:
     """The WSGI app; /healthz answers 200 once ready is set and while the database takes messages.
 
-    Starts the keeper; `app.config["courtyard.keeper"]` stops it.
+    Starts the keeper; `app.config["courtyard.keeper"]` stops it. durable=False only for measuring
+    what full sync costs (bench/faults.py).
     """
     webhook_db = Database(
-        make_engine(settings.courtyard_db_url, wait_seconds=WEBHOOK_DB_WAIT_SECONDS),
+        make_engine(settings.courtyard_db_url, wait_seconds=WEBHOOK_DB_WAIT_SECONDS, durable=durable),
         wait_seconds=WEBHOOK_DB_WAIT_SECONDS,
         stuck_after_seconds=WEBHOOK_STUCK_SECONDS,
     )
     journal = Journal(journal_path(settings))
-    conversation = Conversation(
-        Context(db=webhook_db, calendar=build_calendar(settings, db), clock=clock, templates=build_templates(settings)),
-        journal=journal,
-    )
+    context = Context(db=webhook_db, calendar=build_calendar(settings, db), clock=clock, templates=build_templates(settings))
+    with db.snapshot() as session:  # load jieba and the model now, not while the first message waits
+        context.analyzers.for_session(session).analyze("预热")
+    conversation = Conversation(context, journal=journal)
     config = WeChatConfig(
         token=settings.token,
         app_id=settings.wechat_app_id or None,

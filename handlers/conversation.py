@@ -139,11 +139,16 @@ class Conversation:
             done: set[str] = set()
             try:
                 for record in self.journal.records():
-                    self._replay(record)
-                    done.add(str(record["key"]))
+                    try:
+                        self._replay(record)
+                    except Exception as exc:
+                        if is_unavailable(exc):
+                            raise
+                        # A record that cannot be replayed must not hold up those behind it.
+                        log.exception("journaled record %r cannot be replayed: set aside", record)
+                        self.journal.set_aside(record)
+                    done.add(str(record.get("key")))
             except Exception as exc:
-                if not is_unavailable(exc):
-                    raise
                 self.health.mark(ok=False, reason=str(exc).splitlines()[0])
             finally:
                 self.journal.remove(done)

@@ -93,6 +93,10 @@ class Journal:
         except OSError:
             return True
 
+    def set_aside(self, record: Record) -> None:
+        """Keep a record that cannot be replayed in a file of its own for a person to look at."""
+        Journal(self.path.with_name(self.path.name + ".rejected")).append(record)
+
     def remove(self, keys: set[str]) -> None:
         """Remove the records with these keys (the database holds them now), atomically."""
         if not keys:

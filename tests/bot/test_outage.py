@@ -153,3 +153,20 @@ def test_postgres_stopped_and_restarted_mid_stream(
         check_recovered(server, fake_wechat, sent, before=3)
     finally:
         postgres.close()
+
+
+def test_a_record_that_cannot_be_replayed_does_not_hold_up_the_rest(server: Running) -> None:
+    from datetime import UTC, datetime
+
+    from handlers.durability import to_record
+    from handlers.messages import Inbound
+    from storage.journal import Journal
+
+    journal = Journal(Path(server.settings.courtyard_journal))
+    journal.append({"key": "msg:broken", "reply": texts.KEPT_FOR_LATER})  # no message in it
+    good = Inbound(openid="o_kept", kind="text", key="msg:8199", sent_at=datetime.now(UTC), text="银杏院路灯坏了")
+    journal.append(to_record(good, reply=texts.KEPT_FOR_LATER, now=server.clock()))
+    assert wait_until(lambda: journal_empty(server))
+    assert [row.key for row in inbound_rows(server)] == ["msg:8199"]
+    rejected = Journal(Path(server.settings.courtyard_journal + ".rejected")).records()
+    assert [r["key"] for r in rejected] == ["msg:broken"]
