@@ -276,3 +276,8 @@ def test_a_resident_out_of_the_48_hour_window_is_not_said_to_be_told(chat: Chat)
     chat.later(days=3)
     reply = chat.say(LIFANG, f"受理 {n}")
     assert "已通知居民" not in reply and "下次发消息时就会收到" in reply
+
+
+def test_merge_asks_for_two_numbers(chat: Chat) -> None:
+    assert "要写两个编号" in chat.say(LIFANG, "合并 1")
+    assert "要写两个编号" in chat.say(LIFANG, "合并 1 2 3")
