@@ -19,6 +19,7 @@ from storage.models import OPEN_STATUSES, Cadre, Courtyard, Resident, Role, Tick
 
 TASK_LIST_LIMIT = 10
 ESCALATED_LIST_LIMIT = 5
+ESCALATED_COUNT_LIMIT = 200
 EXCERPT_CHARS = 24
 DETAIL_TEXT_CHARS = 500
 CANDIDATES_SHOWN = 8
@@ -154,7 +155,7 @@ def list_tasks(*, session: Session, ctx: Context, cadre: Cadre) -> str:
     assert cadre.id is not None
     tasks = ticket_repo.open_tasks(session=session, assignee_id=cadre.id, limit=TASK_LIST_LIMIT)
     escalated = (
-        ticket_repo.escalated_to(session=session, cadre_id=cadre.id, openid=cadre.openid, limit=ESCALATED_LIST_LIMIT)
+        ticket_repo.escalated_to(session=session, cadre_id=cadre.id, openid=cadre.openid, limit=ESCALATED_COUNT_LIMIT)
         if cadre.openid
         else []
     )
@@ -169,12 +170,14 @@ def list_tasks(*, session: Session, ctx: Context, cadre: Cadre) -> str:
         lines.append(texts.NO_TASKS)
     if escalated:
         lines.append(texts.ESCALATED_LIST_HEADER.format(count=len(escalated)))
-        for ticket in escalated:
+        for ticket in escalated[:ESCALATED_LIST_LIMIT]:
             assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id)
             lines.append(
                 _task_line(session, ctx, ticket)
                 + texts.ESCALATED_LIST_ASSIGNEE.format(assignee=assignee.name if assignee else "未分派")
             )
+        if len(escalated) > ESCALATED_LIST_LIMIT:
+            lines.append(texts.TASK_LIST_MORE.format(count=len(escalated) - ESCALATED_LIST_LIMIT))
     if tasks or escalated:
         lines.append(texts.TASK_LIST_FOOTER)
     return texts.fit("\n".join(lines))

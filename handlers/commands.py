@@ -115,7 +115,7 @@ class ChatCommand:
                 tail = cleaned[len(word) :].strip(" \t\n，,：:")
                 if self.max_tail is not None and len(tail) > self.max_tail:
                     return None
-                limit = {Numbers.NONE: 0, Numbers.TWO: 2}.get(self.numbers)
+                limit = 0 if self.numbers == Numbers.NONE else None
                 if self.numbers == Numbers.ONE and self.note:
                     limit = 1  # "进展 12 3栋灯修好了": one number, then the note
                 numbers, rest = read_numbers(tail, limit=limit)
@@ -154,12 +154,12 @@ def check(match: Match) -> str | None:
     """The hint when the command lacks its number(s) or its note; None when it can run."""
     declared, command = match.declared, match.command
     wanted = {Numbers.ONE: 1, Numbers.SEVERAL: 1, Numbers.TWO: 2}.get(declared.numbers, 0)
+    if declared.numbers == Numbers.TWO and len(command.numbers) != 2:
+        return texts.TWO_NUMBERS.format(command=declared.words[0], example=declared.example)
     if len(command.numbers) < wanted:
         return _hint(declared, missing="number")
     if declared.numbers in (Numbers.ONE, Numbers.OPTIONAL) and len(command.numbers) > 1:
         return _hint(declared, missing="one")
-    if declared.numbers == Numbers.TWO and len(command.numbers) > 2:
-        return _hint(declared, missing="number")
     if declared.note and not command.rest:
         return _hint(declared, missing="note")
     return None

@@ -128,6 +128,8 @@ NOT_YOUR_TICKET = "没有找到您名下编号 {number} 的问题。请发送“
 
 BAD_NUMBER = "请在“{command}”后面加上编号，比如“{example}”。发送“查询”可以看到您的问题编号。"
 
+TWO_NUMBERS = "“{command}”要写两个编号，前一个并入后一个，比如“{example}”。"
+
 ONE_NUMBER_ONLY = "“{command}”一次只能写一个编号，比如“{example}”。"
 
 NEEDS_NOTE = "请在编号后面写上{what}，比如“{example}”。"

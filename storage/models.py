@@ -53,6 +53,8 @@ class TicketStatus(StrEnum):
 
 
 OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.ACCEPTED)
+# Not counted as collected problems in the figures: withdrawn, merged into another ticket, or not a problem.
+UNCOUNTED_STATUSES = (TicketStatus.WITHDRAWN, TicketStatus.MERGED, TicketStatus.INVALID)
 
 
 class OutboxStatus(StrEnum):

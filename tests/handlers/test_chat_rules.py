@@ -276,3 +276,22 @@ def test_a_resident_out_of_the_48_hour_window_is_not_said_to_be_told(chat: Chat)
     chat.later(days=3)
     reply = chat.say(LIFANG, f"受理 {n}")
     assert "已通知居民" not in reply and "下次发消息时就会收到" in reply
+
+
+def test_merge_asks_for_two_numbers(chat: Chat) -> None:
+    assert "要写两个编号" in chat.say(LIFANG, "合并 1")
+    assert "要写两个编号" in chat.say(LIFANG, "合并 1 2 3")
+
+
+def test_the_weekly_figures_leave_out_what_was_not_a_problem(chat: Chat) -> None:
+    kept = number_in(chat.say("o_a", "桂花苑3栋的路灯坏了"))
+    junk = number_in(chat.say("o_b", "桂花苑5栋的垃圾桶满了没人清"))
+    gone = number_in(chat.say("o_c", "桂花苑8栋电梯坏了"))
+    dup = number_in(chat.say("o_d", "桂花苑9栋门口井盖松了"))
+    chat.say(LIFANG, f"无效 {junk} 已当面说明")
+    chat.say("o_c", f"撤回 {gone}")
+    chat.say(LIFANG, f"合并 {dup} {kept}")
+    monday = datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)
+    Sweeper(chat.db, chat.ctx.calendar).run(monday)
+    digest = [t for t in chat.pushes(ZHAOQIANG, monday) if t.startswith("【每周民情简报】")]
+    assert digest and "收到诉求 1 件" in digest[-1]
