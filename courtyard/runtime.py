@@ -14,6 +14,7 @@ import bottle
 from bot.app import WeChatConfig, make_app
 from bot.sender import WeChatSender
 from bot.wechat_api import InMemoryTokenStore, WeChatAPI
+from courtyard import messages
 from courtyard.settings import Settings
 from handlers import org as org_use_cases
 from handlers.context import Context
@@ -73,16 +74,13 @@ def build_web_app(settings: Settings, db: Database, ready: threading.Event, cloc
 
 
 def ensure_org_chart(db: Database, org: Path | None) -> str:
-    """Import org if given; with none and an empty database, load the demo town. Says what it did."""
+    """Import org if given; with none and an empty database, load the demo town. Says what it did, in Chinese."""
     if org is not None:
         result = org_use_cases.import_org_file(db=db, path=org)
-        return f"org chart {org}: {result.courtyards} courtyards, {result.cadres} cadres" + (
-            "" if result.changed else " (unchanged)"
-        )
+        return messages.org_result(org, result.courtyards, result.cadres, result.changed)
     if org_use_cases.has_org_chart(db=db):
-        return "org chart: using the one in the database"
+        return messages.ORG_IN_DATABASE
     result = org_use_cases.import_org_file(db=db, path=demo_org_path())
-    return (
-        f"no org chart yet: loaded the demo town {result.town} ({result.courtyards} courtyards, "
-        f"{result.cadres} cadres) from {demo_org_path()}. Import your own with `courtyard org import FILE`."
+    return messages.ORG_DEMO.format(
+        town=result.town, courtyards=result.courtyards, cadres=result.cadres, path=demo_org_path()
     )
