@@ -45,12 +45,12 @@ def _assign(row: object, **values: object) -> bool:
     return changed
 
 
-def import_org(*, session: Session, chart: OrgChart) -> ImportResult:
+def import_org(*, session: Session, chart: OrgChart, now: datetime) -> ImportResult:
     """Create or update the org chart; importing the same chart twice changes nothing."""
     changed = False
     town = session.exec(select(Town).where(Town.name == chart.town)).first()
     if town is None:
-        town = Town(name=chart.town)
+        town = Town(name=chart.town, imported_at=now)
         session.add(town)
         session.flush()
         changed = True
