@@ -62,7 +62,7 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     db = runtime.open_database(settings)
     try:
-        typer.echo(runtime.ensure_org_chart(db, org))
+        typer.echo(runtime.ensure_org_chart(db, org, settings.tz))
     except OrgFileError as exc:
         typer.echo(messages.ORG_ERROR.format(error=exc), err=True)
         raise typer.Exit(2) from None
@@ -117,9 +117,10 @@ def org_import(file: Annotated[Path, typer.Argument(help="Org chart YAML (DESIGN
     from courtyard import messages, runtime
     from storage.orgfile import OrgFileError
 
-    db = runtime.open_database(_settings())
+    settings = _settings()
+    db = runtime.open_database(settings)
     try:
-        typer.echo(runtime.ensure_org_chart(db, file))
+        typer.echo(runtime.ensure_org_chart(db, file, settings.tz))
     except OrgFileError as exc:
         typer.echo(messages.ORG_ERROR.format(error=exc), err=True)
         raise typer.Exit(2) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from courtyard.settings import Settings
+from handlers.org import Handover
 
 ORG_IMPORTED = "组织架构：已导入 {path}，{courtyards} 个院落、{cadres} 名干部。"
 ORG_UNCHANGED = "组织架构：{path} 与数据库中的相同，没有改动（{courtyards} 个院落、{cadres} 名干部）。"
@@ -13,7 +14,8 @@ ORG_DEMO = (
     "还没有组织架构：已载入示范镇“{town}”（{courtyards} 个院落、{cadres} 名干部，文件 {path}）。"
     "导入你们自己的：courtyard org import 文件.yaml"
 )
-ORG_HANDED_OVER = "{cadre} 已不在组织架构中，TA 名下 {count} 件未办结的诉求（编号 {numbers}）已转交{successor}。"
+ORG_HANDED_OVER = "{cadre} 已不在组织架构中，TA 名下的诉求已转交：{parts}。接手的干部已收到通知。"
+ORG_HANDED_PART = "{successor}（编号 {numbers}）"
 ORG_STRANDED = (
     "{cadre} 已不在组织架构中，TA 名下 {count} 件未办结的诉求（编号 {numbers}）找不到接手的干部，请尽快安排。"
 )
@@ -69,3 +71,17 @@ def push_warnings(settings: Settings) -> list[str]:
 
 def org_result(path: Path, courtyards: int, cadres: int, changed: bool) -> str:
     return (ORG_IMPORTED if changed else ORG_UNCHANGED).format(path=path, courtyards=courtyards, cadres=cadres)
+
+
+def handover(done: Handover) -> str:
+    """What an org import did with a removed cadre's tickets."""
+    lines = []
+    if done.taken:
+        parts = "；".join(
+            ORG_HANDED_PART.format(successor=name, numbers="、".join(map(str, numbers))) for name, numbers in done.taken
+        )
+        lines.append(ORG_HANDED_OVER.format(cadre=done.cadre, parts=parts))
+    if done.stranded:
+        numbers = "、".join(map(str, done.stranded))
+        lines.append(ORG_STRANDED.format(cadre=done.cadre, count=len(done.stranded), numbers=numbers))
+    return "\n".join(lines)

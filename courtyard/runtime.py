@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import bottle
 
@@ -73,14 +74,15 @@ def build_web_app(settings: Settings, db: Database, ready: threading.Event, cloc
     return make_app(config=config, conversation=conversation, ready=ready.is_set)
 
 
-def ensure_org_chart(db: Database, org: Path | None) -> str:
+def ensure_org_chart(db: Database, org: Path | None, tz: ZoneInfo | None = None) -> str:
     """Import org if given; with none and an empty database, load the demo town. Says what it did, in Chinese."""
     if org is not None:
-        result = org_use_cases.import_org_file(db=db, path=org)
-        return messages.org_result(org, result.courtyards, result.cadres, result.changed)
+        result = org_use_cases.import_org_file(db=db, path=org, tz=tz)
+        lines = [messages.org_result(org, result.courtyards, result.cadres, result.changed)]
+        return "\n".join(lines + [messages.handover(h) for h in result.handovers])
     if org_use_cases.has_org_chart(db=db):
         return messages.ORG_IN_DATABASE
-    result = org_use_cases.import_org_file(db=db, path=demo_org_path())
+    result = org_use_cases.import_org_file(db=db, path=demo_org_path(), tz=tz)
     return messages.ORG_DEMO.format(
         town=result.town, courtyards=result.courtyards, cadres=result.cadres, path=demo_org_path()
     )
