@@ -17,7 +17,7 @@ PROGRESS_FROM = 200  # rows; smaller files finish before a bar would help
 
 
 def run_classify(texts: Sequence[str], places: Sequence[Place]) -> None:
-    """Print one JSON object per text: tokens, category, confidence, urgency, courtyard."""
+    """Print one JSON object per text: tokens, category, confidence, urgency, hotline, courtyard, intent, building."""
     analyzer = Analyzer(places)
     for text in texts:
         analysis = asdict(analyzer.analyze(text))

@@ -3,6 +3,6 @@
 Pure: text in, frozen dataclasses out. Never imports storage or anything above it.
 """
 
-from nlp.analyzer import CATEGORIES, OTHER, Analysis, Analyzer, Place
+from nlp.analyzer import CATEGORIES, INTENTS, OTHER, Analysis, Analyzer, Place
 
-__all__ = ["CATEGORIES", "OTHER", "Analysis", "Analyzer", "Place"]
+__all__ = ["CATEGORIES", "INTENTS", "OTHER", "Analysis", "Analyzer", "Place"]

@@ -6,7 +6,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from nlp.building import building_number, find_building
 from nlp.duplicate import same_problem, signature
+from nlp.intent import COMPLAINT, INTENTS, QUESTION, SMALLTALK, detect_intent
 from nlp.lexicon import CATEGORIES, SMALL_TALK
 from nlp.locate import Gazetteer, Place
 from nlp.model import mentions_keyword, shared_model
@@ -16,7 +18,7 @@ from nlp.urgency import detect
 
 OTHER = "其他"
 
-__all__ = ["CATEGORIES", "OTHER", "Analysis", "Analyzer", "Place"]
+__all__ = ["CATEGORIES", "INTENTS", "OTHER", "Analysis", "Analyzer", "Place"]
 
 _SMALL_TALK = re.compile("|".join(sorted(map(re.escape, SMALL_TALK), key=len, reverse=True)))
 _NOT_CJK = re.compile(r"[^\u3400-\u9fff]")
@@ -41,10 +43,21 @@ class Analysis:
     hotline: str | None
     courtyard: str | None
     needs_triage: bool = False  # a ticket whose category a person should check
+    intent: str = COMPLAINT  # one of INTENTS
+    building: str | None = None  # normalised building/unit/door: 3栋, 3栋2单元, 5栋2单元301, 2单元
+
+    @property
+    def building_number(self) -> str | None:
+        """The building's number in Arabic digits, for telling two reports apart; None if not named."""
+        return building_number(self.building)
 
     @property
     def is_small_talk(self) -> bool:
-        return self.category == OTHER
+        """Not a new problem to file: small talk, a prelude, a progress question, or a question
+        with no department's topic. An urgent message never is."""
+        if self.urgent:
+            return False
+        return self.intent not in (COMPLAINT, QUESTION) or self.category == OTHER
 
 
 class Analyzer:
@@ -89,7 +102,13 @@ class Analyzer:
         cleaned = normalize(text)
         tokens = tuple(self._segmenter.cut(cleaned))
         urgency = detect(cleaned)
-        category, confidence = self._classify(cleaned, urgent=urgency is not None)
+        intent = detect_intent(cleaned, urgent=urgency is not None)
+        if intent in (COMPLAINT, QUESTION):
+            category, confidence = self._classify(cleaned, urgent=urgency is not None)
+        else:
+            category, confidence = OTHER, 1.0
+        if category == OTHER and intent == COMPLAINT:
+            intent = SMALLTALK
         return Analysis(
             tokens=tokens,
             category=category,
@@ -99,6 +118,8 @@ class Analyzer:
             hotline=urgency.hotline if urgency else None,
             courtyard=self._places.locate(cleaned),
             needs_triage=category != OTHER and confidence < shared_model().triage_threshold,
+            intent=intent,
+            building=find_building(cleaned),
         )
 
     def _category(self, cleaned: str) -> str:

@@ -1,0 +1,85 @@
+"""What a message wants before what it is about: a complaint, small talk, a progress question,
+a prelude with no content yet, or a question (where/how do I …)."""
+
+from __future__ import annotations
+
+import re
+
+COMPLAINT = "complaint"
+SMALLTALK = "smalltalk"
+PROGRESS = "progress"
+PRELUDE = "prelude"
+QUESTION = "question"
+INTENTS: tuple[str, ...] = (COMPLAINT, SMALLTALK, PROGRESS, PRELUDE, QUESTION)
+
+# "How is the thing I reported going?": a reference to an earlier report, or asking for its state.
+_PROGRESS = re.compile(
+    r"(我|我们|上次|上回|之前|前几天|前天|昨天|上周|上个星期|早上|那天)[^，。！？,.!?]{0,6}"
+    r"(反映|报|说|投诉|举报|提|登记|留言)(过)?的[^。！？!?]{0,20}"
+    r"(咋样|怎么样|如何|进展|进度|结果|处理|办|修|弄|管|回复|回音|消息|动静|没|了吗|了没|啥时候|什么时候|多久)"
+    r"|(进展|进度)(如何|怎么样|咋样|呢|到哪|了)"
+    r"|(修|办|处理|弄|搞)(得|的)(咋样|怎么样|如何)了?"
+    r"|(处理|办|修|弄|解决)(了|好)?(没有|没|了吗|了没)[^，。！？,.!?]{0,4}[?？]?$"
+    r"|(有|还没|咋还没|怎么还没)[^，。！？,.!?]{0,3}(回音|回复|消息|动静|下文|人来)"
+    r"|(查|问)(一下|下)?(我|我们)?(的|反映的|报的)?(进度|进展|那个问题|工单|编号)"
+    r"|编号\s*\d+[^。！？!?]{0,12}(咋样|怎么样|如何|进展|进度|了吗|了没|处理)"
+)
+# Wanting to report, with nothing reported yet.
+_PRELUDE = re.compile(
+    r"(我|我们|俺)?(想|要|有|来|跟你们|给你们|向你们)?(想|要)?(反映|反应|投诉|举报|报告|说|问|咨询|讲|提)"
+    r"(一)?(个|一个|点|一下|下)?(事情|事儿|事|问题|情况|意见|建议)?"
+    r"|有(个|一个|件|点)?(事情|事儿|事|问题|情况)(想|要)?(反映|反应|说|问|咨询|麻烦)?(一下|下)?"
+    r"|(可以|能|能不能|可不可以)(在这里?|这里|在这)?(反映|投诉|举报|说)(问题|事情|事)?(吗|不|嘛)?"
+    r"|(麻烦|请|帮)(你们|您)?(帮)?(个忙|一下|下)?"
+    r"|怎么(反映|投诉)"
+)
+# Greetings, thanks, praise, acknowledgements, fillers: what is left after removing them decides.
+_SMALL = re.compile(
+    r"你们好|大家好|你好|您好|早上好|上午好|中午好|下午好|晚上好|晚安|早安|新年好|过年好|节日快乐|新年快乐|中秋快乐"
+    r"|春节快乐|国庆快乐|元旦快乐|端午安康|谢谢|多谢|感谢|谢了|谢啦|辛苦了|辛苦|麻烦了|费心了|在吗|在不在|有人吗|有人在吗"
+    r"|测试|试一下|试试|好的|好嘞|好滴|收到|知道了|晓得了|明白了|明白|可以|没问题|点赞|点个赞|赞|棒|巴适|安逸|给力"
+    r"|好评|满意|哈+|呵+|嘿+|嗯+|哦+|噢+|喔+|喂|早|您|你们|你|了|呀|啊|吗|呢|嘛|哟|吧|滴|哇|呐|么|的|好|在|请问|真|太|非常"
+    r"|ok|okay|hi|hello|hey|test|thanks|thank|you|bye|拜拜|再见|亲|老师|同志|领导|书记|主任|工作人员|小编"
+)
+_NOT_WORD = re.compile(r"[^\w]|_")
+# Fixed problems and praise: "路灯亮了 谢谢" is thanks, not a complaint.
+_THANKS = re.compile(r"谢谢|多谢|感谢|辛苦|点赞|巴适|安逸|给力|好评|满意|表扬|效率高|速度快|真快|好快|麻烦你们了")
+_FIXED = re.compile(r"(修好|弄好|搞好|处理好|解决|亮|通|好|清理干净|拉走|修)了")
+# Where/how/when do I …: a request for information rather than for a fix.
+_QUESTION = re.compile(
+    r"(在哪|哪里|哪儿|哪个地方|啥地方|什么地方|哪个部门|找哪个|找谁|哪家)(可以|能|去)?(办|交|领|买|报|打|看|查|开|补|申请|登记|接种|缴)"
+    r"|(怎么|咋个|咋|如何|怎样|怎么样才能|要怎么)(办理|申请|报名|报销|缴费|交费|交|缴|办|弄|查询|查|领|补办|登记|预约|认证|转|续|开通|备案)"
+    r"|(需要|要)(带|准备)?(什么|哪些|啥子?)(材料|资料|证件|手续|条件)"
+    r"|(什么时候|啥时候|几点|几号|哪天)(开始|开放|开门|上班|下班|报名|发|办|能办|可以办|截止|放假|开学)"
+    r"|(多少钱|收费标准|标准是多少|能报多少|报销比例|怎么收费)"
+    r"|(有没有|是不是|是否|能不能|可不可以|可以)[^，。！？,.!?]{0,12}(吗|呢|么)?[?？]$"
+    r"|[?？]$"
+)
+# Signs of a problem to fix: a question that has one is a complaint in question form.
+_PROBLEM = re.compile(
+    r"坏|堵|臭|吵|脏|乱|漏|垮|烂|破|裂|淹|没人管|莫得人|不管|不修|不亮|不通|停水|停电|投诉|举报|太差|欺负|骗"
+    r"|欠|拖|扣|乱收|多收|不给|不退|不发|不让|不开|占|堆|噪音|油烟|烟|味|污染|危险|隐患|好久|几天了|还没|一直"
+    r"|怎么没人|咋没人|凭什么|为什么|为啥|咋个回事|怎么回事|管不管|有没有人管"
+)
+
+
+def _residue(text: str, pattern: re.Pattern[str]) -> str:
+    return _NOT_WORD.sub("", pattern.sub("", text))
+
+
+def detect_intent(text: str, *, urgent: bool = False) -> str:
+    """The intent of a normalised message; an urgent message is always a complaint."""
+    if urgent:
+        return COMPLAINT
+    content = _residue(text, _SMALL)
+    if not content:
+        return SMALLTALK
+    if _PROGRESS.search(text):
+        return PROGRESS
+    if not _residue(content, _PRELUDE):
+        return PRELUDE
+    if _THANKS.search(text) and _FIXED.search(text) and not re.search(r"又|还是|没(修|弄|好|亮|通)|不(亮|通)", text):
+        return SMALLTALK
+    if _QUESTION.search(text) and not _PROBLEM.search(text):
+        return QUESTION
+    return COMPLAINT

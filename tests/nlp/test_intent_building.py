@@ -1,0 +1,64 @@
+"""Intent before category, and the building/unit/door a message names."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp import INTENTS, OTHER, Analyzer
+from nlp.building import chinese_number, find_building
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("你好", "smalltalk"),
+        ("谢谢你们 路灯亮了 巴适", "smalltalk"),
+        ("好的收到", "smalltalk"),
+        ("我反映的路灯修得咋样了", "progress"),
+        ("上次说的化粪池处理了没有", "progress"),
+        ("我想反映个事情", "prelude"),
+        ("你好，我要投诉", "prelude"),
+        ("请问社保卡在哪里办", "question"),
+        ("桂花院子3栋那个化粪池又堵起了臭得很", "complaint"),
+        ("路灯坏了怎么没人管？", "complaint"),
+    ],
+)
+def test_intent(analyzer: Analyzer, text: str, intent: str) -> None:
+    analysis = analyzer.analyze(text)
+    assert analysis.intent == intent
+    assert analysis.intent in INTENTS
+
+
+@pytest.mark.parametrize("text", ["你好", "谢谢你们 路灯亮了 巴适", "我反映的路灯修得咋样了", "我想反映个事情"])
+def test_what_is_not_a_complaint_files_no_ticket(analyzer: Analyzer, text: str) -> None:
+    analysis = analyzer.analyze(text)
+    assert analysis.is_small_talk and analysis.category == OTHER
+
+
+def test_an_urgent_message_is_always_a_complaint(analyzer: Analyzer) -> None:
+    analysis = analyzer.analyze("你好，楼道里好大一股煤气味")
+    assert analysis.urgent and analysis.intent == "complaint" and not analysis.is_small_talk
+
+
+@pytest.mark.parametrize(
+    ("text", "building", "number"),
+    [
+        ("桂花院子3栋那个化粪池又堵起了", "3栋", "3"),
+        ("三号楼的电梯又坏了", "3栋", "3"),
+        ("东风小区3幢2单元门禁坏了", "3栋2单元", "3"),
+        ("5-2-301屋顶漏雨", "5栋2单元301", "5"),
+        ("十二栋楼下好吵", "12栋", "12"),
+        ("2单元楼道灯不亮", "2单元", None),
+        ("3楼楼道灯不亮", None, None),
+        ("路灯坏了", None, None),
+    ],
+)
+def test_building(analyzer: Analyzer, text: str, building: str | None, number: str | None) -> None:
+    analysis = analyzer.analyze(text)
+    assert analysis.building == building
+    assert analysis.building_number == number
+    assert find_building(text) == building
+
+
+def test_chinese_numbers() -> None:
+    assert [chinese_number(t) for t in ("3", "三", "十", "十二", "二十三", "两", "x")] == [3, 3, 10, 12, 23, 2, None]
