@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import bottle
 from sqlalchemy import make_url
@@ -17,6 +18,7 @@ from sqlalchemy import make_url
 from bot.app import WeChatConfig, make_app
 from bot.sender import WeChatSender
 from bot.wechat_api import InMemoryTokenStore, WeChatAPI
+from courtyard import messages
 from courtyard.settings import Settings
 from handlers import org as org_use_cases
 from handlers.context import Context
@@ -201,7 +203,9 @@ def build_web_app(
         stuck_after_seconds=WEBHOOK_STUCK_SECONDS,
     )
     journal = Journal(journal_path(settings))
-    context = Context(db=webhook_db, calendar=build_calendar(settings, db), clock=clock, templates=build_templates(settings))
+    context = Context(
+        db=webhook_db, calendar=build_calendar(settings, db), clock=clock, templates=build_templates(settings)
+    )
     with db.snapshot() as session:  # load jieba and the model now, not while the first message waits
         context.analyzers.for_session(session).analyze("预热")
     conversation = Conversation(context, journal=journal)
@@ -226,24 +230,22 @@ def build_web_app(
     return app
 
 
-def ensure_org_chart(db: Database, org: Path | None) -> str:
-    """Import org if given; with none and an empty database, load the demo town. Says what it did."""
+def ensure_org_chart(db: Database, org: Path | None, tz: ZoneInfo | None = None) -> str:
+    """Import org if given; with none and an empty database, load the demo town. Says what it did, in Chinese."""
     with startup_lock(db.engine):
-        return _ensure_org_chart(db, org)
+        return _ensure_org_chart(db, org, tz)
 
 
-def _ensure_org_chart(db: Database, org: Path | None) -> str:
+def _ensure_org_chart(db: Database, org: Path | None, tz: ZoneInfo | None) -> str:
     if org is not None:
-        result = org_use_cases.import_org_file(db=db, path=org)
-        return f"org chart {org}: {result.courtyards} courtyards, {result.cadres} cadres" + (
-            "" if result.changed else " (unchanged)"
-        )
+        result = org_use_cases.import_org_file(db=db, path=org, tz=tz)
+        lines = [messages.org_result(org, result.courtyards, result.cadres, result.changed)]
+        return "\n".join(lines + [messages.handover(h) for h in result.handovers])
     if org_use_cases.has_org_chart(db=db):
-        return "org chart: using the one in the database"
-    result = org_use_cases.import_org_file(db=db, path=demo_org_path())
-    return (
-        f"no org chart yet: loaded the demo town {result.town} ({result.courtyards} courtyards, "
-        f"{result.cadres} cadres) from {demo_org_path()}. Import your own with `courtyard org import FILE`."
+        return messages.ORG_IN_DATABASE
+    result = org_use_cases.import_org_file(db=db, path=demo_org_path(), tz=tz)
+    return messages.ORG_DEMO.format(
+        town=result.town, courtyards=result.courtyards, cadres=result.cadres, path=demo_org_path()
     )
 
 

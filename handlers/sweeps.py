@@ -315,7 +315,7 @@ class Sweeper:
     def _walk_digests(self, now: datetime, report: SweepReport) -> None:
         """Tuesday's courtyard-walk digest to every courtyard cadre: open tickets, overdue first."""
         day = self.calendar.digest_due("courtyard_walk", now)
-        if day is None:
+        if day is None or not self._existed_at(self.calendar.digest_moment("courtyard_walk", day)):
             return
         with self.db.transaction() as session:
             cadres = [c.id for c in org_repo.cadres_with_role(session=session, role=Role.COURTYARD) if c.id]
@@ -380,6 +380,12 @@ class Sweeper:
             return
         start, end = self._start_of(day - timedelta(days=7)), self._start_of(day)
         with self.db.transaction() as session:
+            began = sweep_repo.beginning(session=session)
+        if began is not None and began > start:  # the week before the system existed is no week to report
+            start = self._start_of(began.astimezone(self.calendar.tz).date())
+        if start >= end:
+            return
+        with self.db.transaction() as session:
             numbers = sweep_repo.period_numbers(session=session, start=start, end=end)
             worst = sweep_repo.worst_courtyards(session=session, limit=WORST_COURTYARDS)
             leader_ids = [c.id for c in org_repo.town_cadres(session=session) if c.id]
@@ -407,6 +413,12 @@ class Sweeper:
         self._send_digests("leader_digest", day, leader_ids, now, report, lambda _s, _c, _d: text)
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def _existed_at(self, moment: datetime) -> bool:
+        """Whether the system had begun (org chart imported or a ticket filed) by moment."""
+        with self.db.transaction() as session:
+            began = sweep_repo.beginning(session=session)
+        return began is None or began <= moment
 
     def _waited(self, since: datetime, now: datetime) -> str:
         """How long a ticket has waited, in the working time the policy counts."""

@@ -367,3 +367,9 @@ UNREACHABLE_SUPERVISE = (
 )
 UNREACHABLE_NUMBERS = "（涉及编号 {numbers}）"
 UNREACHABLE_PHONE = "（{phone}）"
+
+HANDOVER_TASKS = "【工作交接】{gone}已不在组织架构中，TA 名下 {count} 件诉求转由您负责："
+HANDOVER_LINE = "编号 {number}｜{status}｜{courtyard}｜{excerpt}"
+HANDOVER_MORE = "……另有 {more} 件，发“任务”查看。"
+HANDOVER_FOOTER = "回复“任务”查看全部待办，“详情 编号”看经过。"
+HANDOVER_EVENT = "{gone}已不在组织架构中，转交{successor}"

@@ -74,6 +74,8 @@ class Town(SQLModel, table=True):
     policy: str = "{}"  # the `policy:` section of the org chart, as JSON
     # Bumped by every org import that changes something, so running processes rebuild their gazetteer.
     revision: int = 0
+    # When the town was first imported: no digest covers time before it (or before the first ticket).
+    imported_at: datetime | None = _when(nullable=True)
 
 
 class Community(SQLModel, table=True):

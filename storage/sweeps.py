@@ -10,7 +10,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from storage.db import try_insert
-from storage.models import OPEN_STATUSES, UNCOUNTED_STATUSES, Courtyard, SweepAction, Ticket, TicketStatus
+from storage.models import OPEN_STATUSES, UNCOUNTED_STATUSES, Courtyard, SweepAction, Ticket, TicketStatus, Town
 
 TIMERS = ("nudge_at", "due_soon_at", "overdue_at", "followup_at", "survey_remind_at", "survey_close_at")
 
@@ -107,3 +107,11 @@ def worst_courtyards(*, session: Session, limit: int) -> list[tuple[str, int, in
         .limit(limit)
     ).all()
     return [(name, int(late or 0), int(count)) for name, late, count in rows]
+
+
+def beginning(*, session: Session) -> datetime | None:
+    """When the system began here: the first org import or the first ticket, whichever came first."""
+    imported = session.exec(select(func.min(Town.imported_at))).one()
+    first_ticket = session.exec(select(func.min(Ticket.created_at))).one()
+    known = [moment for moment in (imported, first_ticket) if moment is not None]
+    return min(known) if known else None
