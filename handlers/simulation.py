@@ -180,3 +180,9 @@ def seed_demo_history(*, db: Database, calendar: WorkCalendar, now: datetime) ->
 def _stopped(moment: datetime) -> Callable[[], datetime]:
     """A clock that always says moment."""
     return lambda: moment
+
+
+def latest_moment(*, db: Database) -> datetime | None:
+    """The latest moment in the ledger; the demo's clock never starts behind it (after a time machine run)."""
+    with db.snapshot() as session:
+        return sim_repo.latest_moment(session=session)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,9 @@ import bottle
 import requests
 from sqlmodel import select
 
+from courtyard import runtime
 from scheduler.sweeps import drain_outbox
+from storage.clock import ShiftedClock
 from storage.models import InboundMessage, Outbox, OutboxStatus
 from tests.conftest import TOKEN
 from tests.fake_wechat import FakeWeChat
@@ -160,3 +163,20 @@ def test_a_push_waiting_for_the_morning_is_shown_as_waiting(start_simulator: Cal
     feed = requests.get(f"{sim.base_url}/simulator/api/feed", params={"openid": resident}, timeout=10).json()
     waiting = [w for w in feed["waiting"] if f"编号 {number}" in w["text"]]
     assert waiting and not waiting[0]["held"] and waiting[0]["due"].endswith("08:00"), feed["waiting"]
+
+
+def test_after_a_restart_the_demo_clock_resumes_where_the_time_machine_left_it(
+    start_simulator: Callable[..., Simulator],
+) -> None:
+    sim = start_simulator()
+    sim.clock.set(datetime.now(UTC))  # the time machine then takes the ledger past real time
+    resident = new_resident(sim)
+    post(sim, "send", {"openid": resident, "kind": "text", "text": "桂花小区门口的路灯坏了"})
+    assert post(sim, "time-machine", {"step": "day2"}).status_code == 200
+    moved_to = sim.clock()
+    assert moved_to > datetime.now(UTC) + timedelta(hours=12)
+
+    clock = ShiftedClock()  # a restarted server's clock
+    assert clock() < moved_to
+    runtime.build_server(sim.settings, sim.db, threading.Event(), clock=clock)
+    assert clock() >= moved_to - timedelta(minutes=1)
