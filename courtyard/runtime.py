@@ -27,7 +27,13 @@ from handlers.outbox import Templates
 from handlers.policy import WorkCalendar
 from handlers.ports import Sender
 from handlers.replay import ReplayGuard
-from handlers.simulation import DemoCheck, is_simulator_openid, seed_demo_history, simulated_tickets_named
+from handlers.simulation import (
+    DemoCheck,
+    is_simulator_openid,
+    latest_moment,
+    seed_demo_history,
+    simulated_tickets_named,
+)
 from scheduler.sweeps import SweepDeps, run_all
 from storage import migrate
 from storage.clock import ShiftedClock, utc_now
@@ -296,6 +302,10 @@ def build_server(
     drains = settings.can_push or at_start
     if at_start:
         seed_demo_history(db=db, calendar=sweeps.calendar, now=clock())
+        # After a restart the demo's clock resumes where the time machine had taken the ledger.
+        latest = latest_moment(db=db)
+        if latest is not None and latest > clock():
+            clock.set(latest)
     wsgi = build_web_app(settings, db, ready, clock, threads=threads)
     simulator = SimulatorDeps(
         db=db,

@@ -21,7 +21,7 @@ from storage.orgfile import load_org_chart
 
 SIM_PREFIX = "sim-"  # every openid the simulator invents starts with this; no WeChat openid does
 NEW_RESIDENT = re.compile(r"sim-[0-9a-f]{12}")
-ROLE_LABELS = {"town": "镇干部", "community": "社区干部", "courtyard": "院落干部"}
+ROLE_LABELS = {"town": "{place}镇干部", "community": "{place}干部", "courtyard": "{place}院落干部"}
 _NUMBER = re.compile(r"编号\s*(\d{1,9})")
 
 
@@ -56,7 +56,7 @@ def cadre_personas(*, db: Database) -> list[Persona]:
         Persona(
             openid=row.openid,
             name=row.name,
-            detail=f"{row.place}{ROLE_LABELS.get(row.role, '')}" if row.place else ROLE_LABELS.get(row.role, ""),
+            detail=ROLE_LABELS.get(row.role, "{place}").format(place=row.place),
             kind="cadre",
         )
         for row in rows
@@ -180,3 +180,9 @@ def seed_demo_history(*, db: Database, calendar: WorkCalendar, now: datetime) ->
 def _stopped(moment: datetime) -> Callable[[], datetime]:
     """A clock that always says moment."""
     return lambda: moment
+
+
+def latest_moment(*, db: Database) -> datetime | None:
+    """The latest moment in the ledger; the demo's clock never starts behind it (after a time machine run)."""
+    with db.snapshot() as session:
+        return sim_repo.latest_moment(session=session)

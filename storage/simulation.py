@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
 
-from storage.models import Cadre, Community, Courtyard, Endorsement, Outbox, OutboxStatus, Resident, Ticket, Town
+from storage.clock import as_utc
+from storage.models import (
+    Cadre,
+    Community,
+    Courtyard,
+    Endorsement,
+    Outbox,
+    OutboxStatus,
+    Resident,
+    SweepAction,
+    Ticket,
+    TicketEvent,
+    Town,
+)
 
 
 @dataclass(frozen=True)
@@ -102,3 +115,14 @@ def tickets_reported_only_by(*, session: Session, numbers: Iterable[int], prefix
 
 def has_tickets(*, session: Session) -> bool:
     return session.exec(select(Ticket.id).limit(1)).first() is not None
+
+
+def latest_moment(*, session: Session) -> datetime | None:
+    """The latest moment the ledger records: a ticket event, a sweep's action or a push decided."""
+    moments = [
+        session.exec(select(func.max(TicketEvent.at))).one(),
+        session.exec(select(func.max(SweepAction.at))).one(),
+        session.exec(select(func.max(Outbox.created_at))).one(),
+    ]
+    known = [as_utc(m) if m.tzinfo else m.replace(tzinfo=UTC) for m in moments if m is not None]
+    return max(known, default=None)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,9 @@ import bottle
 import requests
 from sqlmodel import select
 
+from courtyard import runtime
 from scheduler.sweeps import drain_outbox
+from storage.clock import ShiftedClock
 from storage.models import InboundMessage, Outbox, OutboxStatus
 from tests.conftest import TOKEN
 from tests.fake_wechat import FakeWeChat
@@ -148,3 +152,31 @@ def test_the_demo_has_a_resident_with_history(start_simulator: Callable[..., Sim
     assert [(r["name"], r["detail"]) for r in residents] == [("老张", "银杏院，反映过 2 件")]
     listing = post(sim, "send", {"openid": residents[0]["openid"], "kind": "text", "text": "查询"}).json()["reply"]
     assert "编号 1" in listing and "编号 2" in listing and "已完结" in listing, listing
+
+
+def test_a_push_waiting_for_the_morning_is_shown_as_waiting(start_simulator: Callable[..., Simulator]) -> None:
+    sim = start_simulator()
+    sim.clock.set(sim.clock().replace(hour=14) + timedelta(hours=8))  # 22:00 in Shanghai
+    resident = new_resident(sim)
+    number = number_in(post(sim, "send", {"openid": resident, "kind": "text", "text": "桂花小区门口的路灯坏了"}).json()["reply"])
+    assert post(sim, "send", {"openid": "o_lifang", "kind": "text", "text": f"受理 {number}"}).status_code == 200
+    feed = requests.get(f"{sim.base_url}/simulator/api/feed", params={"openid": resident}, timeout=10).json()
+    waiting = [w for w in feed["waiting"] if f"编号 {number}" in w["text"]]
+    assert waiting and not waiting[0]["held"] and waiting[0]["due"].endswith("08:00"), feed["waiting"]
+
+
+def test_after_a_restart_the_demo_clock_resumes_where_the_time_machine_left_it(
+    start_simulator: Callable[..., Simulator],
+) -> None:
+    sim = start_simulator()
+    sim.clock.set(datetime.now(UTC))  # the time machine then takes the ledger past real time
+    resident = new_resident(sim)
+    post(sim, "send", {"openid": resident, "kind": "text", "text": "桂花小区门口的路灯坏了"})
+    assert post(sim, "time-machine", {"step": "day2"}).status_code == 200
+    moved_to = sim.clock()
+    assert moved_to > datetime.now(UTC) + timedelta(hours=12)
+
+    clock = ShiftedClock()  # a restarted server's clock
+    assert clock() < moved_to
+    runtime.build_server(sim.settings, sim.db, threading.Event(), clock=clock)
+    assert clock() >= moved_to - timedelta(minutes=1)

@@ -16,6 +16,11 @@ __all__ = ["browser", "start_simulator"]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WAIT_SECONDS = 30
+# The smallest valid PNG: one transparent pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
 
 
 def bubbles(driver: Any, phone: int, area: str = ".messages") -> list[str]:
@@ -45,6 +50,10 @@ def wait(driver: Any, condition: Callable[[Any], bool], message: str) -> None:
     WebDriverWait(driver, WAIT_SECONDS).until(condition, message)
 
 
+def mode(driver: Any, phone: int, name: str) -> None:
+    driver.find_element("css selector", f'#phone-{phone} .modes [data-mode="{name}"]').click()
+
+
 def say(driver: Any, phone: int, text: str) -> None:
     box = driver.find_element("css selector", f"#phone-{phone} textarea")
     box.clear()
@@ -52,7 +61,9 @@ def say(driver: Any, phone: int, text: str) -> None:
     driver.find_element("css selector", f"#phone-{phone} .send").click()
 
 
-def test_tour_resident_and_cadre_side_by_side(start_simulator: Callable[..., Simulator], browser: Any) -> None:
+def test_tour_resident_and_cadre_side_by_side(
+    start_simulator: Callable[..., Simulator], browser: Any, tmp_path: Path
+) -> None:
     sim = start_simulator()
     driver = browser
     driver.get(sim.base_url + "/simulator")
@@ -63,6 +74,21 @@ def test_tour_resident_and_cadre_side_by_side(start_simulator: Callable[..., Sim
     wait_for(driver, 0, "欢迎关注")
     say(driver, 0, "桂花小区门口的路灯坏了三天了，晚上黑黢黢的")
     number = int(re.search(r"编号 (\d+)", wait_for(driver, 0, r"已登记，编号 \d+")).group(1))  # type: ignore[union-attr]
+
+    # A location picked on the little map and a photo join that complaint.
+    mode(driver, 0, "location")
+    driver.find_element("css selector", "#phone-0 .map").click()
+    assert driver.find_element("css selector", "#phone-0 .lat").get_attribute("value")
+    driver.find_element("css selector", "#phone-0 .send-location").click()
+    wait_for(driver, 0, f"位置已收到，已补充到编号 {number}")
+    mode(driver, 0, "photo")
+    photo = tmp_path / "lamp.png"
+    photo.write_bytes(PNG)
+    driver.find_element("css selector", "#phone-0 .photo-input").send_keys(str(photo))
+    driver.find_element("css selector", "#phone-0 .send-photo").click()
+    wait_for(driver, 0, f"照片已收到，已补充到编号 {number}")
+    assert driver.find_elements("css selector", "#phone-0 .msg.me img")
+    mode(driver, 0, "text")
 
     # Right phone: the courtyard's cadre gets the task by customer-service message, accepts and resolves.
     driver.find_element("css selector", '#phone-1 button.persona[data-openid="o_lifang"]').click()
@@ -80,8 +106,10 @@ def test_tour_resident_and_cadre_side_by_side(start_simulator: Callable[..., Sim
     say(driver, 0, "1")
     wait_for(driver, 0, f"感谢您的评价（满意），编号 {number} 已完结")
 
-    # A second complaint nobody takes up; the time machine runs two working days ahead.
+    # A second complaint, by voice, that nobody takes up; the time machine runs two working days ahead.
+    mode(driver, 0, "voice")
     say(driver, 0, "桂花苑3栋的下水道堵了，污水冒到路上了")
+    assert "［语音］桂花苑3栋" in wait_for(driver, 0, "桂花苑3栋的下水道堵了")
     second = int(re.search(r"编号 (\d+)", wait_for(driver, 0, rf"编号 (?!{number}\b)\d+")).group(1))  # type: ignore[union-attr]
     wait_for(driver, 1, f"【新任务】编号 {second}")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -228,7 +228,7 @@ class Phone {
     this.q(".lat").value = lat.toFixed(5);
     this.q(".lon").value = lon.toFixed(5);
     let pin = this.q(".map .pin");
-    if (!pin) { pin = el("span", "pin", "📍"); this.q(".map").appendChild(pin); }
+    if (!pin) { pin = el("span", "pin"); this.q(".map").appendChild(pin); }
     pin.style.left = `${x * 100}%`;
     pin.style.top = `${y * 100}%`;
   }
@@ -271,7 +271,7 @@ class Phone {
       img.alt = "照片";
       bubble.appendChild(img);
     } else {
-      const prefix = entry.kind === "voice" ? "🎤 语音：" : entry.kind === "location" ? "📍 " : "";
+      const prefix = entry.kind === "voice" ? "［语音］" : entry.kind === "location" ? "［位置］" : "";
       bubble.textContent = prefix + entry.text;
     }
     item.appendChild(bubble);
