@@ -304,6 +304,18 @@ def endorsers(*, session: Session, ticket_id: int) -> Sequence[Resident]:
     ).all()
 
 
+def tickets_in_hand(*, session: Session, assignee_id: int) -> Sequence[Ticket]:
+    """Everything a cadre still answers for: open tickets and resolved ones awaiting the survey (which may reopen)."""
+    return session.exec(
+        select(Ticket)
+        .where(
+            Ticket.assignee_id == assignee_id,
+            col(Ticket.status).in_((*OPEN_STATUSES, TicketStatus.RESOLVED)),
+        )
+        .order_by(col(Ticket.urgent).desc(), col(Ticket.created_at), col(Ticket.id))
+    ).all()
+
+
 def ledger(*, session: Session) -> Iterator[LedgerEntry]:
     """Every ticket in number order, streamed in batches; plain columns, no ORM objects (100 k rows)."""
     query = LedgerQuery(descending=False)
