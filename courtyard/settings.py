@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_template_task: str = ""
     wechat_template_status: str = ""
+    # Where messages wait when the database cannot take them (default: beside a SQLite file, else ./).
+    courtyard_journal: str = ""
     # Secure flag of the web pages' cookies: unset = exactly when the request came over HTTPS (directly or
     # through a proxy's X-Forwarded-Proto); true or false to force it.
     courtyard_cookie_secure: bool | None = None
@@ -40,7 +42,7 @@ class Settings(BaseSettings):
     @classmethod
     def _db_url(cls, value: str) -> str:
         if "://" not in value:
-            raise ValueError("must be a database URL such as sqlite:///courtyard.db or postgresql+psycopg://…")
+            raise ValueError("应是数据库地址，例如 sqlite:///courtyard.db 或 postgresql+psycopg://…")
         return value
 
     @field_validator("courtyard_tz")
@@ -49,7 +51,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (for example Asia/Shanghai)") from None
+            raise ValueError(f"不认识的时区 {value!r}（例如 Asia/Shanghai）") from None
         return value
 
     @field_validator("courtyard_cookie_secure", mode="before")
@@ -61,7 +63,7 @@ class Settings(BaseSettings):
     @classmethod
     def _api_base(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+            raise ValueError("应以 http:// 或 https:// 开头")
         return value.rstrip("/")
 
     @field_validator("wechat_encoding_aes_key")
@@ -74,13 +76,13 @@ class Settings(BaseSettings):
         except (binascii.Error, ValueError):
             key = b""
         if len(value) != 43 or len(key) != 32:
-            raise ValueError("must be the 43-character EncodingAESKey from the WeChat admin console")
+            raise ValueError("应是公众号后台“基本配置”里 43 个字符的消息加解密密钥（EncodingAESKey）")
         return value
 
     @model_validator(mode="after")
     def _safe_mode_needs_app_id(self) -> Settings:
         if self.wechat_encoding_aes_key and not self.wechat_app_id:
-            raise ValueError("WECHAT_ENCODING_AES_KEY is set (safe mode) but WECHAT_APP_ID is not")
+            raise ValueError("设置了 WECHAT_ENCODING_AES_KEY（安全模式），但没有设置 WECHAT_APP_ID")
         return self
 
     @property
@@ -108,5 +110,5 @@ def load_settings() -> Settings:
         problems = []
         for error in exc.errors():
             name = "_".join(str(part) for part in error["loc"]).upper() or "settings"
-            problems.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
-        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from None
+            problems.append(f"{name}：{error['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("设置有误（环境变量或 .env 文件）：\n  " + "\n  ".join(problems)) from None

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.analyzer import CATEGORIES, OTHER, Analyzer
-
-LABELS: tuple[str, ...] = (*CATEGORIES, OTHER)
+from nlp.analyzer import LABELS, Analyzer
 
 
 class EvalError(ValueError):

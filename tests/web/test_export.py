@@ -85,7 +85,7 @@ def test_export_refuses_unknown_formats_and_folders_and_leaves_nothing_behind(
     server: Running, fake_wechat: FakeWeChat, tmp_path: Path
 ) -> None:
     unknown = export(server, tmp_path, "-o", str(tmp_path / "ledger.pdf"))
-    assert unknown.returncode == 2 and "csv or xlsx" in unknown.stderr
+    assert unknown.returncode == 2 and "csv 或 xlsx" in unknown.stderr
     missing = export(server, tmp_path, "-o", str(tmp_path / "nowhere" / "ledger.csv"))
     assert missing.returncode == 2 and "nowhere" in missing.stderr
     empty = export(server, tmp_path, "--format", "CSV", "-o", str(tmp_path / "empty.csv"))
