@@ -108,9 +108,11 @@ class Keeper:
         return self
 
     def stop(self) -> None:
+        """Stop the upkeep and close the webhook's database connections."""
         self._stop.set()
         self.conversation.journaled.set()
         self._thread.join(timeout=10)
+        self.db.engine.dispose()
 
     def tick(self) -> None:
         """One round: probe, replay what waits, prune now and then."""
