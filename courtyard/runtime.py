@@ -6,9 +6,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import bottle
 from sqlalchemy import make_url
@@ -16,18 +18,31 @@ from sqlalchemy import make_url
 from bot.app import WeChatConfig, make_app
 from bot.sender import WeChatSender
 from bot.wechat_api import InMemoryTokenStore, WeChatAPI
+from courtyard import messages
 from courtyard.settings import Settings
 from handlers import org as org_use_cases
 from handlers.context import Context
 from handlers.conversation import Conversation
 from handlers.outbox import Templates
 from handlers.policy import WorkCalendar
+from handlers.ports import Sender
 from handlers.replay import ReplayGuard
-from scheduler.sweeps import SweepDeps
+from handlers.simulation import (
+    DemoCheck,
+    is_simulator_openid,
+    latest_moment,
+    seed_demo_history,
+    simulated_tickets_named,
+)
+from scheduler.sweeps import SweepDeps, run_all
 from storage import migrate
-from storage.clock import utc_now
+from storage.clock import ShiftedClock, utc_now
 from storage.db import Database, make_engine, startup_lock
 from storage.journal import Journal
+from web.app import WebConfig, make_web_app
+from web.auth import is_admin as session_is_admin
+from web.simulator import SettableClock, SimulatorDeps, make_simulator_app
+from web.simulator_wechat import Account, Feeds, RoutingSender, ScreenSender, WeChatStandIn
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +157,20 @@ class Keeper:
                 log.exception("keeper round failed")
 
 
-def build_sweep_deps(settings: Settings, db: Database, clock: Clock = utc_now) -> SweepDeps:
+def build_sweep_deps(
+    settings: Settings, db: Database, clock: Clock = utc_now, *, sender: Sender | None = None
+) -> SweepDeps:
+    """The sweeps' dependencies; pushes go to WeChat unless another sender is given."""
+    return SweepDeps(
+        db=db,
+        sender=sender or build_wechat_sender(settings),
+        templates=build_templates(settings),
+        calendar=build_calendar(settings, db),
+        clock=clock,
+    )
+
+
+def build_wechat_sender(settings: Settings) -> WeChatSender:
     api = WeChatAPI(
         base_url=settings.wechat_api_base,
         app_id=settings.wechat_app_id,
@@ -150,10 +178,12 @@ def build_sweep_deps(settings: Settings, db: Database, clock: Clock = utc_now) -
         timeout=API_TIMEOUT_SECONDS,
         token_store=InMemoryTokenStore(),
     )
-    templates = Templates(task=settings.wechat_template_task or None, status=settings.wechat_template_status or None)
-    return SweepDeps(
-        db=db, sender=WeChatSender(api), templates=templates, calendar=build_calendar(settings, db), clock=clock
-    )
+    return WeChatSender(api)
+
+
+def build_templates(settings: Settings) -> Templates:
+    """The template ids for pushes outside the 48-hour window (None: hold until the person writes)."""
+    return Templates(task=settings.wechat_template_task or None, status=settings.wechat_template_status or None)
 
 
 def build_calendar(settings: Settings, db: Database) -> WorkCalendar:
@@ -181,7 +211,9 @@ def build_web_app(
         stuck_after_seconds=WEBHOOK_STUCK_SECONDS,
     )
     journal = Journal(journal_path(settings))
-    context = Context(db=webhook_db, calendar=build_calendar(settings, db), clock=clock)
+    context = Context(
+        db=webhook_db, calendar=build_calendar(settings, db), clock=clock, templates=build_templates(settings)
+    )
     with db.snapshot() as session:  # load jieba and the model now, not while the first message waits
         context.analyzers.for_session(session).analyze("预热")
     conversation = Conversation(context, journal=journal)
@@ -197,25 +229,114 @@ def build_web_app(
     keeper = Keeper(webhook_db, conversation, guard)
     keeper.tick()  # what an earlier run left in the journal goes in before the first new message
     app.config["courtyard.keeper"] = keeper.start()
+    web = make_web_app(
+        ctx=Context(db=db, calendar=conversation.ctx.calendar, clock=clock),
+        config=WebConfig(secure_cookies=settings.secure_cookies),
+    )
+    app.merge(web)
+    app.error_handler.update(web.error_handler)  # Chinese error pages instead of bottle's English ones
     return app
 
 
-def ensure_org_chart(db: Database, org: Path | None) -> str:
-    """Import org if given; with none and an empty database, load the demo town. Says what it did."""
+def ensure_org_chart(db: Database, org: Path | None, tz: ZoneInfo | None = None) -> str:
+    """Import org if given; with none and an empty database, load the demo town. Says what it did, in Chinese."""
     with startup_lock(db.engine):
-        return _ensure_org_chart(db, org)
+        return _ensure_org_chart(db, org, tz)
 
 
-def _ensure_org_chart(db: Database, org: Path | None) -> str:
+def _ensure_org_chart(db: Database, org: Path | None, tz: ZoneInfo | None) -> str:
     if org is not None:
-        result = org_use_cases.import_org_file(db=db, path=org)
-        return f"org chart {org}: {result.courtyards} courtyards, {result.cadres} cadres" + (
-            "" if result.changed else " (unchanged)"
-        )
+        result = org_use_cases.import_org_file(db=db, path=org, tz=tz)
+        lines = [messages.org_result(org, result.courtyards, result.cadres, result.changed)]
+        return "\n".join(lines + [messages.handover(h) for h in result.handovers])
     if org_use_cases.has_org_chart(db=db):
-        return "org chart: using the one in the database"
-    result = org_use_cases.import_org_file(db=db, path=demo_org_path())
-    return (
-        f"no org chart yet: loaded the demo town {result.town} ({result.courtyards} courtyards, "
-        f"{result.cadres} cadres) from {demo_org_path()}. Import your own with `courtyard org import FILE`."
+        return messages.ORG_IN_DATABASE
+    result = org_use_cases.import_org_file(db=db, path=demo_org_path(), tz=tz)
+    return messages.ORG_DEMO.format(
+        town=result.town, courtyards=result.courtyards, cadres=result.cadres, path=demo_org_path()
     )
+
+
+@dataclass(frozen=True)
+class ServerParts:
+    """What `serve` runs: the WSGI app, the sweeps' dependencies, and whether the outbox is drained."""
+
+    wsgi: bottle.Bottle
+    sweeps: SweepDeps
+    drains: bool
+    demo: bool  # the demo org chart was loaded at start-up
+
+
+def build_server(
+    settings: Settings,
+    db: Database,
+    ready: threading.Event,
+    *,
+    host: str = "127.0.0.1",
+    threads: int = 8,
+    clock: SettableClock | None = None,
+    is_admin: Callable[[bottle.BaseRequest], bool] | None = None,
+) -> ServerParts:
+    """The webhook with the chat simulator beside it, sharing one clock and one outbox drain.
+
+    Pushes to simulator personas land on their simulated phones; everybody else's go to WeChat
+    (held without credentials), and never when they name a ticket only simulator personas reported.
+    The outbox is drained with credentials, or on the demo org chart (for the simulator) without.
+    """
+    clock = clock or ShiftedClock()
+    demo = DemoCheck(db=db, demo_file=demo_org_path())
+    feeds = Feeds(clock=clock, tz=settings.tz)
+
+    def is_persona(openid: str) -> bool:
+        return is_simulator_openid(openid) or (openid in demo.openids and demo())
+
+    def blocked(text: str) -> bool:
+        return not demo() and bool(simulated_tickets_named(db=db, text=text))
+
+    sender = RoutingSender(
+        screens=ScreenSender(feeds),
+        real=build_wechat_sender(settings) if settings.can_push else None,
+        is_persona=is_persona,
+        blocked=blocked,
+    )
+    sweeps = build_sweep_deps(settings, db, clock, sender=sender)
+    at_start = demo()
+    drains = settings.can_push or at_start
+    if at_start:
+        seed_demo_history(db=db, calendar=sweeps.calendar, now=clock())
+        # After a restart the demo's clock resumes where the time machine had taken the ledger.
+        latest = latest_moment(db=db)
+        if latest is not None and latest > clock():
+            clock.set(latest)
+    wsgi = build_web_app(settings, db, ready, clock, threads=threads)
+    simulator = SimulatorDeps(
+        db=db,
+        calendar=sweeps.calendar,
+        clock=clock,
+        feeds=feeds,
+        stand_in=WeChatStandIn(
+            Account(
+                token=settings.token,
+                app_id=settings.wechat_app_id or None,
+                encoding_aes_key=settings.wechat_encoding_aes_key or None,
+            )
+        ),
+        is_demo=demo,
+        is_admin=is_admin or (lambda request: session_is_admin(request, db=db)),
+        run_sweeps=lambda at: {name: report.counts for name, report in run_all(sweeps, at).items()},
+        pushes_shown=lambda: drains,
+        listen_host=host,
+    )
+    wsgi.merge(make_simulator_app(simulator))
+    return ServerParts(wsgi=wsgi, sweeps=sweeps, drains=drains, demo=at_start)
+
+
+def next_steps(address: str, *, demo: bool, token_set: bool) -> list[str]:
+    """The three lines `serve` ends its start-up with: the simulator, the dashboard, and WeChat."""
+    simulator = "演示数据，谁都能打开，扮演居民和干部试一遍" if demo else "正式组织架构：仅管理员登录后可用"
+    token = "令牌填 WECHAT_TOKEN 的值" if token_set else "先设置 WECHAT_TOKEN（现在用的是开发令牌）"
+    return [
+        f"聊天模拟器：{address}/simulator （{simulator}）",
+        "管理后台：网页版还在开发中，台账先用 courtyard export -o 台账.xlsx 导出",
+        f"接入微信：公众号“服务器地址”填 https://您的域名/wechat（HTTPS 反向代理到本机 {address}），{token}",
+    ]

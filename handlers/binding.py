@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from handlers import texts
+from handlers.commands import Audience, Call, ChatCommand, Numbers
 from storage import guards
 from storage import org as org_repo
 from storage.db import Database
@@ -55,6 +56,11 @@ def bind(*, session: Session, openid: str, code: str, now: datetime) -> str:
         log.warning("绑定 refused to everybody: %d wrong codes in %s", WRONG_CODES_OVERALL, OVERALL_WINDOW)
         return texts.BIND_BUSY
     cadre = org_repo.cadre_by_invite_code(session=session, code=code)
+    bound = org_repo.active_cadre_by_openid(session=session, openid=openid)
+    if bound is not None and (cadre is None or cadre.id == bound.id):  # e.g. the code they already used, again
+        return texts.ALREADY_BOUND.format(
+            name=bound.name, place=_place(session, bound), role=texts.ROLE_NAMES[bound.role]
+        )
     if cadre is None or cadre.invite_expires_at is None or cadre.invite_expires_at < now:
         guards.add_bind_failure(session=session, openid=openid, now=now)
         return texts.BIND_FAILED
@@ -70,3 +76,10 @@ def _place(session: Session, cadre: Cadre) -> str:
         community = org_repo.get_community(session=session, community_id=cadre.community_id)
         return community.name if community else ""
     return "全镇"
+
+
+def _bind(call: Call) -> str:
+    return bind(session=call.session, openid=call.person.openid, code=call.command.tail, now=call.now)
+
+
+COMMANDS = (ChatCommand(("绑定",), Audience.ANYONE, Numbers.NONE, _bind, help=""),)

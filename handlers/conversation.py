@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import traceback
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from handlers import binding, cadre, commands, durability, intake, resident, subscription, survey, texts
+import nlp
+from handlers import binding, cadre, commands, durability, held, intake, resident, subscription, survey, texts
+from handlers.commands import Audience, Call, Match, Registry
 from handlers.context import Context
 from handlers.durability import StoreHealth
 from handlers.messages import Inbound
@@ -25,6 +28,16 @@ from storage.models import Cadre, Resident
 log = logging.getLogger(__name__)
 
 CONFIRM_COMPLAINT = "confirm_complaint"
+AWAITING_DETAILS = "awaiting_details"  # "我想反映个事情": the next message is the complaint
+DETAILS_WAIT = timedelta(minutes=30)
+COMPLAINT, SMALLTALK, PROGRESS, PRELUDE, QUESTION = "complaint", "smalltalk", "progress", "prelude", "question"
+_DIGIT = re.compile(r"\d|[一二三四五六七八九十]")
+_THANKS = re.compile(r"谢|感谢|辛苦|巴适|点赞|给力|好评|多亏")
+# After "我想反映个事情" any next message is the complaint, except one that calls it off.
+_CALLED_OFF = re.compile(r"^(算了|没事了?|不用了?|好的|好|谢谢|嗯+|哦+|ok|OK)$")
+
+# Every chat command, in the order the dispatcher tries them within an audience (see Conversation._text).
+REGISTRY = Registry(binding.COMMANDS, cadre.COMMANDS, resident.COMMANDS)
 _IGNORED_EVENTS = {"templatesendjobfinish", "view", "location", "click", "view_miniprogram"}
 # More than this many messages a minute from one resident is a flood: kept, not filed.
 FLOOD_LIMIT = 8
@@ -201,9 +214,11 @@ class Conversation:
     def _answer(self, session: Session, inbound: Inbound, now: datetime) -> str:
         if inbound.kind == "event" and inbound.event == "unsubscribe":
             return subscription.on_unsubscribe(session=session, openid=inbound.openid, now=now)
+        known = ticket_repo.resident_by_openid(session=session, openid=inbound.openid)
+        last_wrote = known.last_message_at if known is not None else None
         person = ticket_repo.touch_resident(session=session, openid=inbound.openid, now=now)
-        # Writing to us reopens the person's 48-hour window: pushes held for them can go now.
-        outbox_repo.release_held(session=session, openid=inbound.openid, now=now)
+        # Writing to us reopens the person's 48-hour window: what was held for them goes, as one push.
+        held.release(session=session, openid=inbound.openid, now=now, since=last_wrote)
         ctx = self.ctx
         if inbound.kind == "event":
             return self._event(session, inbound, person)
@@ -237,31 +252,76 @@ class Conversation:
         return texts.UNSUPPORTED_TYPE
 
     def _text(self, session: Session, person: Resident, text: str, now: datetime) -> str:
-        """Text (or a voice transcript): binding, cadre commands, resident commands, survey, or a complaint."""
-        ctx = self.ctx
-        bind = commands.parse(text, ("绑定",))
-        if bind is not None:
-            return binding.bind(session=session, openid=person.openid, code=bind.tail, now=now)
+        """Text (or a voice transcript), tried in this order — the first that takes it answers:
+
+        1. `绑定 CODE`, from anyone;
+        2. a bound cadre: `确认`/`取消` of free text waiting, then the cadre commands (registry order),
+           then — for a cadre who is also a resident — the resident commands and survey answers below;
+           any other text is acknowledged (收到, 好的, small talk) or asked to be confirmed as a complaint;
+        3. anyone else typing a cadre command is told it is for cadres;
+        4. the resident commands (registry order), then a survey answer (1/2/3, 满意 …);
+        5. the message after "我想反映个事情" is the complaint, whatever it looks like;
+        6. what the message is (Analysis.intent): small talk and thanks are answered warmly, a question
+           about my report answers with its status, a prelude is asked for the details, and a complaint —
+           or a question on a department's topic (routed by its topic like a complaint) — is filed.
+        """
+        if not commands.normalise(text):
+            return texts.EMPTY_TEXT
+        match = REGISTRY.match(text, (Audience.ANYONE,))
         cadre_row = org_repo.active_cadre_by_openid(session=session, openid=person.openid)
-        if cadre_row is not None:
+        if match is None and cadre_row is not None:
             reply = self._cadre_text(session, cadre_row, person, text, now)
             if reply is not None:
                 return reply
-        else:
-            attempted = commands.parse(text, cadre.WORDS)
-            if attempted is not None and (attempted.number is not None or len(attempted.rest) <= 12):
-                return texts.NOT_A_CADRE.format(command=attempted.word)
-        command = resident.parse_command(text)
-        if command is not None:
-            return resident.run_command(session=session, ctx=ctx, resident=person, command=command, now=now)
+        elif match is None:
+            attempted = REGISTRY.match(text, (Audience.CADRE,))
+            if attempted is not None and attempted.declared.help and (
+                attempted.command.numbers or len(attempted.command.rest) <= resident.COMMAND_TAIL_CHARS
+            ):
+                return texts.NOT_A_CADRE.format(command=attempted.command.word)
+        match = match or REGISTRY.match(text, (Audience.RESIDENT,))
+        if match is not None:
+            return self._run(session, person, cadre_row, match, now)
         survey_answer = survey.parse_answer(text)
         if survey_answer is not None:
             digit, reason = survey_answer
             reply = survey.answer(
-                session=session, calendar=ctx.calendar, resident=person, digit=digit, reason=reason, now=now
+                session=session, ctx=self.ctx, resident=person, digit=digit, reason=reason, now=now
             )
             return reply or texts.NO_SURVEY_PENDING
-        return intake.file_complaint(session=session, ctx=ctx, resident=person, text=text, now=now)
+        analysis = self.ctx.analyzers.for_session(session).analyze(text)
+        waiting = state_repo.get_state(session=session, openid=person.openid)
+        if waiting is not None and waiting.state == AWAITING_DETAILS:
+            state_repo.clear_state(session=session, openid=person.openid)
+            fresh = now - waiting.updated_at <= DETAILS_WAIT
+            if fresh and analysis.intent != PRELUDE and not _CALLED_OFF.match(commands.normalise(text)):
+                return self._complaint(session, person, text, analysis, now)
+        return self._by_intent(session, person, text, analysis, now)
+
+    def _by_intent(self, session: Session, person: Resident, text: str, analysis: nlp.Analysis, now: datetime) -> str:
+        intent = analysis.intent
+        if analysis.urgent or (intent == COMPLAINT and not analysis.is_small_talk):
+            return self._complaint(session, person, text, analysis, now)
+        if intent == PROGRESS:
+            return resident.latest_news(session=session, ctx=self.ctx, resident=person)
+        if intent == PRELUDE:
+            state_repo.set_state(session=session, openid=person.openid, state=AWAITING_DETAILS, payload=text, now=now)
+            return texts.PRELUDE
+        if intent == QUESTION and analysis.category != nlp.OTHER:
+            return self._complaint(session, person, text, analysis, now)
+        return texts.THANKS if _THANKS.search(text) else texts.SMALL_TALK
+
+    def _complaint(self, session: Session, person: Resident, text: str, analysis: nlp.Analysis, now: datetime) -> str:
+        return intake.file_complaint(
+            session=session, ctx=self.ctx, resident=person, text=text, analysis=analysis, now=now
+        )
+
+    def _run(self, session: Session, person: Resident, cadre_row: Cadre | None, match: Match, now: datetime) -> str:
+        hint = commands.check(match)
+        if hint is not None:
+            return hint
+        call = Call(session=session, ctx=self.ctx, person=person, cadre=cadre_row, command=match.command, now=now)
+        return texts.fit(match.declared.run(call))
 
     def _cadre_text(self, session: Session, cadre_row: Cadre, person: Resident, text: str, now: datetime) -> str | None:
         """A bound cadre's text; None when it is one of the resident commands or a survey answer."""
@@ -273,16 +333,16 @@ class Conversation:
             state_repo.clear_state(session=session, openid=person.openid)
             if cleaned == "取消":
                 return texts.CADRE_CONFIRM_CANCELLED
-            return intake.file_complaint(session=session, ctx=self.ctx, resident=person, text=waiting.payload, now=now)
-        if cleaned == "帮助":
-            return texts.CADRE_HELP
-        command = commands.parse(text, cadre.WORDS)
-        if command is not None:
-            return cadre.run(session=session, ctx=self.ctx, cadre=cadre_row, command=command, now=now)
-        if resident.parse_command(text) is not None or survey.parse_answer(text) is not None:
+            analysis = self.ctx.analyzers.for_session(session).analyze(waiting.payload)
+            return self._complaint(session, person, waiting.payload, analysis, now)
+        match = REGISTRY.match(text, (Audience.CADRE,))
+        if match is not None:
+            return self._run(session, person, cadre_row, match, now)
+        if REGISTRY.match(text, (Audience.RESIDENT,)) is not None or survey.parse_answer(text) is not None:
             return None
-        if not cleaned:
-            return texts.EMPTY_TEXT
+        analysis = self.ctx.analyzers.for_session(session).analyze(text)
+        if analysis.intent == SMALLTALK and not analysis.urgent and not _DIGIT.search(cleaned):
+            return texts.CADRE_ACKNOWLEDGED  # 收到, 好的, 辛苦了; "受里 3" is a mistyped command, not chat
         # A mistyped command must never become a ticket silently: ask first.
         state_repo.set_state(session=session, openid=person.openid, state=CONFIRM_COMPLAINT, payload=text, now=now)
         return texts.CADRE_NOT_A_COMMAND

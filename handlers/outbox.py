@@ -7,6 +7,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlmodel import Session
+
+from handlers import held
 from handlers.ports import DeliveryError, Failure, Sender
 from storage import outbox as outbox_repo
 from storage import tickets as ticket_repo
@@ -106,6 +109,8 @@ def _attempt(db: Database, sender: Sender, templates: Templates, outbox_id: int,
     log.info("push %d %s to %s: %s%s in %.0f ms", push.id, push.kind, push.openid, status,
              f" ({outcome.channel})" if outcome.channel else "", (time.perf_counter() - began) * 1000)  # fmt: skip
     with db.transaction() as session:
+        if status == OutboxStatus.HELD and _wrote_since(session, push.openid, last_message_at):
+            status, retry_at = OutboxStatus.PENDING, now  # they wrote while we tried: their window is open
         outbox_repo.settle(
             session=session,
             outbox_id=outbox_id,
@@ -116,7 +121,14 @@ def _attempt(db: Database, sender: Sender, templates: Templates, outbox_id: int,
             retry_at=retry_at,
             uncertain=outcome.failure == Failure.UNCERTAIN,
         )
+        if status == OutboxStatus.HELD:
+            held.on_held(session=session, push=push)
     return f"{status}:{outcome.channel}" if status == OutboxStatus.SENT else str(status)
+
+
+def _wrote_since(session: Session, openid: str, last_message_at: datetime | None) -> bool:
+    person = ticket_repo.resident_by_openid(session=session, openid=openid)
+    return person is not None and person.last_message_at != last_message_at
 
 
 def _window_open(last_message_at: datetime | None, now: datetime) -> bool | None:

@@ -48,9 +48,13 @@ class TicketStatus(StrEnum):
     RESOLVED = "resolved"  # 办结, waiting for the resident's survey
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
+    MERGED = "merged"  # 合并 into another ticket about the same problem (merged_into_id)
+    INVALID = "invalid"  # 无效: not a problem to handle, closed without a survey
 
 
 OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.ACCEPTED)
+# Not counted as collected problems in the figures: withdrawn, merged into another ticket, or not a problem.
+UNCOUNTED_STATUSES = (TicketStatus.WITHDRAWN, TicketStatus.MERGED, TicketStatus.INVALID)
 
 
 class OutboxStatus(StrEnum):
@@ -61,6 +65,7 @@ class OutboxStatus(StrEnum):
     HELD = "held"  # the person's 48-hour window is closed and no template fits: wait for them to write
     SENT = "sent"
     FAILED = "failed"
+    SUPERSEDED = "superseded"  # held, then made stale by a later push or merged into a summary: never sent
 
 
 class Town(SQLModel, table=True):
@@ -69,6 +74,8 @@ class Town(SQLModel, table=True):
     policy: str = "{}"  # the `policy:` section of the org chart, as JSON
     # Bumped by every org import that changes something, so running processes rebuild their gazetteer.
     revision: int = 0
+    # When the town was first imported: no digest covers time before it (or before the first ticket).
+    imported_at: datetime | None = _when(nullable=True)
 
 
 class Community(SQLModel, table=True):
@@ -137,7 +144,9 @@ class Ticket(SQLModel, table=True):
     assignee_id: int | None = Field(default=None, foreign_key="cadre.id", index=True)
     lat: float | None = None
     lon: float | None = None
-    created_at: datetime = _when()
+    building: str | None = None  # the building/unit the report names ("3栋2单元"), for 附议
+    merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
+    created_at: datetime = _when(index=True)  # the ledger's and the statistics' periods
     updated_at: datetime = _when()
     accepted_at: datetime | None = _when(nullable=True)
     resolved_at: datetime | None = _when(nullable=True)
@@ -261,3 +270,46 @@ class BindFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     openid: str = Field(index=True)
     at: datetime = _when(index=True)
+
+
+class WebRole(StrEnum):
+    """What a web account may see: admins and leaders the whole ledger, a cadre account its cadre's reach."""
+
+    ADMIN = "admin"
+    LEADER = "leader"
+    CADRE = "cadre"
+
+
+class WebUser(SQLModel, table=True):
+    """An account for the leaders' web pages."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    role: WebRole = Field(sa_type=String(16))
+    cadre_id: int | None = Field(default=None, foreign_key="cadre.id")  # set for role cadre
+    password_hash: str
+    failed_logins: int = 0  # wrong passwords in a row
+    locked_until: datetime | None = _when(nullable=True)
+    created_at: datetime = _when()
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie carries a random token, the database only its SHA-256."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True)
+    user_id: int = Field(foreign_key="webuser.id", index=True)
+    csrf_token: str
+    created_at: datetime = _when()
+    expires_at: datetime = _when(index=True)
+
+
+class TicketSearch(SQLModel, table=True):
+    """A ticket's text cut into words by nlp's tokenizer, space-separated: what full-text search indexes.
+
+    The migration puts the database's own full-text index over it: an FTS5 table kept in step by
+    triggers on SQLite, a GIN index on string_to_array(tokens, ' ') on PostgreSQL.
+    """
+
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
+    tokens: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, or_, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.db import database_now
@@ -117,3 +117,92 @@ def release_held(*, session: Session, openid: str, now: datetime) -> int:
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
+
+def latest_push(*, session: Session, openid: str, ticket_id: int, kind: str) -> Outbox | None:
+    """The newest push of a kind about one ticket to one person (to collapse 附议 counts)."""
+    return session.exec(
+        select(Outbox)
+        .where(Outbox.openid == openid, Outbox.ticket_id == ticket_id, Outbox.kind == kind)
+        .order_by(col(Outbox.id).desc())
+    ).first()
+
+
+def rewrite_unsent(*, session: Session, push: Outbox, text: str) -> bool:
+    """Replace the text of a push nobody has tried to send yet; False when it is already on its way."""
+    result = session.execute(
+        update(Outbox)
+        .where(col(Outbox.id) == push.id, col(Outbox.status).in_((OutboxStatus.PENDING, OutboxStatus.HELD)))
+        .values(text=text)
+    )
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+def supersede_held(*, session: Session, row: Outbox) -> int:
+    """Retire the person's earlier held pushes that row makes stale: about the same ticket, or the same digest kind."""
+    same_subject = (
+        col(Outbox.ticket_id) == row.ticket_id
+        if row.ticket_id is not None
+        else (col(Outbox.ticket_id).is_(None)) & (col(Outbox.kind) == row.kind)
+    )
+    result = session.execute(
+        update(Outbox)
+        .where(
+            col(Outbox.openid) == row.openid,
+            col(Outbox.status) == OutboxStatus.HELD,
+            col(Outbox.id) < row.id,
+            same_subject,
+        )
+        .values(status=OutboxStatus.SUPERSEDED, last_error=f"superseded by #{row.id}")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def held_for(*, session: Session, openid: str) -> Sequence[Outbox]:
+    """A person's held pushes, oldest first."""
+    return session.exec(
+        select(Outbox)
+        .where(col(Outbox.openid) == openid, col(Outbox.status) == OutboxStatus.HELD)
+        .order_by(col(Outbox.id))
+    ).all()
+
+
+def count_since(*, session: Session, openid: str, since: datetime | None) -> int:
+    """How many pushes to a person were held or superseded since a moment (None: ever)."""
+    query = (
+        select(func.count())
+        .select_from(Outbox)
+        .where(
+            col(Outbox.openid) == openid,
+            col(Outbox.status).in_((OutboxStatus.HELD, OutboxStatus.SUPERSEDED)),
+        )
+    )
+    if since is not None:
+        query = query.where(col(Outbox.created_at) >= since)
+    return int(session.exec(query).one())
+
+
+def retire(*, session: Session, ids: Sequence[int], reason: str) -> None:
+    """Mark held pushes as never to be sent (their news went out another way)."""
+    if ids:
+        session.execute(
+            update(Outbox)
+            .where(col(Outbox.id).in_(list(ids)), col(Outbox.status) == OutboxStatus.HELD)
+            .values(status=OutboxStatus.SUPERSEDED, last_error=reason)
+        )
+
+
+def openids_with_held(*, session: Session) -> list[str]:
+    """Everybody who has pushes waiting for them to write."""
+    rows = session.exec(select(Outbox.openid).where(col(Outbox.status) == OutboxStatus.HELD).distinct()).all()
+    return sorted(rows)
+
+
+def first_undelivered_since(*, session: Session, openid: str, since: datetime | None) -> datetime | None:
+    """When the first push that could not reach the person (held, or superseded while held) was decided."""
+    query = select(func.min(Outbox.created_at)).where(
+        col(Outbox.openid) == openid,
+        col(Outbox.status).in_((OutboxStatus.HELD, OutboxStatus.SUPERSEDED)),
+    )
+    if since is not None:
+        query = query.where(col(Outbox.created_at) >= since)
+    return session.exec(query).one()
