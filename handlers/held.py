@@ -16,13 +16,14 @@ from sqlmodel import Session
 from handlers import texts
 from storage import outbox as outbox_repo
 from storage import tickets as ticket_repo
-from storage.models import Outbox
+from storage.models import OPEN_STATUSES, Outbox
 
 SUMMARY_LIMIT_BYTES = 2048
 LINE_CHARS = 60
 # Most urgent first: what asks the person to act now, then new work, then news, then digests.
 _RANK = {"escalation": 0, "reminder": 1, "new_task": 2, "survey": 3, "digest": 5}
 _NEWS_RANK = 4
+_CALLS_TO_WORK = ("reminder", "escalation", "new_task")
 
 
 def on_held(*, session: Session, push: Outbox) -> int:
@@ -37,6 +38,9 @@ def release(*, session: Session, openid: str, now: datetime, since: datetime | N
     pushes the summary mentions.
     """
     held = list(outbox_repo.held_for(session=session, openid=openid))
+    stale = [p.id for p in held if p.id is not None and _overtaken(session, p)]
+    outbox_repo.retire(session=session, ids=stale, reason="the ticket moved on: no longer open")
+    held = [p for p in held if p.id not in stale]
     if len(held) <= 1:
         return outbox_repo.release_held(session=session, openid=openid, now=now)
     dropped = outbox_repo.count_since(session=session, openid=openid, since=since) - len(held)
@@ -46,6 +50,14 @@ def release(*, session: Session, openid: str, now: datetime, since: datetime | N
     )
     outbox_repo.retire(session=session, ids=[p.id for p in held if p.id is not None], reason=f"in summary #{row.id}")
     return len(held)
+
+
+def _overtaken(session: Session, push: Outbox) -> bool:
+    """A call to work on a ticket that is no longer open (resolved, closed, withdrawn meanwhile)."""
+    if push.kind not in _CALLS_TO_WORK or push.ticket_id is None:
+        return False
+    ticket = ticket_repo.get_ticket(session=session, ticket_id=push.ticket_id)
+    return ticket is not None and ticket.status not in OPEN_STATUSES
 
 
 def summary_text(session: Session, held: Sequence[Outbox], dropped: int) -> str:

@@ -105,7 +105,9 @@ def release_held(*, session: Session, openid: str, now: datetime) -> int:
 
 
 def supersede_held(*, session: Session, row: Outbox) -> int:
-    """Retire the person's earlier held pushes that row makes stale: about the same ticket, or the same digest kind."""
+    """Retire the person's earlier held pushes that row makes stale: about the same ticket, or an older digest."""
+    if row.ticket_id is None and row.kind != "digest":
+        return 0  # a push about no ticket (a hand-over, a 【联系不上】) stands on its own
     same_subject = (
         col(Outbox.ticket_id) == row.ticket_id
         if row.ticket_id is not None

@@ -119,3 +119,23 @@ def test_a_resident_writing_after_a_silent_week_gets_one_push(server: Running, f
     run_all(server.sweep_deps, at("2026-12-03T10:01"))
     [summary] = fake_wechat.texts_for(resident)
     assert summary.startswith("【未读汇总】") and all(summary.count(f"编号 {n}") == 1 for n in numbers)
+
+
+def test_a_held_call_to_work_on_a_ticket_done_meanwhile_is_dropped(server: Running, fake_wechat: FakeWeChat) -> None:
+    """王明 was told by 督办 about two tickets while away; 李芳 resolved one: he hears only of the other."""
+    server.clock.set(at("2026-11-20T09:00"))
+    say(server, WANGMING, "任务")  # his window closes on Sunday
+    first, second = file_four(server)[:2]
+    sweep_hourly(server, at("2026-11-24T10:00"), at("2026-11-25T12:00"))  # 督办 to the community, held
+    held = [p.ticket_id for p in pushes(server, WANGMING) if p.status == OutboxStatus.HELD]
+    assert first in held and second in held
+    server.clock.set(at("2026-11-25T13:00"))
+    say(server, LIFANG, f"办结 {first} 已修好")
+    for number in set(held) - {first, second}:
+        say(server, LIFANG, f"办结 {number} 已处理")
+    before = len(fake_wechat.texts_for(WANGMING))
+    server.clock.set(at("2026-11-25T14:00"))
+    say(server, WANGMING, "任务")
+    run_all(server.sweep_deps, at("2026-11-25T14:01"))
+    [released] = fake_wechat.texts_for(WANGMING)[before:]
+    assert f"编号 {second}" in released and f"编号 {first}" not in released
