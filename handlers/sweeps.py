@@ -273,6 +273,14 @@ class Sweeper:
                     notify.tell_cadre(
                         session=session, cadre=supervisor, kind="escalation", ticket_id=None, text=text, now=now
                     )
+                note = texts.UNREACHABLE_EVENT.format(name=cadre.name, told="、".join(c.name for c in supervisors))
+                held = outbox_repo.held_for(session=session, openid=openid)
+                for ticket_id in sorted({p.ticket_id for p in held if p.ticket_id is not None}):
+                    ticket = ticket_repo.get_ticket(session=session, ticket_id=ticket_id)
+                    if ticket is not None and ticket.status in OPEN_STATUSES:
+                        ticket_repo.add_event(
+                            session=session, ticket=ticket, kind="supervised", actor="system", note=note, at=now
+                        )
                 report.add("unreachable_cadre")
 
     def _reachable_above(self, session: Session, cadre: Cadre, unreachable: set[str]) -> list[Cadre]:

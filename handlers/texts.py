@@ -272,6 +272,7 @@ UNREACHABLE_SUPERVISE = (
 )
 UNREACHABLE_NUMBERS = "（涉及编号 {numbers}）"
 UNREACHABLE_PHONE = "（{phone}）"
+UNREACHABLE_EVENT = "{name}超过1个工作日收不到通知，已告知{told}"
 
 HANDOVER_TASKS = "【工作交接】{gone}已不在组织架构中，TA 名下 {count} 件诉求转由您负责："
 HANDOVER_LINE = "编号 {number}｜{status}｜{courtyard}｜{excerpt}"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from scheduler.sweeps import run_all
-from storage.models import Outbox, OutboxStatus
+from storage.models import Outbox, OutboxStatus, TicketEvent
 from tests.conftest import Running
 from tests.fake_wechat import FakeWeChat
 from tests.support.chat import number_in, say
@@ -92,6 +92,8 @@ def test_the_community_hears_once_when_a_cadre_is_unreachable_for_a_working_day(
             p for p in session.exec(select(Outbox).where(Outbox.openid == WANGMING)).all() if "联系不上" in p.text
         ]
         assert f"{sent.created_at.astimezone(SHANGHAI):%m-%d %H:%M}" == "11-27 09:00"  # type: ignore[union-attr]
+        lines = session.exec(select(TicketEvent).where(TicketEvent.note == "李芳超过1个工作日收不到通知，已告知王明")).all()
+        assert sorted(e.ticket_id for e in lines) == sorted(numbers)
 
 
 def test_the_level_above_must_be_reachable(server: Running, fake_wechat: FakeWeChat) -> None:
