@@ -85,7 +85,7 @@ def test_the_community_hears_once_when_a_cadre_is_unreachable_for_a_working_day(
     notices = [t for t in fake_wechat.texts_for(WANGMING) if t.startswith("【联系不上】")]
     assert len(notices) == 1
     [notice] = notices
-    assert "李芳" in notice and all(str(n) in notice for n in numbers)
+    assert "· 李芳（桂花苑）" in notice and f"涉及编号 {'、'.join(map(str, sorted(numbers)))}" in notice
     assert not [t for t in fake_wechat.texts_for(ZHAOQIANG) if t.startswith("【联系不上】")]
     with server.db.transaction() as session:
         [sent] = [
@@ -104,7 +104,7 @@ def test_the_level_above_must_be_reachable(server: Running, fake_wechat: FakeWeC
     file_four(server)
     sweep_hourly(server, at("2026-11-24T10:00"), at("2026-11-30T12:00"))
     notices = [t for t in fake_wechat.texts_for(ZHAOQIANG) if t.startswith("【联系不上】")]
-    assert sorted(t[6:8] for t in notices) == ["李芳", "王明"]
+    assert sorted(line[2:4] for t in notices for line in t.splitlines() if line.startswith("· ")) == ["李芳", "王明"]
     assert not [t for t in fake_wechat.texts_for(WANGMING) if t.startswith("【联系不上】")]
 
 
@@ -141,3 +141,16 @@ def test_a_held_call_to_work_on_a_ticket_done_meanwhile_is_dropped(server: Runni
     run_all(server.sweep_deps, at("2026-11-25T14:01"))
     [released] = fake_wechat.texts_for(WANGMING)[before:]
     assert f"编号 {second}" in released and f"编号 {first}" not in released
+
+
+def test_several_cadres_out_of_reach_make_one_push_to_the_community(server: Running, fake_wechat: FakeWeChat) -> None:
+    server.clock.set(at("2026-11-23T09:00"))
+    say(server, LIFANG, "任务")
+    say(server, "o_chengang", "任务")
+    server.clock.set(at("2026-11-24T10:00"))
+    lamp = number_in(say(server, "o_r1", "桂花苑三号楼门口的路灯坏了三天了"))
+    rubbish = number_in(say(server, "o_r2", "银杏院五号楼楼道里堆满了垃圾没人收"))
+    sweep_hourly(server, at("2026-11-24T10:00"), at("2026-11-30T12:00"))
+    [notice] = [t for t in fake_wechat.texts_for(WANGMING) if t.startswith("【联系不上】")]
+    assert "· 李芳（桂花苑）" in notice and f"涉及编号 {lamp}" in notice
+    assert "· 陈刚（银杏院）" in notice and f"涉及编号 {rubbish}" in notice
