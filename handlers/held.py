@@ -21,7 +21,7 @@ from storage.models import OPEN_STATUSES, Outbox
 SUMMARY_LIMIT_BYTES = 2048
 LINE_CHARS = 60
 # Most urgent first: what asks the person to act now, then new work, then news, then digests.
-_RANK = {"escalation": 0, "reminder": 1, "new_task": 2, "survey": 3, "digest": 5}
+_RANK = {"escalation": 0, "reminder": 1, "new_task": 2, "digest": 5}
 _NEWS_RANK = 4
 _CALLS_TO_WORK = ("reminder", "escalation", "new_task")
 
@@ -80,10 +80,11 @@ def summary_text(session: Session, held: Sequence[Outbox], dropped: int) -> str:
     return "\n".join([header, *body, footer])
 
 
-def _urgency(session: Session, push: Outbox) -> tuple[int, int, int]:
+def _urgency(session: Session, push: Outbox) -> tuple[int, int, int, int]:
+    """Calls to act before news, urgent tickets first, newest ticket first, one ticket's pushes in order."""
     ticket = ticket_repo.get_ticket(session=session, ticket_id=push.ticket_id) if push.ticket_id else None
     urgent = 0 if ticket is not None and ticket.urgent else 1
-    return (_RANK.get(push.kind, _NEWS_RANK), urgent, -(push.id or 0))
+    return (_RANK.get(push.kind, _NEWS_RANK), urgent, -(push.ticket_id or 0), push.id or 0)
 
 
 def _line(push: Outbox) -> str:

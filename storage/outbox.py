@@ -10,6 +10,8 @@ from sqlmodel import Session, col, select
 
 from storage.models import Outbox, OutboxStatus
 
+SURVEY = "survey"
+
 
 def enqueue(
     *,
@@ -108,11 +110,12 @@ def supersede_held(*, session: Session, row: Outbox) -> int:
     """Retire the person's earlier held pushes that row makes stale: about the same ticket, or an older digest."""
     if row.ticket_id is None and row.kind != "digest":
         return 0  # a push about no ticket (a hand-over, a 【联系不上】) stands on its own
-    same_subject = (
-        col(Outbox.ticket_id) == row.ticket_id
-        if row.ticket_id is not None
-        else (col(Outbox.ticket_id).is_(None)) & (col(Outbox.kind) == row.kind)
-    )
+    if row.ticket_id is None:
+        same_subject = col(Outbox.ticket_id).is_(None) & (col(Outbox.kind) == row.kind)
+    elif row.kind == SURVEY:  # asking for the survey replaces an earlier ask, not the news of the result
+        same_subject = (col(Outbox.ticket_id) == row.ticket_id) & (col(Outbox.kind) == SURVEY)
+    else:
+        same_subject = (col(Outbox.ticket_id) == row.ticket_id) & (col(Outbox.kind) != SURVEY)
     result = session.execute(
         update(Outbox)
         .where(

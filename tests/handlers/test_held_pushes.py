@@ -154,3 +154,18 @@ def test_several_cadres_out_of_reach_make_one_push_to_the_community(server: Runn
     [notice] = [t for t in fake_wechat.texts_for(WANGMING) if t.startswith("【联系不上】")]
     assert "· 李芳（桂花苑）" in notice and f"涉及编号 {lamp}" in notice
     assert "· 陈刚（银杏院）" in notice and f"涉及编号 {rubbish}" in notice
+
+
+def test_the_survey_ask_keeps_the_news_of_the_result(server: Running, fake_wechat: FakeWeChat) -> None:
+    server.clock.set(at("2026-11-24T10:00"))
+    number = number_in(say(server, "o_resident_b", COMPLAINTS[0]))
+    server.clock.set(at("2026-11-27T10:00"))  # her window has closed
+    say(server, LIFANG, f"受理 {number}")
+    say(server, LIFANG, f"办结 {number} 换了新灯泡")
+    run_all(server.sweep_deps, at("2026-11-27T10:01"))
+    server.clock.set(at("2026-11-28T09:00"))
+    say(server, "o_resident_b", "你好")
+    run_all(server.sweep_deps, at("2026-11-28T09:01"))
+    [summary] = fake_wechat.texts_for("o_resident_b")
+    assert "已受理" not in summary
+    assert 0 < summary.index("换了新灯泡") < summary.index("打个分")  # the result, then the question
