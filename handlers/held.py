@@ -24,11 +24,19 @@ LINE_CHARS = 60
 _RANK = {"escalation": 0, "reminder": 1, "new_task": 2, "digest": 5}
 _NEWS_RANK = 4
 _CALLS_TO_WORK = ("reminder", "escalation", "new_task")
+_REMINDERS = ("reminder", "escalation")
 
 
 def on_held(*, session: Session, push: Outbox) -> int:
     """A push was just held: the person's earlier held pushes on the same subject are dropped."""
     return outbox_repo.supersede_held(session=session, row=push)
+
+
+def newer_reminder(*, session: Session, push: Outbox) -> int | None:
+    """For a reminder or 督办 still waiting to go: a later one about the same ticket that makes it stale."""
+    if push.kind not in _REMINDERS:
+        return None
+    return outbox_repo.newer_on_same_ticket(session=session, row=push, kinds=_REMINDERS)
 
 
 def release(*, session: Session, openid: str, now: datetime, since: datetime | None) -> int:

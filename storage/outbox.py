@@ -178,3 +178,20 @@ def first_undelivered_since(*, session: Session, openid: str, since: datetime | 
     if since is not None:
         query = query.where(col(Outbox.created_at) >= since)
     return session.exec(query).one()
+
+
+def newer_on_same_ticket(*, session: Session, row: Outbox, kinds: Sequence[str]) -> int | None:
+    """A later push of one of kinds to the same person about the same ticket, not yet given up; its id."""
+    if row.ticket_id is None:
+        return None
+    return session.exec(
+        select(Outbox.id)
+        .where(
+            col(Outbox.openid) == row.openid,
+            col(Outbox.ticket_id) == row.ticket_id,
+            col(Outbox.id) > row.id,
+            col(Outbox.kind).in_(list(kinds)),
+            col(Outbox.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.HELD, OutboxStatus.SENT)),
+        )
+        .order_by(col(Outbox.id).desc())
+    ).first()

@@ -169,3 +169,18 @@ def test_the_survey_ask_keeps_the_news_of_the_result(server: Running, fake_wecha
     [summary] = fake_wechat.texts_for("o_resident_b")
     assert "已受理" not in summary
     assert 0 < summary.index("换了新灯泡") < summary.index("打个分")  # the result, then the question
+
+
+def test_a_backlog_sends_only_the_latest_reminder_per_ticket(server: Running, fake_wechat: FakeWeChat) -> None:
+    """Days of sweeps with nothing draining (no credentials yet): 【提醒】 and 【即将到期】 give way to 【已超期】."""
+    numbers = file_four(server)
+    server.clock.set(at("2026-11-26T09:30"))
+    say(server, LIFANG, "任务")  # her window is open when the pushes finally go
+    moment = at("2026-11-24T10:00")
+    while moment <= at("2026-11-27T12:00"):
+        run_all(server.sweep_deps, moment, drain=False)
+        moment += timedelta(hours=1)
+    server.drain(at("2026-11-27T12:00"))
+    sent = fake_wechat.texts_for(LIFANG)
+    assert sorted(t[:5] for t in sent) == ["【已超期】"] * 4 + ["【新任务】"] * 4
+    assert all(sum(f"编号 {n}（" in t for t in sent) == 2 for n in numbers)
