@@ -72,7 +72,8 @@ def summary_text(session: Session, held: Sequence[Outbox], dropped: int) -> str:
     """Counts, then the most urgent items one line each (naming 编号 N), within WeChat's size limit."""
     cadre = held[0].audience == "cadre"
     tickets = {p.ticket_id for p in held if p.ticket_id is not None}
-    header = texts.HELD_SUMMARY_HEADER.format(count=len(held) + max(dropped, 0), tickets=len(tickets))
+    about = texts.HELD_SUMMARY_ABOUT.format(tickets=len(tickets)) if tickets else ""
+    header = texts.HELD_SUMMARY_HEADER.format(count=len(held) + max(dropped, 0), about=about)
     if dropped > 0:
         header += texts.HELD_SUMMARY_DROPPED.format(dropped=dropped)
     footer = texts.HELD_SUMMARY_FOOTER_CADRE if cadre else texts.HELD_SUMMARY_FOOTER_RESIDENT

@@ -260,7 +260,8 @@ REPORTERS = "（{count}人反映）"
 
 # --- Delivery: what was held while a person's 48-hour window was closed, and who cannot be reached ----
 
-HELD_SUMMARY_HEADER = "【未读汇总】您没上线期间有 {count} 条通知，涉及 {tickets} 件诉求，合并成这一条（最紧急的在前）："
+HELD_SUMMARY_HEADER = "【未读汇总】您没上线期间有 {count} 条通知{about}，合并成这一条（最紧急的在前）："
+HELD_SUMMARY_ABOUT = "，涉及 {tickets} 件诉求"
 HELD_SUMMARY_DROPPED = "其中 {dropped} 条已被后来的消息取代，不再单列。"
 HELD_SUMMARY_MORE = "……另有 {more} 条，未列出。"
 HELD_SUMMARY_FOOTER_CADRE = "回复“任务”查看全部待办，“详情 编号”看某一件的经过。"
