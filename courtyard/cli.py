@@ -30,6 +30,8 @@ org_app = typer.Typer(help="Manage the org chart (towns, communities, courtyards
 app.add_typer(org_app, name="org")
 cadre_app = typer.Typer(help="Manage cadres' WeChat bindings.", no_args_is_help=True)
 app.add_typer(cadre_app, name="cadre")
+user_app = typer.Typer(help="Manage accounts of the leaders' web pages.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 
 def _settings() -> Settings:
@@ -48,6 +50,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 8080,
     org: Annotated[Path | None, typer.Option(help="Org chart YAML to import before serving.")] = None,
     threads: Annotated[int, typer.Option(help="Worker threads for HTTP requests.")] = 8,
+    verbose: Annotated[bool, typer.Option(help="Log at DEBUG, libraries' chatter included.")] = False,
 ) -> None:
     """Run the WeChat webhook at /wechat, the web pages and the scheduler."""
     from waitress import create_server
@@ -59,7 +62,7 @@ def serve(
 
     started = time.perf_counter()
     settings = _settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runtime.configure_logging(verbose=verbose)
     db = runtime.open_database(settings)
     try:
         typer.echo(runtime.ensure_org_chart(db, org, settings.tz))
@@ -70,8 +73,8 @@ def serve(
         typer.echo(messages.DEVELOPMENT_TOKEN.format(token=settings.token))
     ready = threading.Event()
     try:
-        wsgi = runtime.build_web_app(settings, db, ready)
-        deps = runtime.build_sweep_deps(settings, db)
+        parts = runtime.build_server(settings, db, ready, host=host, threads=threads)
+        wsgi, deps = parts.wsgi, parts.sweeps
     except PolicyError as exc:
         typer.echo(messages.POLICY_ERROR.format(error=exc), err=True)
         raise typer.Exit(2) from None
@@ -86,11 +89,13 @@ def serve(
         typer.echo(_listen_error(exc, host, port), err=True)
         raise typer.Exit(2) from None
     # The ledger's time work runs whatever is configured; only the drain needs a way to send.
-    scheduler = build_scheduler(deps, settings.tz, drain=settings.can_push)
+    scheduler = build_scheduler(deps, settings.tz, drain=parts.drains)
     scheduler.start()
     ready.set()
     address = f"http://{host}:{server.effective_port}"
     typer.echo(messages.READY.format(seconds=time.perf_counter() - started, address=address))
+    for line in runtime.next_steps(address, demo=parts.demo, token_set=bool(settings.wechat_token)):
+        typer.echo(line)
     sys.stdout.flush()
     try:
         server.run()
@@ -142,6 +147,56 @@ def cadre_invite(name: Annotated[str, typer.Argument(help="The cadre's name as i
     deadline = f"{expires_at:%Y-%m-%d %H:%M}（{settings.courtyard_tz}）"
     typer.echo(messages.INVITE.format(name=name, deadline=deadline, code=code))
     typer.echo(code)
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The account's name (what is typed at /login).")],
+    role: Annotated[str, typer.Option(help="admin, leader or cadre.")],
+    cadre: Annotated[str | None, typer.Option(help="For --role cadre: the cadre's name in the org chart.")] = None,
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from the first line of stdin.")] = False,
+) -> None:
+    """Create a web account, or change its role, cadre and password (signing its browsers out)."""
+    from courtyard import runtime
+    from handlers.accounts import AccountError, add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = _settings()
+    db = runtime.open_database(settings)
+    try:
+        created = add_user(
+            db=db, name=name, role=role, cadre_name=cadre, password=password, now=datetime.now(settings.tz)
+        )
+    except AccountError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{'created' if created else 'updated'} web account {name!r} ({role}{', ' + cadre if cadre else ''})")
+
+
+@app.command()
+def hot(
+    days: Annotated[int | None, typer.Option(min=1, max=36500, help="Only reports of the last N days.")] = None,
+    top: Annotated[int, typer.Option(min=1, max=1000, help="How many issues to print.")] = 10,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Read messages from a CSV (id, and text or subject+detail).")
+    ] = None,
+) -> None:
+    """Print the hot issues (热点问题), one JSON object per line, hottest first."""
+    from courtyard.hot_command import print_hot, run_hot_csv
+
+    _quiet_jieba()
+    if csv_file is not None:
+        raise typer.Exit(run_hot_csv(csv_file, days=days, top=top))
+    from courtyard import runtime
+    from handlers.hot import from_ledger
+    from storage.ledger_query import Scope
+
+    settings = _settings()
+    db = runtime.open_database(settings)
+    print_hot(from_ledger(db=db, scope=Scope(), now=datetime.now(settings.tz), days=days or 30, top=top))
 
 
 @app.command()

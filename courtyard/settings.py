@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_template_task: str = ""
     wechat_template_status: str = ""
+    # Where messages wait when the database cannot take them (default: beside a SQLite file, else ./).
+    courtyard_journal: str = ""
+    # Secure flag of the web pages' cookies: unset = exactly when the request came over HTTPS (directly or
+    # through a proxy's X-Forwarded-Proto); true or false to force it.
+    courtyard_cookie_secure: bool | None = None
 
     @field_validator("courtyard_db_url")
     @classmethod
@@ -48,6 +53,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"不认识的时区 {value!r}（例如 Asia/Shanghai）") from None
         return value
+
+    @field_validator("courtyard_cookie_secure", mode="before")
+    @classmethod
+    def _cookie_secure(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("wechat_api_base")
     @classmethod
@@ -82,6 +92,10 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str:
         return self.wechat_token or DEVELOPMENT_TOKEN
+
+    @property
+    def secure_cookies(self) -> bool | None:
+        return self.courtyard_cookie_secure
 
     @property
     def can_push(self) -> bool:

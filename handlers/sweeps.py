@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from handlers import notify, texts, timers
+from handlers import lifecycle, notify, texts
 from handlers.outbox import SERVICE_WINDOW
 from handlers.policy import WorkCalendar
 from storage import org as org_repo
@@ -128,7 +128,11 @@ class Sweeper:
             return None
         waited = self._waited(assigned_at, now)
         text = texts.NUDGE_SUPERVISE.format(
-            number=ticket.id, courtyard=courtyard, assignee=assignee.name, waited=waited, text=ticket.text
+            number=ticket.id,
+            courtyard=courtyard,
+            assignee=assignee.name,
+            waited=waited,
+            text=texts.ticket_excerpt(ticket),
         )
         supervisors = levels[step - 1]
         told_any = _tell_all(session, supervisors, "escalation", ticket, text, now)
@@ -189,7 +193,11 @@ class Sweeper:
         levels = notify.levels_above(session, ticket, assignee)
         if levels:
             text = texts.OVERDUE_SUPERVISE.format(
-                number=ticket.id, courtyard=courtyard, assignee=assignee.name, due=due, text=ticket.text
+                number=ticket.id,
+                courtyard=courtyard,
+                assignee=assignee.name,
+                due=due,
+                text=texts.ticket_excerpt(ticket),
             )
             _tell_all(session, levels[0], "escalation", ticket, text, now)
         return "overdue"
@@ -235,11 +243,8 @@ class Sweeper:
             session, ticket, "survey_close", ticket.resolved_at, now
         ):
             return None
-        ticket.satisfaction = "none"
-        ticket_repo.set_status(session=session, ticket=ticket, status=TicketStatus.CLOSED, at=now)
-        timers.on_finished(ticket)
-        ticket_repo.add_event(
-            session=session, ticket=ticket, kind="closed", actor="system", note=texts.SURVEY_AUTO_CLOSED, at=now
+        lifecycle.close(
+            session=session, ticket=ticket, actor="system", note=texts.SURVEY_AUTO_CLOSED, now=now, satisfaction="none"
         )
         return "closed_unrated"
 

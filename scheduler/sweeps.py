@@ -37,7 +37,7 @@ class SweepDeps:
 def drain_outbox(deps: SweepDeps, now: datetime | None = None) -> DrainReport:
     report = drain(db=deps.db, sender=deps.sender, templates=deps.templates, now=now or deps.clock())
     if report.total:
-        log.info("outbox drain: %s", report.counts)
+        log.debug("outbox drain: %s", report.counts)  # each push has its own INFO line
     return report
 
 

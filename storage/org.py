@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from storage.models import Cadre, Community, Courtyard, CourtyardAlias, Role, Town
@@ -293,3 +293,19 @@ def cadres_with_role(*, session: Session, role: Role) -> Sequence[Cadre]:
 def courtyard_name_of(*, session: Session, courtyard_id: int | None) -> str | None:
     yard = get_courtyard(session=session, courtyard_id=courtyard_id)
     return yard.name if yard else None
+
+
+def courtyards_in(*, session: Session, community_id: int | None) -> Sequence[Courtyard]:
+    """The courtyards of one community, or of the whole town when community_id is None."""
+    query = select(Courtyard).order_by(col(Courtyard.id))
+    if community_id is not None:
+        query = query.where(Courtyard.community_id == community_id)
+    return session.exec(query).all()
+
+
+def cadres_in(*, session: Session, community_id: int | None) -> Sequence[Cadre]:
+    """Active cadres of one community (its courtyards included) and the town's, or every cadre when None."""
+    query = select(Cadre).where(col(Cadre.active)).order_by(col(Cadre.id))
+    if community_id is not None:
+        query = query.where(or_(col(Cadre.community_id) == community_id, col(Cadre.role) == Role.TOWN))
+    return session.exec(query).all()

@@ -68,15 +68,22 @@ def served(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[tuple[str, str]]
         process.wait(timeout=10)
 
 
-def test_serve_demo_town_end_to_end(served: tuple[str, str], fake_wechat: FakeWeChat) -> None:
+def test_serve_demo_town_end_to_end(tmp_path: Path, served: tuple[str, str], fake_wechat: FakeWeChat) -> None:
     base_url, output = served
     assert "示范镇“柳街镇”" in output
     assert requests.get(base_url + "/healthz", timeout=5).status_code == 200
-    reply = WeChatPoster(base_url, token=TOKEN).text("o_newcomer", "桂花小区门口的路灯坏了三天了")
+    poster = WeChatPoster(base_url, token=TOKEN)
+    # 周伟 (东风院) is the demo's one cadre without an invented openid: he binds a real WeChat account.
+    invite = run(tmp_path, "cadre", "invite", "周伟")
+    assert invite.returncode == 0, invite.stderr
+    assert "绑定成功" in (poster.text("o_real_zhouwei", f"绑定 {invite.stdout.split()[-1]}").content or "")
+    reply = poster.text("o_newcomer", "东风小区门口的路灯坏了三天了")
     number = re.search(r"编号 (\d+)", reply.content or "")
     assert number, reply
     wanted = f"编号 {number.group(1)}"
-    assert fake_wechat.wait_for(lambda: any(wanted in t for t in fake_wechat.texts_for("o_lifang")), timeout=10)
+    assert fake_wechat.wait_for(lambda: any(wanted in t for t in fake_wechat.texts_for("o_real_zhouwei")), timeout=10)
+    # The demo's invented cadres (o_lifang …) are simulator personas: their pushes never go to WeChat.
+    assert all(m.openid in ("o_real_zhouwei", "o_newcomer") for m in fake_wechat.messages)
 
 
 def test_org_import_is_idempotent_and_reports_bad_lines(tmp_path: Path) -> None:

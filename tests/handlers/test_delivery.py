@@ -76,7 +76,7 @@ def test_transient_failures_back_off_then_deliver(server: Running, fake_wechat: 
 
 def test_two_drains_racing_send_each_push_once(server: Running, fake_wechat: FakeWeChat) -> None:
     for i in range(40):
-        server.poster.text(f"o_r{i}", f"桂花苑第{i}盏路灯坏了")
+        server.poster.text(f"o_r{i}", f"桂花苑{i + 1}栋门口的路灯坏了")  # 40 buildings: 40 tickets
     start = threading.Barrier(4)
 
     def drain() -> None:
