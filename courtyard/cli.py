@@ -19,6 +19,7 @@ import typer
 
 if TYPE_CHECKING:
     from courtyard.settings import Settings
+    from storage.db import Database
 
 
 # Warn at start-up when holiday data runs out within this many days (the State Council publishes the
@@ -92,6 +93,9 @@ def serve(
     scheduler = build_scheduler(deps, settings.tz, drain=parts.drains)
     scheduler.start()
     ready.set()
+    # Tickets filed before the search index existed (or by another process) are indexed in the background,
+    # so the first search or dashboard does not wait for a large backlog.
+    threading.Thread(target=index_backlog, args=(db,), name="search-index", daemon=True).start()
     address = f"http://{host}:{server.effective_port}"
     typer.echo(messages.READY.format(seconds=time.perf_counter() - started, address=address))
     for line in runtime.next_steps(address, demo=parts.demo, token_set=bool(settings.wechat_token)):
@@ -114,6 +118,16 @@ def _listen_error(exc: OSError, host: str, port: int) -> str:
     if exc.errno == errno.EACCES:
         return messages.PORT_FORBIDDEN.format(port=port)
     return messages.ADDRESS_UNUSABLE.format(host=host, port=port, reason=exc.strerror or exc)
+
+
+def index_backlog(db: Database) -> None:
+    """Index for search every ticket not yet indexed (run beside the server)."""
+    from handlers.search import refresh_index
+
+    try:
+        refresh_index(db=db)
+    except Exception:  # the pages index what is missing on their own; this only gets ahead of them
+        logging.getLogger(__name__).exception("indexing the ledger for search failed")
 
 
 @org_app.command("import")

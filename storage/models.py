@@ -148,10 +148,11 @@ class Ticket(SQLModel, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
     created_at: datetime = _when(index=True)  # the ledger's and the statistics' periods
     updated_at: datetime = _when()
-    accepted_at: datetime | None = _when(nullable=True)
-    resolved_at: datetime | None = _when(nullable=True)
+    # Indexed for the dashboard's counts of what was accepted, resolved or fell due in a period.
+    accepted_at: datetime | None = _when(nullable=True, index=True)
+    resolved_at: datetime | None = _when(nullable=True, index=True)
     closed_at: datetime | None = _when(nullable=True)
-    due_at: datetime | None = _when(nullable=True)
+    due_at: datetime | None = _when(nullable=True, index=True)
     satisfaction: str | None = None  # the resident's survey answer: satisfied, basic, unsatisfied, none
     overdue: bool = False  # marked once its deadline passed while it was open
     assigned_at: datetime | None = _when(nullable=True)  # when the current assignee got it
