@@ -57,7 +57,9 @@ def serve(
 
     from courtyard import messages, runtime
     from handlers.policy import PolicyError
+    from scheduler.election import ElectedScheduler
     from scheduler.sweeps import build_scheduler
+    from storage.leader import leadership
     from storage.orgfile import OrgFileError
 
     started = time.perf_counter()
@@ -89,8 +91,10 @@ def serve(
         typer.echo(_listen_error(exc, host, port), err=True)
         raise typer.Exit(2) from None
     # The ledger's time work runs whatever is configured; only the drain needs a way to send.
-    scheduler = build_scheduler(deps, settings.tz, drain=parts.drains)
-    scheduler.start()
+    # Of all processes on this database, only the elected one runs the sweeps.
+    scheduler = ElectedScheduler(
+        leadership(db.engine), lambda: build_scheduler(deps, settings.tz, drain=parts.drains)
+    ).start()
     ready.set()
     address = f"http://{host}:{server.effective_port}"
     typer.echo(messages.READY.format(seconds=time.perf_counter() - started, address=address))
@@ -102,7 +106,7 @@ def serve(
     except KeyboardInterrupt:
         pass
     finally:
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown()
 
 
 def _listen_error(exc: OSError, host: str, port: int) -> str:
@@ -238,11 +242,16 @@ def _quiet_jieba() -> None:
 @app.command()
 def sweep(
     at: Annotated[str | None, typer.Option(help="Run as of this ISO-8601 moment (default: now).")] = None,
+    wait: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait for the scheduler lock held by another process.")
+    ] = 30.0,
 ) -> None:
     """Run every scheduler sweep once, including the outbox drain, and print what it did."""
     from courtyard import messages, runtime
     from handlers.policy import PolicyError
+    from scheduler.election import leading
     from scheduler.sweeps import run_all
+    from storage.leader import leadership
 
     settings = _settings()
     now = parse_moment(at, settings) if at else datetime.now(settings.tz)
@@ -254,7 +263,17 @@ def sweep(
         raise typer.Exit(2) from None
     if not settings.can_push:
         typer.echo(messages.SWEEP_NO_CREDENTIALS)
-    reports = run_all(deps, now, drain=settings.can_push)
+    lock = leadership(db.engine)
+    if not lock.acquire():
+        typer.echo(messages.SWEEP_WAITING.format(seconds=wait))
+        deadline = time.monotonic() + wait
+        while not lock.acquire():
+            if time.monotonic() >= deadline:
+                typer.echo(messages.SWEEP_LOCK_BUSY, err=True)
+                raise typer.Exit(1)
+            time.sleep(1.0)
+    with leading(lock):
+        reports = run_all(deps, now, drain=settings.can_push)
     typer.echo(f"sweep as of {now.isoformat()}")
     for name, report in reports.items():
         counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "nothing due"

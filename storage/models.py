@@ -243,6 +243,15 @@ class SweepAction(SQLModel, table=True):
     at: datetime = _when()
 
 
+class SchedulerLease(SQLModel, table=True):
+    """Who runs the sweeps on SQLite: a lease the holder renews by heartbeat (PostgreSQL uses an advisory lock)."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=200)
+    expires_at: datetime = _when()
+    heartbeat_at: datetime = _when()
+
+
 class Endorsement(SQLModel, table=True):
     """A neighbour's report of a problem already filed (附议): linked to the ticket instead of a new one."""
 
