@@ -51,11 +51,15 @@ def serve(
     org: Annotated[Path | None, typer.Option(help="Org chart YAML to import before serving.")] = None,
     threads: Annotated[int, typer.Option(help="Worker threads for HTTP requests.")] = 8,
     verbose: Annotated[bool, typer.Option(help="Log at DEBUG, libraries' chatter included.")] = False,
+    workers: Annotated[
+        int, typer.Option(help="Server processes on the one port (PostgreSQL only; one of them runs the sweeps).")
+    ] = 1,
 ) -> None:
     """Run the WeChat webhook at /wechat, the web pages and the scheduler."""
     from waitress import create_server
 
     from courtyard import messages, runtime
+    from courtyard.workers import run_workers, workers_refusal
     from handlers.policy import PolicyError
     from scheduler.election import ElectedScheduler
     from scheduler.sweeps import build_scheduler
@@ -64,6 +68,9 @@ def serve(
 
     started = time.perf_counter()
     settings = _settings()
+    if refusal := workers_refusal(workers, settings.courtyard_db_url):
+        typer.echo(refusal, err=True)
+        raise typer.Exit(2)
     runtime.configure_logging(verbose=verbose)
     db = runtime.open_database(settings)
     try:
@@ -73,6 +80,14 @@ def serve(
         raise typer.Exit(2) from None
     if not settings.wechat_token:
         typer.echo(messages.DEVELOPMENT_TOKEN.format(token=settings.token))
+    if workers > 1:
+        try:
+            runtime.build_calendar(settings, db)  # a bad policy stops the start here, not in every worker
+        except PolicyError as exc:
+            typer.echo(messages.POLICY_ERROR.format(error=exc), err=True)
+            raise typer.Exit(2) from None
+        db.engine.dispose()  # no connection crosses the fork
+        raise typer.Exit(run_workers(settings, host=host, port=port, threads=threads, workers=workers))
     ready = threading.Event()
     try:
         parts = runtime.build_server(settings, db, ready, host=host, threads=threads)
