@@ -75,7 +75,9 @@ class AdvisoryLeadership:
             poolclass=NullPool,
             connect_args={
                 "connect_timeout": 5,
-                "options": f"-c statement_timeout={PG_HEARTBEAT_TIMEOUT_MS}",
+                # The server, too, notices a leader whose host vanished without closing the connection.
+                "options": f"-c statement_timeout={PG_HEARTBEAT_TIMEOUT_MS} -c tcp_keepalives_idle=5"
+                " -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3",
                 "application_name": f"courtyard leader {self.holder}"[:63],
                 # A dead network path is noticed by the kernel within ~15 s, not hours.
                 "keepalives": 1,
