@@ -244,6 +244,27 @@ class SweepAction(SQLModel, table=True):
     at: datetime = _when()
 
 
+class SchedulerLease(SQLModel, table=True):
+    """Who runs the sweeps on SQLite: a lease the holder renews by heartbeat (PostgreSQL uses an advisory lock)."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=200)
+    expires_at: datetime = _when()
+    heartbeat_at: datetime = _when()
+
+
+class AccessTokenRow(SQLModel, table=True):
+    """The WeChat access token every process of one AppID uses, and who is fetching the next one."""
+
+    __tablename__ = "accesstoken"
+
+    app_id: str = Field(primary_key=True, max_length=64)
+    value: str | None = None
+    expires_at: datetime | None = _when(nullable=True)
+    refreshing_by: str | None = Field(default=None, max_length=200)
+    refreshing_until: datetime | None = _when(nullable=True)
+
+
 class Endorsement(SQLModel, table=True):
     """A neighbour's report of a problem already filed (附议): linked to the ticket instead of a new one."""
 
