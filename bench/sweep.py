@@ -24,8 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from courtyard.runtime import demo_org_path
 from handlers.org import import_org_file
 from handlers.outbox import Templates, drain
-from handlers.policy import Policy, WorkCalendar
+from handlers.policy import Policy
 from handlers.sweeps import Sweeper
+from handlers.workcalendar import WorkCalendar
 from storage import migrate
 from storage.db import Database, make_engine
 from storage.models import Outbox, Ticket, TicketEvent

@@ -25,7 +25,6 @@ from handlers import org as org_use_cases
 from handlers.context import Context
 from handlers.conversation import Conversation
 from handlers.outbox import Templates
-from handlers.policy import WorkCalendar
 from handlers.ports import Sender
 from handlers.replay import ReplayGuard
 from handlers.simulation import (
@@ -35,6 +34,7 @@ from handlers.simulation import (
     seed_demo_history,
     simulated_tickets_named,
 )
+from handlers.workcalendar import WorkCalendar
 from scheduler.sweeps import SweepDeps, run_all
 from storage import migrate
 from storage.clock import ShiftedClock, utc_now

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 import nlp
 from handlers.outbox import Templates
-from handlers.policy import WorkCalendar
+from handlers.workcalendar import WorkCalendar
 from storage import org as org_repo
 from storage.clock import utc_now
 from storage.db import Database

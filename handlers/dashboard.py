@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers.policy import WorkCalendar
 from handlers.stats import Period, Stats, Trend, compute, local_midnight, week_starts
+from handlers.workcalendar import WorkCalendar
 from storage import ledger_query
 from storage.db import Database
 from storage.ledger_query import Activity, LedgerEntry, Scope, Span

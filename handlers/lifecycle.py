@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from handlers import timers
-from handlers.policy import WorkCalendar
+from handlers.workcalendar import WorkCalendar
 from storage import org as org_repo
 from storage import tickets as ticket_repo
 from storage.models import OPEN_STATUSES, Cadre, Ticket, TicketStatus

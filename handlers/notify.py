@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from handlers import texts
-from handlers.policy import WorkCalendar
+from handlers.workcalendar import WorkCalendar
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import tickets as ticket_repo

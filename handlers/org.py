@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from handlers import intake, notify, texts, timers
-from handlers.policy import Policy, PolicyError, WorkCalendar, parse_policy
+from handlers.policy import Policy, PolicyError, parse_policy
+from handlers.workcalendar import WorkCalendar
 from storage import org as org_repo
 from storage import tickets as ticket_repo
 from storage.clock import utc_now

@@ -12,7 +12,7 @@ from pathlib import Path
 from handlers.context import Context
 from handlers.conversation import Conversation
 from handlers.messages import Inbound
-from handlers.policy import WorkCalendar
+from handlers.workcalendar import WorkCalendar
 from storage import org as org_repo
 from storage import simulation as sim_repo
 from storage.db import Database

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from handlers import texts
-from handlers.policy import WorkCalendar
+from handlers.workcalendar import WorkCalendar
 from storage import ledger_query
 from storage.db import Database
 from storage.ledger_query import ANSWERED_SURVEY, DONE_STATUSES, Scope, StatRow

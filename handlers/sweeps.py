@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from handlers import lifecycle, notify, texts
 from handlers.outbox import SERVICE_WINDOW
-from handlers.policy import WorkCalendar
+from handlers.workcalendar import WorkCalendar
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import sweeps as sweep_repo

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.policy import WorkCalendar
+from handlers.workcalendar import WorkCalendar
 from storage.models import Ticket
 
 

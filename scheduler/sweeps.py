@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from handlers.outbox import DrainReport, Templates, drain
-from handlers.policy import WorkCalendar
 from handlers.ports import Sender
 from handlers.sweeps import Sweeper, SweepReport
+from handlers.workcalendar import WorkCalendar
 from storage.db import Database
 
 log = logging.getLogger(__name__)

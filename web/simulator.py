@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import bottle
 
 from handlers import simulation
-from handlers.policy import WorkCalendar
+from handlers.workcalendar import WorkCalendar
 from storage.db import Database
 from web.simulator_wechat import Feeds, StandInError, WeChatStandIn
 

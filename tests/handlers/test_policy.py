@@ -16,10 +16,10 @@ from handlers.policy import (
     Policy,
     PolicyError,
     TimeSpan,
-    WorkCalendar,
     parse_policy,
     validate_timezone,
 )
+from handlers.workcalendar import WorkCalendar
 from nlp import CATEGORIES, OTHER
 from storage.orgfile import parse_org_chart
 

@@ -13,7 +13,8 @@ from courtyard import runtime
 from handlers import stats
 from handlers.accounts import reach_scope
 from handlers.cadre import in_reach
-from handlers.policy import Policy, WorkCalendar
+from handlers.policy import Policy
+from handlers.workcalendar import WorkCalendar
 from storage import ledger_query
 from storage import org as org_repo
 from storage import tickets as ticket_repo

@@ -15,8 +15,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from courtyard import runtime
-from handlers.policy import WorkCalendar
 from handlers.sweeps import Sweeper
+from handlers.workcalendar import WorkCalendar
 from storage import tickets as ticket_repo
 from storage.db import Database
 from storage.models import Cadre, Outbox, OutboxStatus, SweepAction, Ticket

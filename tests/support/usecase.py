@@ -15,7 +15,7 @@ from handlers.context import Context
 from handlers.conversation import Conversation
 from handlers.messages import Inbound
 from handlers.outbox import Templates, drain
-from handlers.policy import WorkCalendar
+from handlers.workcalendar import WorkCalendar
 from storage import migrate
 from storage.db import Database, make_engine
 from storage.models import Ticket, TicketEvent
