@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TOKEN
-from tests.courtyard.test_cli import COURTYARD, env_for
+from tests.courtyard.test_cli import COURTYARD, DATA, env_for
 from tests.fake_wechat import FakeWeChat
 from tests.support.wechat_client import WeChatPoster
 
@@ -18,7 +18,7 @@ from tests.support.wechat_client import WeChatPoster
 def serve_one_message(tmp_path: Path, fake: FakeWeChat, *extra: str) -> str:
     """Serve, take one complaint, let its push go out and a few idle ticks pass; everything logged."""
     process = subprocess.Popen(
-        [COURTYARD, "serve", "--port", "0", *extra],
+        [COURTYARD, "serve", "--port", "0", "--org", str(DATA / "org_small.yaml"), *extra],
         cwd=tmp_path,
         env=env_for(tmp_path, fake),
         stdout=subprocess.PIPE,
