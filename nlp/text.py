@@ -58,8 +58,9 @@ def char_ngrams(text: str, low: int = 1, high: int = 3) -> list[str]:
 SUBJECT_MARK = "\x01"  # prefixes n-grams of the opening characters, so they are features of their own
 
 
-def model_grams(text: str, char_range: tuple[int, int], subject_chars: int,
-                subject_range: tuple[int, int]) -> list[str]:
+def model_grams(
+    text: str, char_range: tuple[int, int], subject_chars: int, subject_range: tuple[int, int]
+) -> list[str]:
     """The classifier's features: character n-grams of the whole text, and marked n-grams of its
     first `subject_chars` characters, where a board message's subject and a chat message's gist are.
     """

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import threading
+from datetime import UTC, datetime, timedelta
 
 
 def as_utc(value: datetime) -> datetime:
@@ -14,3 +15,20 @@ def as_utc(value: datetime) -> datetime:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class ShiftedClock:
+    """Real time plus an offset that only grows: the demo's time machine moves the whole server forward."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return utc_now() + self._offset
+
+    def set(self, moment: datetime) -> None:
+        """Make now `moment`; a moment in the past is ignored (the ledger never runs backwards)."""
+        with self._lock:
+            self._offset = max(self._offset, as_utc(moment) - utc_now())

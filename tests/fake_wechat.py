@@ -22,6 +22,7 @@ TEXT_LIMIT_BYTES = 2048
 
 _PATHS: dict[str, Kind] = {
     "/cgi-bin/token": "token",
+    "/cgi-bin/stable_token": "token",
     "/cgi-bin/message/custom/send": "custom",
     "/cgi-bin/message/template/send": "template",
 }
@@ -54,6 +55,7 @@ class Fault(StrEnum):
     NOT_JSON = "not_json"  # answer HTTP 200 with an HTML body
     HANG = "hang"  # answer nothing until the client gave up (or the fake closes)
     DELIVER_THEN_HANG = "deliver_then_hang"  # record the message as delivered, then hang
+    LATE = "late"  # deliver, and say so after `late_seconds` (WeChat has been seen to take 6 s)
 
 
 Outcome = int | Fault  # an errcode (0 = delivered) or a Fault
@@ -99,6 +101,7 @@ class _State:
     messages: list[Message] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
     token_requests: int = 0
+    stable_token: str | None = None  # what /cgi-bin/stable_token hands out until it expires or is revoked
 
 
 class FakeWeChat:
@@ -122,6 +125,7 @@ class FakeWeChat:
         self.expires_in = expires_in
         self.template_ids = set(template_ids) if template_ids is not None else None
         self.hang_seconds = hang_seconds
+        self.late_seconds = 6.0  # how late Fault.LATE answers
         self._state = _State()
         self._changed = threading.Condition(threading.RLock())
         self._closing = threading.Event()
@@ -219,7 +223,7 @@ class FakeWeChat:
 
     @property
     def token_requests(self) -> int:
-        """How many times /cgi-bin/token was called."""
+        """How many times /cgi-bin/token or /cgi-bin/stable_token was called."""
         with self._changed:
             return self._state.token_requests
 
@@ -249,7 +253,9 @@ class FakeWeChat:
             for token, (expires_at, _) in list(self._state.tokens.items()):
                 self._state.tokens[token] = (expires_at, code)
 
-    def _token_answer(self, query: dict[str, str]) -> dict[str, Any] | Fault:
+    def _token_answer(self, query: dict[str, str], *, stable: bool = False) -> dict[str, Any] | Fault:
+        """/cgi-bin/token issues a new token each call; /cgi-bin/stable_token hands out the same one
+        while it is valid, unless asked to force a refresh."""
         with self._changed:
             self._state.token_requests += 1
             self._changed.notify_all()
@@ -260,8 +266,14 @@ class FakeWeChat:
                 return _refusal(40013)
             if query.get("secret") != self.app_secret:
                 return _refusal(40125)
+            current = self._state.stable_token
+            if stable and current is not None and not query.get("force_refresh") and self._check_token(current) == 0:
+                expires_at = self._state.tokens[current][0]
+                return {"access_token": current, "expires_in": int((expires_at - _now()).total_seconds())}
             token = secrets.token_urlsafe(24)
             self._state.tokens[token] = (_now() + timedelta(seconds=self.expires_in), 0)
+            if stable:
+                self._state.stable_token = token
             return {"access_token": token, "expires_in": self.expires_in}
 
     def _send_answer(self, kind: Literal["custom", "template"], token: str | None, raw: bytes) -> Outcome:
@@ -272,7 +284,7 @@ class FakeWeChat:
             outcome: Outcome = self._check_token(token)
             if outcome == 0:
                 outcome = self._injected(kind)
-            if outcome in (0, Fault.DELIVER_THEN_HANG):
+            if outcome in (0, Fault.DELIVER_THEN_HANG, Fault.LATE):
                 if payload is None:
                     outcome = 47001
                 elif refusal := self._validate(kind, payload):
@@ -373,6 +385,9 @@ class _Handler(BaseHTTPRequestHandler):
         path, query = self._target()
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         kind = _PATHS.get(path)
+        if path == "/cgi-bin/stable_token":
+            self._stable_token(fake, raw)
+            return
         if kind not in ("custom", "template"):
             self._reply(404, {"errcode": 404, "errmsg": "not found"})
             return
@@ -383,6 +398,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, {"errcode": 0, "errmsg": "ok", "msgid": len(fake.messages)})
         else:
             self._reply(200, _refusal(outcome))
+
+    def _stable_token(self, fake: FakeWeChat, raw: bytes) -> None:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            self._reply(200, _refusal(47001))
+            return
+        query = {k: str(v) for k, v in body.items() if k in ("grant_type", "appid", "secret")}
+        if body.get("force_refresh") is True:
+            query["force_refresh"] = "1"
+        answer = fake._token_answer(query, stable=True)
+        if isinstance(answer, Fault):
+            self._fault(fake, answer)
+        else:
+            self._reply(200, answer)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""
@@ -396,6 +428,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(500, b"<html>500 Internal Server Error</html>")
         elif fault is Fault.NOT_JSON:
             self._reply(200, b"<html>upstream busy</html>")
+        elif fault is Fault.LATE:
+            fake._closing.wait(fake.late_seconds)
+            self._reply(200, {"errcode": 0, "errmsg": "ok"})
         else:
             fake._closing.wait(fake.hang_seconds)
             self.close_connection = True

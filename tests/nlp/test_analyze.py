@@ -35,7 +35,9 @@ def test_colloquial_complaints_get_their_department(analyzer: Analyzer, text: st
     assert 0.0 <= analysis.confidence <= 1.0
 
 
-@pytest.mark.parametrize("text", ["你好", "您好！", "在吗？", "谢谢你们", "测试", "好的收到", "👍👍", "哈哈哈", "ok", "早上好"])
+@pytest.mark.parametrize(
+    "text", ["你好", "您好！", "在吗？", "谢谢你们", "测试", "好的收到", "👍👍", "哈哈哈", "ok", "早上好"]
+)
 def test_small_talk_is_other(analyzer: Analyzer, text: str) -> None:
     analysis = analyzer.analyze(text)
     assert analysis.category == OTHER and analysis.is_small_talk
@@ -95,8 +97,21 @@ def test_look_alikes_are_not_urgent(analyzer: Analyzer, text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   \n\t ", "😀😀😀", "🙏", "12345678", "！！！？？", "hello world", "路" * 20_000,
-     "桂花院子 " * 4000, "WiFi坏了好几天 wifi broken", "社區醫院的醫生態度好差", "\x00\x01", "0x1F600"],
+    [
+        "",
+        "   \n\t ",
+        "😀😀😀",
+        "🙏",
+        "12345678",
+        "！！！？？",
+        "hello world",
+        "路" * 20_000,
+        "桂花院子 " * 4000,
+        "WiFi坏了好几天 wifi broken",
+        "社區醫院的醫生態度好差",
+        "\x00\x01",
+        "0x1F600",
+    ],
 )
 def test_odd_input_gets_a_valid_answer(analyzer: Analyzer, text: str) -> None:
     analysis = analyzer.analyze(text)
