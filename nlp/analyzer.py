@@ -32,7 +32,6 @@ _REASONS = {
     "122": "交通事故", "95598": "电线断落或漏电", "燃气": "疑似燃气泄漏", "供水": "水管爆裂或水淹进屋",
 }
 _NOT_A_PROBLEM = (SMALLTALK, PROGRESS, PRELUDE)
-_SURE_OTHER = 0.5  # the intent head says complaint: the category 其他 must be at least this sure to win
 
 
 def combine(chat: Sequence[float], formal: Sequence[float] | None, length: float, intent: str, urgent: bool,
@@ -161,11 +160,10 @@ class Analyzer:
         category, confidence = combine(chat_category, formal, len(cleaned), intent, urgency is not None,
                                        chat.settings["blend"], chat.settings["half_length"])
         if category == OTHER and intent == COMPLAINT:
-            if confidence >= _SURE_OTHER:
-                intent = SMALLTALK
-            else:  # a complaint in doubt is filed (and goes to triage), not dropped as chat
-                category, confidence = combine(chat_category, formal, len(cleaned), intent, True,
-                                               chat.settings["blend"], chat.settings["half_length"])
+            # The intent head reads a complaint: it is filed under its likeliest department (and goes to
+            # triage when that is unsure), never dropped as chat.
+            category, confidence = combine(chat_category, formal, len(cleaned), intent, True,
+                                           chat.settings["blend"], chat.settings["half_length"])
         elif category != OTHER and intent in _NOT_A_PROBLEM:
             category, confidence = OTHER, 1.0
         return urgency, intent, category, confidence
