@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from nlp.building import building_number, find_building
 from nlp.chat import shared_chat_model
 from nlp.duplicate import same_problem, signature
-from nlp.features import dense_features, rule_view
+from nlp.features import RuleView, dense_features, rule_view
 from nlp.intent import COMPLAINT, INTENTS, PRELUDE, PROGRESS, QUESTION, SMALLTALK
 from nlp.lexicon import CATEGORIES
 from nlp.locate import Gazetteer, Place
 from nlp.model import shared_model
 from nlp.segment import Segmenter
-from nlp.text import normalize
-from nlp.urgency import HOTLINE_TEXT, HOTLINES, Urgency, mentions_danger
+from nlp.text import gloss, normalize
+from nlp.urgency import HOTLINE_TEXT, HOTLINES, Urgency
 
 OTHER = "其他"
 LABELS: tuple[str, ...] = (*CATEGORIES, OTHER)
@@ -32,19 +32,19 @@ _REASONS = {
     "122": "交通事故", "95598": "电线断落或漏电", "燃气": "疑似燃气泄漏", "供水": "水管爆裂或水淹进屋",
 }
 _NOT_A_PROBLEM = (SMALLTALK, PROGRESS, PRELUDE)
-_SURE_OTHER = 0.5  # the intent head says complaint: the category 其他 must be at least this sure to win
 
 
-def combine(chat: Sequence[float], formal: Sequence[float], length: float, intent: str, urgent: bool,
+def combine(chat: Sequence[float], formal: Sequence[float] | None, length: float, intent: str, urgent: bool,
             blend: float, half_length: float) -> tuple[str, float]:
     """The category and its confidence from the chat head (LABELS order) and the formal model
-    (CATEGORIES order): the chat head weighs `blend` on a short message, half that at
-    `half_length` characters. Small talk, progress questions and preludes are 其他; an urgent
-    message never is."""
+    (CATEGORIES order; None: not asked, the chat head alone decides): the chat head weighs `blend`
+    on a short message, half that at `half_length` characters. Small talk, progress questions and
+    preludes are 其他; an urgent message never is."""
     if intent in _NOT_A_PROBLEM and not urgent:
         return OTHER, 1.0
-    weight = blend / (1.0 + length / half_length)
-    mixed = [weight * c + (1.0 - weight) * f for c, f in zip(chat, (*formal, 0.0), strict=True)]
+    weight = 1.0 if formal is None else blend / (1.0 + length / half_length)
+    formal_labels = (*(formal if formal is not None else [0.0] * len(CATEGORIES)), 0.0)
+    mixed = [weight * c + (1.0 - weight) * f for c, f in zip(chat, formal_labels, strict=True)]
     if urgent:
         mixed[-1] = 0.0
     total = sum(mixed) or 1.0
@@ -130,7 +130,7 @@ class Analyzer:
         """Everything about one message; never raises on odd input."""
         cleaned = normalize(text)
         tokens = tuple(self._segmenter.cut(cleaned))
-        urgency, intent, category, confidence = self._understand(cleaned)
+        urgency, intent, category, confidence = self._understand(gloss(cleaned))
         return Analysis(
             tokens=tokens,
             category=category,
@@ -146,30 +146,29 @@ class Analyzer:
         )
 
     def _category(self, cleaned: str) -> str:
-        return self._understand(cleaned)[2]
+        return self._understand(gloss(cleaned))[2]
 
     def _understand(self, cleaned: str) -> tuple[Urgency | None, str, str, float]:
-        """Urgency, intent, category and confidence of a normalised message."""
+        """Urgency, intent, category and confidence of a normalised, glossed message."""
         chat = shared_chat_model()
-        rule_urgency, rule_intent = rule_view(cleaned)
-        heads = chat.predict(cleaned, dense_features(cleaned, rule_urgency, rule_intent))
-        urgency = self._urgency(cleaned, heads, rule_urgency)
+        view = rule_view(cleaned)
+        heads = chat.predict(cleaned, dense_features(cleaned, view))
+        urgency = self._urgency(cleaned, heads, view)
         intent = COMPLAINT if urgency else max(heads["intent"], key=heads["intent"].__getitem__)
-        category, confidence = combine(
-            [heads["category"][label] for label in LABELS], shared_model().probabilities(cleaned), len(cleaned),
-            intent, urgency is not None, chat.settings["blend"], chat.settings["half_length"])
+        chat_category = [heads["category"][label] for label in LABELS]
+        formal = shared_model().probabilities(cleaned) if len(cleaned) >= chat.settings["chat_alone_below"] else None
+        category, confidence = combine(chat_category, formal, len(cleaned), intent, urgency is not None,
+                                       chat.settings["blend"], chat.settings["half_length"])
         if category == OTHER and intent == COMPLAINT:
-            if confidence >= _SURE_OTHER:
-                intent = SMALLTALK
-            else:  # a complaint in doubt is filed (and goes to triage), not dropped as chat
-                category, confidence = combine(
-                    [heads["category"][label] for label in LABELS], shared_model().probabilities(cleaned),
-                    len(cleaned), intent, True, chat.settings["blend"], chat.settings["half_length"])
+            # The intent head reads a complaint: it is filed under its likeliest department (and goes to
+            # triage when that is unsure), never dropped as chat.
+            category, confidence = combine(chat_category, formal, len(cleaned), intent, True,
+                                           chat.settings["blend"], chat.settings["half_length"])
         elif category != OTHER and intent in _NOT_A_PROBLEM:
             category, confidence = OTHER, 1.0
         return urgency, intent, category, confidence
 
-    def _urgency(self, cleaned: str, heads: dict[str, dict[str, float]], rule: Urgency | None,
+    def _urgency(self, cleaned: str, heads: dict[str, dict[str, float]], view: RuleView,
                  by_sentence: bool = True) -> Urgency | None:
         """Danger now: the chat model's verdict on the message, or for a long one on each sentence
         that describes a danger, with the rules' situation as evidence."""
@@ -177,13 +176,14 @@ class Analyzer:
         threshold = chat.settings["urgent_threshold"]
         if by_sentence and len(cleaned) > SENTENCE_JUDGED:
             for sentence in _SENTENCE.findall(cleaned):
-                if mentions_danger(sentence):
-                    sentence_rule, sentence_intent = rule_view(sentence)
-                    sentence_heads = chat.predict(sentence, dense_features(sentence, sentence_rule, sentence_intent))
-                    found = self._urgency(sentence, sentence_heads, sentence_rule, by_sentence=False)
+                sentence_view = rule_view(sentence)
+                if sentence_view.danger_mentioned:
+                    sentence_heads = chat.predict(sentence, dense_features(sentence, sentence_view))
+                    found = self._urgency(sentence, sentence_heads, sentence_view, by_sentence=False)
                     if found:
                         return found
             return None
+        rule = view.urgency
         if rule is not None:  # the rules saw a danger now: the model has a lower bar to clear
             threshold = min(threshold, chat.settings["urgent_rule_threshold"])
         if heads["urgent"]["1"] < threshold:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 from nlp.intent import INTENTS, detect_intent
 from nlp.lexicon import CATEGORIES
 from nlp.model import keyword_hits
-from nlp.urgency import HOTLINES, MARKERS, Urgency, detect, mentions_danger
+from nlp.urgency import HOTLINES, MARKERS, Urgency, scan
 
 _LATIN = re.compile(r"[a-z]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -21,15 +22,31 @@ FEATURE_NAMES: tuple[str, ...] = (
 )
 
 
-def dense_features(text: str, urgency: Urgency | None, intent_rule: str) -> list[float]:
-    """The dense feature vector (FEATURE_NAMES order) of a normalised text, given the rules' verdicts."""
+@dataclass(frozen=True)
+class RuleView:
+    """What the hand-written rules make of a normalised text."""
+
+    urgency: Urgency | None  # a danger happening now
+    intent: str
+    danger_mentioned: bool  # a danger described at all, whatever its tense or mood
+
+
+def rule_view(text: str) -> RuleView:
+    """The rules' verdicts on a normalised text."""
+    urgency, mentioned = scan(text)
+    return RuleView(urgency, detect_intent(text, urgent=urgency is not None), mentioned)
+
+
+def dense_features(text: str, view: RuleView) -> list[float]:
+    """The dense feature vector (FEATURE_NAMES order) of a normalised text, given the rules' view."""
+    urgency, intent_rule = view.urgency, view.intent
     length = len(text)
     cjk = len(_CJK.findall(text[:2000]))
     latin = len(_LATIN.findall(text[:2000]))
     return [
         float(urgency is not None),
         *(float(urgency is not None and urgency.hotline == h) for h in HOTLINES),
-        float(mentions_danger(text)),
+        float(view.danger_mentioned),
         *(float(pattern.search(text) is not None) for pattern in MARKERS.values()),
         *(float(intent_rule == i) for i in INTENTS),
         *keyword_hits(text),
@@ -40,8 +57,3 @@ def dense_features(text: str, urgency: Urgency | None, intent_rule: str) -> list
         float(cjk == 0),
     ]
 
-
-def rule_view(text: str) -> tuple[Urgency | None, str]:
-    """The rules' verdicts on a normalised text: the situation happening now, and the intent."""
-    urgency = detect(text)
-    return urgency, detect_intent(text, urgent=urgency is not None)

@@ -74,3 +74,36 @@ def word_ngrams(tokens: Iterable[str]) -> list[str]:
     """Word unigrams and bigrams (joined by a space) of a token sequence."""
     words = [t for t in tokens if t.strip()]
     return words + [f"{a} {b}" for a, b in pairwise(words)]
+
+
+# English words residents mix into chat, glossed in Chinese so that the models and rules, which
+# know Chinese, see what they mean. Appended to the text the models read; tokens keep the original.
+_GLOSSARY: dict[str, str] = {
+    "street light": "路灯", "streetlight": "路灯", "light": "灯", "lights": "灯", "lamp": "灯", "broken": "坏了",
+    "not working": "坏了", "fix": "修", "repair": "修", "leak": "漏", "leaking": "漏", "water": "水", "pipe": "水管",
+    "power": "电", "electricity": "电", "blackout": "停电", "outage": "停电", "gas": "燃气", "lift": "电梯",
+    "elevator": "电梯", "stairwell": "楼道", "building": "楼", "roof": "屋顶", "sewer": "下水道", "drain": "下水道",
+    "blocked": "堵", "pothole": "坑", "road": "路", "property management": "物业", "rubbish": "垃圾",
+    "garbage": "垃圾", "trash": "垃圾", "noise": "噪音", "noisy": "吵", "loud": "吵", "smell": "味道", "stink": "臭",
+    "smoke": "烟", "dust": "粉尘", "factory": "工厂", "pollution": "污染", "river": "河", "bus": "公交车",
+    "bus stop": "公交站", "taxi": "出租车", "traffic": "交通", "parking": "停车", "car": "车", "driver": "司机",
+    "school": "学校", "kindergarten": "幼儿园", "teacher": "老师", "fees": "费", "fee": "费", "class": "班",
+    "library": "图书室", "gym": "健身", "salary": "工资", "wage": "工资", "wages": "工资", "paid": "工资",
+    "boss": "老板", "pension": "养老金", "social insurance": "社保", "insurance": "保险", "job": "工作",
+    "hospital": "医院", "clinic": "诊所", "doctor": "医生", "vaccine": "疫苗", "medicine": "药", "sick": "病",
+    "shop": "商店", "store": "商店", "supermarket": "超市", "expired": "过期", "price": "价格", "refund": "退款",
+    "restaurant": "餐馆", "food": "食物", "tourist": "游客", "ticket": "门票", "hotel": "酒店", "dog": "狗",
+    "fire": "火", "trapped": "被困", "stuck": "困住", "fell": "摔倒", "injured": "受伤", "hurt": "受伤",
+    "thanks": "谢谢", "thank": "谢谢", "hello": "你好", "hi": "你好", "update": "进展", "progress": "进展",
+    "complaint": "投诉", "report": "反映", "how": "怎么", "where": "哪里", "when": "什么时候",
+}
+_GLOSS = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _GLOSSARY), key=len, reverse=True)) + r")\b")
+_LATIN_WORD = re.compile(r"[a-z]{2,}")
+
+
+def gloss(text: str) -> str:
+    """A normalised text with the Chinese of its English words appended (unchanged without any)."""
+    if _LATIN_WORD.search(text) is None:
+        return text
+    words = [_GLOSSARY[m] for m in _GLOSS.findall(text)]
+    return text + "(" + "".join(words) + ")" if words else text

@@ -225,11 +225,6 @@ def _is_real(situation: _Situation, sentence: str, start: int, end: int) -> bool
     return True
 
 
-def mentions_danger(text: str) -> bool:
-    """Whether any situation is described at all, whatever its tense or mood."""
-    return _ANY.search(text) is not None
-
-
 MARKERS: dict[str, re.Pattern[str]] = {
     "unreal": re.compile(_UNREAL_WORDS),
     "over": _OVER,
@@ -244,12 +239,17 @@ def detect(text: str) -> Urgency | None:
     Each sentence is judged on its own: a danger word in one sentence of a long letter does not
     make the letter urgent unless that sentence describes it happening now.
     """
+    return scan(text)[0]
+
+
+def scan(text: str) -> tuple[Urgency | None, bool]:
+    """detect()'s answer, and whether any situation is described at all, whatever its tense or mood."""
     if _ANY.search(text) is None:
-        return None
+        return None, False
     sentences = [s for s in _SENTENCE.split(text) if s]
     for situation in _SITUATIONS:
         for sentence in sentences:
             for match in situation.pattern.finditer(sentence):
                 if match.end() > match.start() and _is_real(situation, sentence, *match.span()):
-                    return situation.urgency
-    return None
+                    return situation.urgency, True
+    return None, True

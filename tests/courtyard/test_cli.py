@@ -154,7 +154,26 @@ def test_classify_prints_one_json_line_per_text(tmp_path: Path) -> None:
     assert (first["category"], first["courtyard"], first["urgent"]) == ("城乡建设", "桂花苑", False)
     assert "桂花院子" in first["tokens"] and 0 < first["confidence"] <= 1
     assert second["category"] == "其他"
+    assert (first["intent"], first["building"], first["hotline"]) == ("complaint", "3栋", None)
+    assert (second["intent"], second["building"]) == ("smalltalk", None)
     assert "Building prefix dict" not in result.stderr  # jieba's loading chatter is silenced
+
+
+def test_classify_answers_the_issue_13_tries(tmp_path: Path) -> None:
+    import json
+
+    texts = ("聞到煤氣味了 桂花小區3棟", "Hi, the street light near Guihua garden is broken, 桂花苑3栋门口 please fix asap",
+             "谢谢你们 路灯亮了 巴适", "我反映的路灯修得咋样了", "我想反映个事情", "电线掉地上了")
+    result = run(tmp_path, "classify", "--org", str(DATA / "org_small.yaml"), *texts)
+    assert result.returncode == 0, result.stderr
+    gas, english, thanks, progress, prelude, wire = (json.loads(line) for line in result.stdout.splitlines())
+    assert (gas["urgent"], gas["hotline"], gas["courtyard"], gas["building"]) == (True, "燃气", "桂花苑", "3栋")
+    assert (english["intent"], english["category"], english["courtyard"]) == ("complaint", "城乡建设", "桂花苑")
+    assert "street" in english["tokens"] and "light" in english["tokens"]
+    assert (thanks["intent"], thanks["category"]) == ("smalltalk", "其他")
+    assert (progress["intent"], progress["category"]) == ("progress", "其他")
+    assert (prelude["intent"], prelude["category"]) == ("prelude", "其他")
+    assert (wire["urgent"], wire["hotline"]) == (True, "95598")
 
 
 def test_eval_ends_with_accuracy_and_macro_f1(tmp_path: Path) -> None:
