@@ -31,8 +31,9 @@ BARE_DUMP = (
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak resident MB of one command."""
-    result = subprocess.run(["/usr/bin/time", "-f", "%e %M", *command], env=env, capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        ["/usr/bin/time", "-f", "%e %M", *command], env=env, capture_output=True, text=True, check=True
+    )
     seconds, kilobytes = result.stderr.strip().splitlines()[-1].split()
     return float(seconds), int(kilobytes) / 1024
 
@@ -50,8 +51,10 @@ def main() -> None:
         for fmt in ("csv", "xlsx"):
             out = Path(workdir) / f"ledger.{fmt}"
             seconds, peak = timed([COURTYARD, "export", "--format", fmt, "-o", str(out)], env)
-            print(f"courtyard export --format {fmt}: {seconds:.2f} s ({seconds / bare[0]:.1f}x), peak {peak:.0f} MB, "
-                  f"file {out.stat().st_size / 1e6:.1f} MB")
+            print(
+                f"courtyard export --format {fmt}: {seconds:.2f} s ({seconds / bare[0]:.1f}x), peak {peak:.0f} MB, "
+                f"file {out.stat().st_size / 1e6:.1f} MB"
+            )
 
 
 if __name__ == "__main__":

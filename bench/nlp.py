@@ -38,8 +38,11 @@ PLACES = (
     Place("幸福里", ("幸福院子",)),
 )
 JIEBA_ONLY = [sys.executable, "-c", "import jieba; jieba.lcut('x')"]
-CLASSIFY_FALLBACK = [sys.executable, "-c", "from courtyard.nlp_commands import run_classify; "
-                     "from nlp import Place; run_classify(['x'], [])"]
+CLASSIFY_FALLBACK = [
+    sys.executable,
+    "-c",
+    "from courtyard.nlp_commands import run_classify; from nlp import Place; run_classify(['x'], [])",
+]
 
 
 def read(path: Path) -> list[dict[str, str]]:
@@ -56,8 +59,9 @@ def baseline(train: list[dict[str, str]], test: list[dict[str, str]]) -> tuple[f
     return accuracy_score(gold, predicted), f1_score(gold, predicted, average="macro")
 
 
-def per_message_seconds(functions: Sequence[Callable[[str], object]], texts: Sequence[str],
-                        repeats: int) -> list[float]:
+def per_message_seconds(
+    functions: Sequence[Callable[[str], object]], texts: Sequence[str], repeats: int
+) -> list[float]:
     """Best-of-`repeats` mean time per message of each function; passes alternate between the
     functions, so a slow spell of a shared machine does not land on one of them only."""
     best = [float("inf")] * len(functions)
@@ -102,27 +106,34 @@ def main() -> int:
     flagged = [r["urgent"] == "1" for a, r in zip(analyses, dev, strict=True) if a.urgent]
     located = sum((a.courtyard or "") == r["courtyard"] for a, r in zip(analyses, dev, strict=True))
     small_talk = [a.is_small_talk for a, r in zip(analyses, dev, strict=True) if r["label"] == "其他"]
-    print(f"colloquial dev ({len(dev)}): accuracy {correct / len(dev):.4f}, "
-          f"urgent recall {sum(urgent) / len(urgent):.4f} ({sum(urgent)}/{len(urgent)}), "
-          f"urgent precision {sum(flagged) / max(len(flagged), 1):.4f}, "
-          f"small talk recognised {sum(small_talk)}/{len(small_talk)}, courtyard right {located}/{len(dev)}")
+    print(
+        f"colloquial dev ({len(dev)}): accuracy {correct / len(dev):.4f}, "
+        f"urgent recall {sum(urgent) / len(urgent):.4f} ({sum(urgent)}/{len(urgent)}), "
+        f"urgent precision {sum(flagged) / max(len(flagged), 1):.4f}, "
+        f"small talk recognised {sum(small_talk)}/{len(small_talk)}, courtyard right {located}/{len(dev)}"
+    )
     triage = sum(a.needs_triage for a in analyses)
     print(f"  needs_triage on dev: {triage}/{len(dev)}")
 
     for name, texts in (("test.csv", [e.text for e in test_examples]), ("colloquial dev", [r["text"] for r in dev])):
         jieba.lcut(texts[0])  # load the global dictionary before timing
         ours, bare = per_message_seconds((analyzer.analyze, jieba.lcut), texts, args.repeats)
-        print(f"latency on {name}: analyze {ours * 1e3:.3f} ms/msg, bare jieba.lcut {bare * 1e3:.3f} ms/msg, "
-              f"ratio {ours / bare:.2f}")
+        print(
+            f"latency on {name}: analyze {ours * 1e3:.3f} ms/msg, bare jieba.lcut {bare * 1e3:.3f} ms/msg, "
+            f"ratio {ours / bare:.2f}"
+        )
 
     script = shutil.which("courtyard")
-    registered = script is not None and subprocess.run(
-        [script, "classify", "x"], capture_output=True, cwd=ROOT).returncode == 0
+    registered = (
+        script is not None and subprocess.run([script, "classify", "x"], capture_output=True, cwd=ROOT).returncode == 0
+    )
     classify = [script, "classify", "x"] if script and registered else CLASSIFY_FALLBACK
     jieba_only, ours_cold = median_seconds((JIEBA_ONLY, classify), args.runs)
     label = "courtyard classify x" if registered else "run_classify(['x']) via python -c"
-    print(f"cold start (median of {args.runs}): {label} {ours_cold:.3f} s, jieba-only {jieba_only:.3f} s, "
-          f"ratio {ours_cold / jieba_only:.2f}")
+    print(
+        f"cold start (median of {args.runs}): {label} {ours_cold:.3f} s, jieba-only {jieba_only:.3f} s, "
+        f"ratio {ours_cold / jieba_only:.2f}"
+    )
     print(f"artefact {ARTEFACT.relative_to(ROOT)}: {ARTEFACT.stat().st_size / 1e6:.2f} MB")
     return 0
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,14 +23,32 @@ from werobot.messages.messages import WeChatMessage
 from werobot.parser import process_message
 from werobot.utils import check_signature, get_signature
 
-from bot.replies import text_reply
-from handlers.conversation import Conversation
+from bot.replies import fit_reply, text_reply
+from handlers import texts
+from handlers.conversation import Conversation, NotStored
+from handlers.durability import StoreHealth
 from handlers.messages import Inbound
+from handlers.replay import ReplayGuard
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024  # WeChat's largest messages are a few KB; anything bigger is not WeChat
+MAX_DEPTH = 4  # <xml> and an event's info blocks (ScanCodeInfo, SendPicsInfo > PicList > item)
+# Unix seconds up to the year 2286, and nothing that needs more digits before int() touches it.
+_SECONDS = re.compile(r"[0-9]{1,10}")
+_MSG_ID = re.compile(r"[0-9]{1,20}")
+# Fields WeChat always sends as plain text; a nested element there is not WeChat.
+_TEXT_FIELDS = (
+    "ToUserName", "FromUserName", "CreateTime", "MsgType", "MsgId", "Content", "Recognition", "PicUrl",
+    "MediaId", "Location_X", "Location_Y", "Scale", "Label", "Event", "EventKey", "Encrypt",
+)  # fmt: skip
 _DOCTYPE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
+# WeChat tries a message three times; the last try that cannot be stored is told so in words.
+DELIVERIES = 3
+_REMEMBERED_FAILURES = 4096
+# A message waits this long for one of the webhook's slots, then goes to the journal: with every
+# slot stuck on the database, threads are soon free again for the next message and /healthz.
+SLOT_WAIT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -51,19 +73,55 @@ class Forbidden(Exception):
     """The request is not from WeChat, or not for this account (403)."""
 
 
-def make_app(*, config: WeChatConfig, conversation: Conversation, ready: Callable[[], bool]) -> bottle.Bottle:
-    """Build the bottle app serving the webhook and the health check."""
+class _Tries:
+    """How often each message could not be stored, so the last of WeChat's tries is answered in words."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: OrderedDict[str, int] = OrderedDict()
+
+    def add(self, key: str) -> int:
+        with self._lock:
+            count = self._counts.pop(key, 0) + 1
+            self._counts[key] = count
+            while len(self._counts) > _REMEMBERED_FAILURES:
+                self._counts.popitem(last=False)
+            return count
+
+
+def make_app(
+    *,
+    config: WeChatConfig,
+    conversation: Conversation,
+    ready: Callable[[], bool],
+    health: StoreHealth | None = None,
+    replay_guard: ReplayGuard | None = None,
+    webhook_slots: int = 7,
+) -> bottle.Bottle:
+    """Build the bottle app serving the webhook and the health check.
+
+    At most webhook_slots requests work on the database at once; a message that finds no slot
+    within SLOT_WAIT_SECONDS is kept in the journal, so a stuck database never holds every worker
+    thread for long (and /healthz answers).
+    """
     crypt = (
         MessageCrypt(token=config.token, encoding_aes_key=config.encoding_aes_key, app_id=config.app_id)
         if config.safe_mode
         else None
     )
+    store = health or conversation.health
+    slots = threading.BoundedSemaphore(max(1, webhook_slots))
+    tries = _Tries()
     app = bottle.Bottle()
 
     def healthz() -> str:
+        bottle.response.content_type = "text/plain; charset=utf-8"
         if not ready():
             bottle.response.status = 503
             return "starting"
+        if not store.ok:
+            bottle.response.status = 503
+            return f"cannot store messages: {store.reason}"
         return "ok"
 
     def verify_url() -> str:
@@ -73,6 +131,7 @@ def make_app(*, config: WeChatConfig, conversation: Conversation, ready: Callabl
         return str(query.echostr)
 
     def receive() -> str:
+        began = time.perf_counter()
         query = bottle.request.query
         try:
             _check_origin(config, query.timestamp, query.nonce, query.signature)
@@ -83,11 +142,35 @@ def make_app(*, config: WeChatConfig, conversation: Conversation, ready: Callabl
             return _refuse(403, str(exc))
         except BadRequest as exc:
             return _refuse(400, str(exc))
-        reply = conversation.handle(inbound)
+        signed = f"{query.timestamp}:{query.nonce}:{query.signature}"
+        body_hash = hashlib.sha256(body).hexdigest()
+        outcome = "answered"
+        try:
+            if _take_slot(slots, store):
+                try:
+                    if replay_guard is not None and not replay_guard.admit(signed, body_hash):
+                        return _refuse(403, "signed URL replayed with another body")
+                    reply = conversation.handle(inbound)
+                finally:
+                    slots.release()
+            else:
+                if replay_guard is not None and not replay_guard.admit(signed, body_hash, use_database=False):
+                    return _refuse(403, "signed URL replayed with another body")
+                outcome = "journaled (busy)"
+                reply = conversation.keep_for_later(inbound)
+        except NotStored:
+            if tries.add(inbound.key) < DELIVERIES:
+                _log_message(inbound, "NOT STORED, WeChat will retry", began)
+                bottle.response.status = 503
+                return "cannot store the message now"
+            outcome, reply = "NOT STORED, told so", texts.NOT_KEPT
+        if reply == texts.KEPT_FOR_LATER:
+            outcome = "journaled"
+        _log_message(inbound, outcome, began)
         if not reply:
             return "success"  # WeChat's way of saying "nothing to reply"
         bottle.response.content_type = "application/xml; charset=utf-8"
-        xml = text_reply(to_user=inbound.openid, from_user=message.target or "", content=reply)
+        xml = text_reply(to_user=inbound.openid, from_user=message.target or "", content=fit_reply(reply))
         return crypt.encrypt_message(xml) if crypt else xml
 
     app.get("/healthz")(healthz)
@@ -96,21 +179,32 @@ def make_app(*, config: WeChatConfig, conversation: Conversation, ready: Callabl
     return app
 
 
+def _take_slot(slots: threading.BoundedSemaphore, store: StoreHealth) -> bool:
+    """Wait for a slot, up to SLOT_WAIT_SECONDS and only while the database is thought to be well."""
+    deadline = time.monotonic() + SLOT_WAIT_SECONDS
+    while not slots.acquire(timeout=0.05):
+        if not store.ok or time.monotonic() > deadline:
+            return False
+    return True
+
+
+def _log_message(inbound: Inbound, outcome: str, began: float) -> None:
+    log.info("message %s %s: %s in %.0f ms", inbound.key, inbound.kind, outcome, (time.perf_counter() - began) * 1000)
+
+
 def _refuse(status: int, reason: str) -> str:
-    log.warning("refused %s %s: %s", bottle.request.method, bottle.request.fullpath, reason)
+    log.warning("refused %s %s: %s", bottle.request.method, bottle.request.path, reason)
     bottle.response.status = status
     bottle.response.content_type = "text/plain; charset=utf-8"
     return reason
 
 
 def _check_origin(config: WeChatConfig, timestamp: str, nonce: str, signature: str) -> None:
+    if not _SECONDS.fullmatch(timestamp) or len(nonce) > 64 or len(signature) > 64:
+        raise Forbidden("bad timestamp, nonce or signature")
     if not check_signature(config.token, timestamp, nonce, signature):
         raise Forbidden("bad signature")
-    try:
-        sent = int(timestamp)
-    except ValueError:
-        raise Forbidden("bad timestamp") from None
-    if abs(time.time() - sent) > config.max_clock_skew_seconds:
+    if abs(time.time() - int(timestamp)) > config.max_clock_skew_seconds:
         raise Forbidden("timestamp too far from now (replay?)")
 
 
@@ -130,11 +224,26 @@ def _parse_xml(data: bytes) -> dict[str, Any]:
     try:
         document = xmltodict.parse(data, disable_entities=True)
     except Exception as exc:  # expat raises several types for malformed input
-        raise BadRequest(f"not XML: {exc}") from None
+        raise BadRequest(f"not XML: {type(exc).__name__}") from None
     root = document.get("xml") if isinstance(document, dict) else None
     if not isinstance(root, dict):
         raise BadRequest("no <xml> root")
+    _check_shape(root)
     return dict(root)
+
+
+def _check_shape(root: dict[str, Any]) -> None:
+    """WeChat's XML is flat but for a few shallow event blocks: refuse deep or repeated text fields."""
+    for name in _TEXT_FIELDS:
+        if name in root and root[name] is not None and not isinstance(root[name], str):
+            raise BadRequest(f"{name} is not text")
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BadRequest("XML nested too deep")
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
 
 
 def _parse(body: bytes, crypt: MessageCrypt | None, config: WeChatConfig, query: Any) -> Any:
@@ -150,17 +259,24 @@ def _parse(body: bytes, crypt: MessageCrypt | None, config: WeChatConfig, query:
         except AppIdValidationError:
             raise Forbidden("message for another AppID") from None
         except Exception as exc:  # bad base64, padding or length
-            raise BadRequest(f"cannot decrypt: {exc}") from None
+            raise BadRequest(f"cannot decrypt: {type(exc).__name__}") from None
         fields = _parse_xml(plain)
     for required in ("FromUserName", "MsgType", "CreateTime"):
         if not isinstance(fields.get(required), str) or not fields[required].strip():
             raise BadRequest(f"missing {required}")
+    if not _SECONDS.fullmatch(fields["CreateTime"].strip()):
+        raise BadRequest("CreateTime is not a time")
+    msg_id = fields.get("MsgId")
+    if msg_id is not None and not _MSG_ID.fullmatch(msg_id.strip()):
+        raise BadRequest("MsgId is not a number")
+    if len(fields["FromUserName"]) > 128 or len(fields["MsgType"]) > 64:
+        raise BadRequest("FromUserName or MsgType too long")
     fields["raw"] = body
     try:
         message = process_message(fields)
         _ = message.time, message.source
     except Exception as exc:
-        raise BadRequest(f"malformed message: {exc}") from None
+        raise BadRequest(f"malformed message: {type(exc).__name__}") from None
     return message
 
 
@@ -186,11 +302,13 @@ def to_inbound(message: WeChatMessage | WeChatEvent) -> Inbound:
                     kind=kind, key=key, picture_url=message.img, media_id=_text(message, "MediaId"), **common
                 )
             case "location":
-                lat, lon = message.location
+                lat, lon = (float(value) for value in message.location)
+                if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+                    raise ValueError("location off the globe")
                 return Inbound(kind=kind, key=key, lat=lat, lon=lon, place_label=message.label, **common)
             case _:
                 return Inbound(kind=kind, key=key, **common)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise BadRequest(f"malformed {getattr(message, 'type', 'message')}: {exc}") from None
 
 

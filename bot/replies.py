@@ -29,3 +29,20 @@ def text_reply(*, to_user: str, from_user: str, content: str, sent_at: int | Non
         time=int(time.time()) if sent_at is None else sent_at,
         content=cdata(content),
     )
+
+
+REPLY_LIMIT_BYTES = 2048
+_ELLIPSIS = "…"
+
+
+def fit_reply(text: str, limit: int = REPLY_LIMIT_BYTES) -> str:
+    """Text cut on a character boundary to at most limit UTF-8 bytes, ending with … when cut.
+
+    A last resort: handlers should write replies that fit; this keeps a passive reply within
+    WeChat's limit whatever they return.
+    """
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    room = limit - len(_ELLIPSIS.encode("utf-8"))
+    cut = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    return cut + _ELLIPSIS

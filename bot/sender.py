@@ -81,7 +81,7 @@ def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
 def delivery_error(exc: WeChatAPIError | WeChatTransportError) -> DeliveryError:
     """Translate a WeChat API failure into what the outbox should do about it."""
     if isinstance(exc, WeChatTransportError):
-        return DeliveryError(Failure.RETRY, str(exc))
+        return DeliveryError(Failure.UNCERTAIN if exc.maybe_delivered else Failure.RETRY, str(exc))
     if isinstance(exc, WeChatTokenError):
         # Our credentials or IP allow-list, not the recipient: worth retrying once an operator fixes it.
         return DeliveryError(Failure.RETRY, f"access token: {exc}", exc.errcode)
@@ -118,6 +118,7 @@ class WeChatSender:
             except (WeChatAPIError, WeChatTransportError) as exc:
                 error = delivery_error(exc)
                 if index and error.failure is not Failure.PERMANENT:
+                    # An uncertain piece counts as not delivered: its resend is the one allowed.
                     self._remember(key, index)
                 raise error from exc
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import requests
+import urllib3
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,15 @@ class WeChatTokenError(WeChatAPIError):
 
 
 class WeChatTransportError(WeChatError):
-    """No usable answer: timeout, connection error, HTTP 5xx or a body that is not a JSON object."""
+    """No usable answer: timeout, connection error, HTTP 5xx or a body that is not a JSON object.
+
+    maybe_delivered: the request went out and no answer came (a read timeout, a connection cut
+    mid-answer), so WeChat may have acted on it.
+    """
+
+    def __init__(self, message: str, *, maybe_delivered: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_delivered = maybe_delivered
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,12 @@ def _redact_urllib3_logs() -> None:
     logger = logging.getLogger("urllib3.connectionpool")
     if not any(isinstance(f, _RedactSecrets) for f in logger.filters):
         logger.addFilter(_RedactSecrets())
+
+
+def _was_sent(exc: requests.ConnectionError) -> bool:
+    """Whether a connection error came after the request went out (not a refused or failed connect)."""
+    reason = getattr(exc.args[0], "reason", exc.args[0]) if exc.args else None
+    return not isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
 
 
 def _utcnow() -> datetime:
@@ -214,8 +229,17 @@ class WeChatAPI:
         where = f"{method} {path}"
         try:
             response = self._session.request(method, self._base + path, timeout=self._timeout, **kwargs)
+        except requests.ConnectTimeout:
+            raise WeChatTransportError(f"{where}: no connection within {self._timeout} s") from None
         except requests.Timeout:
-            raise WeChatTransportError(f"{where}: no answer within {self._timeout} s") from None
+            raise WeChatTransportError(
+                f"{where}: no answer within {self._timeout} s", maybe_delivered=method == "POST"
+            ) from None
+        except requests.ConnectionError as exc:
+            # Refused or unreachable: nothing was sent. Cut off later: it may have been acted on.
+            raise WeChatTransportError(
+                f"{where}: {type(exc).__name__}", maybe_delivered=method == "POST" and _was_sent(exc)
+            ) from None
         except requests.RequestException as exc:
             raise WeChatTransportError(f"{where}: {type(exc).__name__}") from None
         if response.status_code >= 500:

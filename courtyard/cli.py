@@ -6,6 +6,7 @@ web server, the scheduler and the database layer it never uses (its cold start i
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 import threading
@@ -29,6 +30,8 @@ org_app = typer.Typer(help="Manage the org chart (towns, communities, courtyards
 app.add_typer(org_app, name="org")
 cadre_app = typer.Typer(help="Manage cadres' WeChat bindings.", no_args_is_help=True)
 app.add_typer(cadre_app, name="cadre")
+user_app = typer.Typer(help="Manage accounts of the leaders' web pages.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 
 def _settings() -> Settings:
@@ -47,50 +50,50 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 8080,
     org: Annotated[Path | None, typer.Option(help="Org chart YAML to import before serving.")] = None,
     threads: Annotated[int, typer.Option(help="Worker threads for HTTP requests.")] = 8,
+    verbose: Annotated[bool, typer.Option(help="Log at DEBUG, libraries' chatter included.")] = False,
 ) -> None:
     """Run the WeChat webhook at /wechat, the web pages and the scheduler."""
     from waitress import create_server
 
-    from courtyard import runtime
+    from courtyard import messages, runtime
     from handlers.policy import PolicyError
     from scheduler.sweeps import build_scheduler
     from storage.orgfile import OrgFileError
 
     started = time.perf_counter()
     settings = _settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _quiet_jieba()  # the demo's first start loads the segmenter (its resident with history)
+    runtime.configure_logging(verbose=verbose)
     db = runtime.open_database(settings)
     try:
-        typer.echo(runtime.ensure_org_chart(db, org))
+        typer.echo(runtime.ensure_org_chart(db, org, settings.tz))
     except OrgFileError as exc:
-        typer.echo(f"cannot import the org chart: {exc}", err=True)
+        typer.echo(messages.ORG_ERROR.format(error=exc), err=True)
         raise typer.Exit(2) from None
     if not settings.wechat_token:
-        typer.echo(f"WECHAT_TOKEN is not set: using the development token {settings.token!r}.")
+        typer.echo(messages.DEVELOPMENT_TOKEN.format(token=settings.token))
     ready = threading.Event()
     try:
-        parts = runtime.build_server(settings, db, ready, host=host)
+        parts = runtime.build_server(settings, db, ready, host=host, threads=threads)
         wsgi, deps = parts.wsgi, parts.sweeps
     except PolicyError as exc:
-        typer.echo(f"invalid policy in the org chart: {exc}", err=True)
+        typer.echo(messages.POLICY_ERROR.format(error=exc), err=True)
         raise typer.Exit(2) from None
     soon = (datetime.now(settings.tz) + timedelta(days=HOLIDAY_LOOKAHEAD_DAYS)).date()
     if not deps.calendar.knows(soon):
-        typer.echo(
-            f"warning: the installed chinesecalendar has no holiday data for {soon.year}; until it is upgraded, "
-            "working days there are counted as Monday to Friday."
-        )
-    scheduler = None
-    if parts.drains:
-        scheduler = build_scheduler(deps, settings.tz)
-        scheduler.start()
-    if not settings.can_push:
-        typer.echo("WECHAT_APP_ID / WECHAT_APP_SECRET are not set: pushes to WeChat users wait until they are.")
-    server = create_server(wsgi, host=host, port=port, threads=threads)
+        typer.echo(messages.NO_HOLIDAY_DATA.format(year=soon.year))
+    for warning in messages.push_warnings(settings):
+        typer.echo(warning)
+    try:
+        server = create_server(wsgi, host=host, port=port, threads=threads)
+    except OSError as exc:
+        typer.echo(_listen_error(exc, host, port), err=True)
+        raise typer.Exit(2) from None
+    # The ledger's time work runs whatever is configured; only the drain needs a way to send.
+    scheduler = build_scheduler(deps, settings.tz, drain=parts.drains)
+    scheduler.start()
     ready.set()
     address = f"http://{host}:{server.effective_port}"
-    typer.echo(f"courtyard is ready in {time.perf_counter() - started:.2f}s: webhook {address}/wechat")
+    typer.echo(messages.READY.format(seconds=time.perf_counter() - started, address=address))
     for line in runtime.next_steps(address, demo=parts.demo, token_set=bool(settings.wechat_token)):
         typer.echo(line)
     sys.stdout.flush()
@@ -99,28 +102,39 @@ def serve(
     except KeyboardInterrupt:
         pass
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=False)
+
+
+def _listen_error(exc: OSError, host: str, port: int) -> str:
+    """Why serve cannot listen, in one line for the operator."""
+    from courtyard import messages
+
+    if exc.errno == errno.EADDRINUSE:
+        return messages.PORT_IN_USE.format(port=port)
+    if exc.errno == errno.EACCES:
+        return messages.PORT_FORBIDDEN.format(port=port)
+    return messages.ADDRESS_UNUSABLE.format(host=host, port=port, reason=exc.strerror or exc)
 
 
 @org_app.command("import")
 def org_import(file: Annotated[Path, typer.Argument(help="Org chart YAML (DESIGN.md §4).")]) -> None:
     """Load or update the org chart; importing the same file twice changes nothing."""
-    from courtyard import runtime
+    from courtyard import messages, runtime
     from storage.orgfile import OrgFileError
 
-    db = runtime.open_database(_settings())
+    settings = _settings()
+    db = runtime.open_database(settings)
     try:
-        typer.echo(runtime.ensure_org_chart(db, file))
+        typer.echo(runtime.ensure_org_chart(db, file, settings.tz))
     except OrgFileError as exc:
-        typer.echo(f"cannot import the org chart: {exc}", err=True)
+        typer.echo(messages.ORG_ERROR.format(error=exc), err=True)
         raise typer.Exit(2) from None
 
 
 @cadre_app.command("invite")
 def cadre_invite(name: Annotated[str, typer.Argument(help="The cadre's name as in the org chart.")]) -> None:
     """Print a one-time code the cadre sends as `绑定 CODE` from the WeChat account they will use."""
-    from courtyard import runtime
+    from courtyard import messages, runtime
     from handlers.binding import UnknownCadre, invite
 
     settings = _settings()
@@ -128,11 +142,61 @@ def cadre_invite(name: Annotated[str, typer.Argument(help="The cadre's name as i
     try:
         code, expires_at = invite(db=db, name=name, now=datetime.now(settings.tz))
     except UnknownCadre:
-        typer.echo(f"no active cadre named {name!r} in the org chart", err=True)
+        typer.echo(messages.UNKNOWN_CADRE.format(name=name), err=True)
         raise typer.Exit(2) from None
-    deadline = f"{expires_at:%Y-%m-%d %H:%M} ({settings.courtyard_tz})"
-    typer.echo(f"{name}: send “绑定 {code}” to the official account before {deadline}.")
+    deadline = f"{expires_at:%Y-%m-%d %H:%M}（{settings.courtyard_tz}）"
+    typer.echo(messages.INVITE.format(name=name, deadline=deadline, code=code))
     typer.echo(code)
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The account's name (what is typed at /login).")],
+    role: Annotated[str, typer.Option(help="admin, leader or cadre.")],
+    cadre: Annotated[str | None, typer.Option(help="For --role cadre: the cadre's name in the org chart.")] = None,
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from the first line of stdin.")] = False,
+) -> None:
+    """Create a web account, or change its role, cadre and password (signing its browsers out)."""
+    from courtyard import runtime
+    from handlers.accounts import AccountError, add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = _settings()
+    db = runtime.open_database(settings)
+    try:
+        created = add_user(
+            db=db, name=name, role=role, cadre_name=cadre, password=password, now=datetime.now(settings.tz)
+        )
+    except AccountError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{'created' if created else 'updated'} web account {name!r} ({role}{', ' + cadre if cadre else ''})")
+
+
+@app.command()
+def hot(
+    days: Annotated[int | None, typer.Option(min=1, max=36500, help="Only reports of the last N days.")] = None,
+    top: Annotated[int, typer.Option(min=1, max=1000, help="How many issues to print.")] = 10,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Read messages from a CSV (id, and text or subject+detail).")
+    ] = None,
+) -> None:
+    """Print the hot issues (热点问题), one JSON object per line, hottest first."""
+    from courtyard.hot_command import print_hot, run_hot_csv
+
+    _quiet_jieba()
+    if csv_file is not None:
+        raise typer.Exit(run_hot_csv(csv_file, days=days, top=top))
+    from courtyard import runtime
+    from handlers.hot import from_ledger
+    from storage.ledger_query import Scope
+
+    settings = _settings()
+    db = runtime.open_database(settings)
+    print_hot(from_ledger(db=db, scope=Scope(), now=datetime.now(settings.tz), days=days or 30, top=top))
 
 
 @app.command()
@@ -152,7 +216,7 @@ def classify(
     try:
         places = places_from_file(org) if org else places_from_database(url)
     except ValueError as exc:  # OrgFileError
-        typer.echo(f"cannot read the org chart: {exc}", err=True)
+        typer.echo(f"无法读取组织架构：{exc}", err=True)
         raise typer.Exit(2) from None
     run_classify(texts, places)
 
@@ -176,7 +240,7 @@ def sweep(
     at: Annotated[str | None, typer.Option(help="Run as of this ISO-8601 moment (default: now).")] = None,
 ) -> None:
     """Run every scheduler sweep once, including the outbox drain, and print what it did."""
-    from courtyard import runtime
+    from courtyard import messages, runtime
     from handlers.policy import PolicyError
     from scheduler.sweeps import run_all
 
@@ -186,10 +250,10 @@ def sweep(
     try:
         deps = runtime.build_sweep_deps(settings, db)
     except PolicyError as exc:
-        typer.echo(f"invalid policy in the org chart: {exc}", err=True)
+        typer.echo(messages.POLICY_ERROR.format(error=exc), err=True)
         raise typer.Exit(2) from None
     if not settings.can_push:
-        typer.echo("WECHAT_APP_ID / WECHAT_APP_SECRET are not set: pushes stay in the outbox.")
+        typer.echo(messages.SWEEP_NO_CREDENTIALS)
     reports = run_all(deps, now, drain=settings.can_push)
     typer.echo(f"sweep as of {now.isoformat()}")
     for name, report in reports.items():
@@ -209,10 +273,10 @@ def export(
 
     chosen = (fmt or output.suffix.removeprefix(".")).lower()
     if chosen not in FORMATS:
-        typer.echo(f"--format: choose csv or xlsx (got {fmt or output.name!r})", err=True)
+        typer.echo(f"--format：请选 csv 或 xlsx（收到的是 {fmt or output.name!r}）", err=True)
         raise typer.Exit(2)
     if not output.parent.is_dir():
-        typer.echo(f"-o: folder {str(output.parent)!r} does not exist", err=True)
+        typer.echo(f"-o：文件夹 {str(output.parent)!r} 不存在", err=True)
         raise typer.Exit(2)
     settings = _settings()
     db = runtime.open_database(settings)
@@ -226,7 +290,7 @@ def parse_moment(text: str, settings: Settings) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        typer.echo(f"--at: cannot read {text!r} as an ISO-8601 date and time (e.g. 2026-12-01T09:30)", err=True)
+        typer.echo(f"--at：无法把 {text!r} 读作 ISO-8601 日期时间（例如 2026-12-01T09:30）", err=True)
         raise typer.Exit(2) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
 

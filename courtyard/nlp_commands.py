@@ -34,8 +34,14 @@ def run_eval(path: Path) -> int:
         return 2
 
     def progress(rows: Iterable[Example]) -> Iterable[Example]:
-        bar: Iterable[Example] = tqdm(rows, total=len(examples), desc="classifying", unit="msg", file=sys.stderr,
-                    disable=len(examples) < PROGRESS_FROM)
+        bar: Iterable[Example] = tqdm(
+            rows,
+            total=len(examples),
+            desc="classifying",
+            unit="msg",
+            file=sys.stderr,
+            disable=len(examples) < PROGRESS_FROM,
+        )
         return bar
 
     report = evaluate(Analyzer(), examples, progress)

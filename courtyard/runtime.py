@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import bottle
+from sqlalchemy import make_url
 
 from bot.app import WeChatConfig, make_app
 from bot.sender import WeChatSender
 from bot.wechat_api import InMemoryTokenStore, WeChatAPI
+from courtyard import messages
 from courtyard.settings import Settings
 from handlers import org as org_use_cases
 from handlers.context import Context
@@ -22,6 +26,7 @@ from handlers.conversation import Conversation
 from handlers.outbox import Templates
 from handlers.policy import WorkCalendar
 from handlers.ports import Sender
+from handlers.replay import ReplayGuard
 from handlers.simulation import (
     DemoCheck,
     is_simulator_openid,
@@ -32,14 +37,50 @@ from handlers.simulation import (
 from scheduler.sweeps import SweepDeps, run_all
 from storage import migrate
 from storage.clock import ShiftedClock, utc_now
-from storage.db import Database, make_engine
+from storage.db import Database, make_engine, startup_lock
+from storage.journal import Journal
+from web.app import WebConfig, make_web_app
+from web.auth import is_admin as session_is_admin
 from web.simulator import SettableClock, SimulatorDeps, make_simulator_app
 from web.simulator_wechat import Account, Feeds, RoutingSender, ScreenSender, WeChatStandIn
 
 log = logging.getLogger(__name__)
 
-API_TIMEOUT_SECONDS = 5.0
+# Well inside handlers.outbox.CLAIM_LEASE: an answer WeChat gives late (its API has been seen to take
+# 6 s) is still waited for and recorded, instead of the push being retried and doubled.
+API_TIMEOUT_SECONDS = 15.0
+# The webhook waits at most this long for a database lock or connection, then journals the message:
+# WeChat gives up on an answer after 5 s.
+WEBHOOK_DB_WAIT_SECONDS = 3.0
+# A webhook write that has held the database for this long is stuck (a transaction takes ~20 ms):
+# messages behind it go to the journal at once, and /healthz says 503.
+WEBHOOK_STUCK_SECONDS = 1.0
+KEEPER_INTERVAL_SECONDS = 1.0
+PRUNE_EVERY_SECONDS = 60.0
 Clock = Callable[[], datetime]
+
+
+# Libraries that narrate every step at INFO: schema checks, every scheduler run, queue depths, jieba's loading.
+CHATTY_LOGGERS = ("alembic", "apscheduler", "waitress.queue", "urllib3", "jieba")
+
+
+def configure_logging(*, verbose: bool = False) -> None:
+    """One INFO line per message and per push; with verbose, everything down to DEBUG."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    if not verbose and not any(isinstance(f, _SkippedRunFilter) for f in scheduler_log.filters):
+        scheduler_log.addFilter(_SkippedRunFilter())
+
+
+class _SkippedRunFilter(logging.Filter):
+    """A sweep still running when its next tick comes is skipped by design (max_instances=1): no warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
 
 
 def demo_org_path() -> Path:
@@ -47,21 +88,81 @@ def demo_org_path() -> Path:
 
 
 def open_database(settings: Settings) -> Database:
-    """Connect and bring the schema up to date (Alembic migrations)."""
+    """Connect and bring the schema up to date (Alembic migrations), one process at a time."""
     engine = make_engine(settings.courtyard_db_url)
-    migrate.upgrade(engine)
+    with startup_lock(engine):
+        migrate.upgrade(engine)
     return Database(engine)
+
+
+def journal_path(settings: Settings) -> Path:
+    """COURTYARD_JOURNAL, or beside the SQLite file, or courtyard-inbox.jsonl in the working folder."""
+    if settings.courtyard_journal:
+        return Path(settings.courtyard_journal)
+    url = make_url(settings.courtyard_db_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        return database.with_name(database.name + ".inbox.jsonl")
+    return Path("courtyard-inbox.jsonl")
+
+
+class Keeper:
+    """Background upkeep of the webhook: probes the database for /healthz, replays the journal as
+    soon as the database is back, and forgets old signed URLs."""
+
+    def __init__(self, db: Database, conversation: Conversation, guard: ReplayGuard) -> None:
+        self.db = db
+        self.conversation = conversation
+        self.guard = guard
+        self._stop = threading.Event()
+        self._pruned = 0.0
+        self._thread = threading.Thread(target=self._run, name="courtyard-keeper", daemon=True)
+
+    def start(self) -> Keeper:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.conversation.journaled.set()
+        self._thread.join(timeout=10)
+
+    def tick(self) -> None:
+        """One round: probe, replay what waits, prune now and then."""
+        health = self.conversation.health
+        try:
+            self.db.ping()
+        except Exception as exc:
+            health.mark(ok=False, reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            log.debug("database probe failed: %s", exc)
+            return
+        self.conversation.replay_journal()
+        if self.conversation.journal is None or self.conversation.journal.is_empty():
+            health.mark(ok=True)
+        if time.monotonic() - self._pruned > PRUNE_EVERY_SECONDS:
+            self._pruned = time.monotonic()
+            log.debug("forgot %d old signed URLs", self.guard.prune())
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.conversation.journaled.wait(KEEPER_INTERVAL_SECONDS)
+            self.conversation.journaled.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.tick()
+            except Exception:
+                log.exception("keeper round failed")
 
 
 def build_sweep_deps(
     settings: Settings, db: Database, clock: Clock = utc_now, *, sender: Sender | None = None
 ) -> SweepDeps:
     """The sweeps' dependencies; pushes go to WeChat unless another sender is given."""
-    templates = Templates(task=settings.wechat_template_task or None, status=settings.wechat_template_status or None)
     return SweepDeps(
         db=db,
         sender=sender or build_wechat_sender(settings),
-        templates=templates,
+        templates=build_templates(settings),
         calendar=build_calendar(settings, db),
         clock=clock,
     )
@@ -78,35 +179,79 @@ def build_wechat_sender(settings: Settings) -> WeChatSender:
     return WeChatSender(api)
 
 
+def build_templates(settings: Settings) -> Templates:
+    """The template ids for pushes outside the 48-hour window (None: hold until the person writes)."""
+    return Templates(task=settings.wechat_template_task or None, status=settings.wechat_template_status or None)
+
+
 def build_calendar(settings: Settings, db: Database) -> WorkCalendar:
     """The work calendar of the imported policy; raises PolicyError naming a bad field."""
     return WorkCalendar(settings.tz, org_use_cases.load_policy(db=db))
 
 
-def build_web_app(settings: Settings, db: Database, ready: threading.Event, clock: Clock = utc_now) -> bottle.Bottle:
-    """The WSGI app; /healthz answers 200 once ready is set."""
-    conversation = Conversation(Context(db=db, calendar=build_calendar(settings, db), clock=clock))
+def build_web_app(
+    settings: Settings,
+    db: Database,
+    ready: threading.Event,
+    clock: Clock = utc_now,
+    *,
+    threads: int = 8,
+    durable: bool = True,
+) -> bottle.Bottle:
+    """The WSGI app; /healthz answers 200 once ready is set and while the database takes messages.
+
+    Starts the keeper; `app.config["courtyard.keeper"]` stops it. durable=False only for measuring
+    what full sync costs (bench/faults.py).
+    """
+    webhook_db = Database(
+        make_engine(settings.courtyard_db_url, wait_seconds=WEBHOOK_DB_WAIT_SECONDS, durable=durable),
+        wait_seconds=WEBHOOK_DB_WAIT_SECONDS,
+        stuck_after_seconds=WEBHOOK_STUCK_SECONDS,
+    )
+    journal = Journal(journal_path(settings))
+    context = Context(
+        db=webhook_db, calendar=build_calendar(settings, db), clock=clock, templates=build_templates(settings)
+    )
+    with db.snapshot() as session:  # load jieba and the model now, not while the first message waits
+        context.analyzers.for_session(session).analyze("预热")
+    conversation = Conversation(context, journal=journal)
     config = WeChatConfig(
         token=settings.token,
         app_id=settings.wechat_app_id or None,
         encoding_aes_key=settings.wechat_encoding_aes_key or None,
     )
-    return make_app(config=config, conversation=conversation, ready=ready.is_set)
+    guard = ReplayGuard(webhook_db, timedelta(seconds=config.max_clock_skew_seconds), conversation.health)
+    app = make_app(
+        config=config, conversation=conversation, ready=ready.is_set, replay_guard=guard, webhook_slots=threads - 1
+    )
+    keeper = Keeper(webhook_db, conversation, guard)
+    keeper.tick()  # what an earlier run left in the journal goes in before the first new message
+    app.config["courtyard.keeper"] = keeper.start()
+    web = make_web_app(
+        ctx=Context(db=db, calendar=conversation.ctx.calendar, clock=clock),
+        config=WebConfig(secure_cookies=settings.secure_cookies),
+    )
+    app.merge(web)
+    app.error_handler.update(web.error_handler)  # Chinese error pages instead of bottle's English ones
+    return app
 
 
-def ensure_org_chart(db: Database, org: Path | None) -> str:
-    """Import org if given; with none and an empty database, load the demo town. Says what it did."""
+def ensure_org_chart(db: Database, org: Path | None, tz: ZoneInfo | None = None) -> str:
+    """Import org if given; with none and an empty database, load the demo town. Says what it did, in Chinese."""
+    with startup_lock(db.engine):
+        return _ensure_org_chart(db, org, tz)
+
+
+def _ensure_org_chart(db: Database, org: Path | None, tz: ZoneInfo | None) -> str:
     if org is not None:
-        result = org_use_cases.import_org_file(db=db, path=org)
-        return f"org chart {org}: {result.courtyards} courtyards, {result.cadres} cadres" + (
-            "" if result.changed else " (unchanged)"
-        )
+        result = org_use_cases.import_org_file(db=db, path=org, tz=tz)
+        lines = [messages.org_result(org, result.courtyards, result.cadres, result.changed)]
+        return "\n".join(lines + [messages.handover(h) for h in result.handovers])
     if org_use_cases.has_org_chart(db=db):
-        return "org chart: using the one in the database"
-    result = org_use_cases.import_org_file(db=db, path=demo_org_path())
-    return (
-        f"no org chart yet: loaded the demo town {result.town} ({result.courtyards} courtyards, "
-        f"{result.cadres} cadres) from {demo_org_path()}. Import your own with `courtyard org import FILE`."
+        return messages.ORG_IN_DATABASE
+    result = org_use_cases.import_org_file(db=db, path=demo_org_path(), tz=tz)
+    return messages.ORG_DEMO.format(
+        town=result.town, courtyards=result.courtyards, cadres=result.cadres, path=demo_org_path()
     )
 
 
@@ -126,6 +271,7 @@ def build_server(
     ready: threading.Event,
     *,
     host: str = "127.0.0.1",
+    threads: int = 8,
     clock: SettableClock | None = None,
     is_admin: Callable[[bottle.BaseRequest], bool] | None = None,
 ) -> ServerParts:
@@ -160,7 +306,7 @@ def build_server(
         latest = latest_moment(db=db)
         if latest is not None and latest > clock():
             clock.set(latest)
-    wsgi = build_web_app(settings, db, ready, clock)
+    wsgi = build_web_app(settings, db, ready, clock, threads=threads)
     simulator = SimulatorDeps(
         db=db,
         calendar=sweeps.calendar,
@@ -174,8 +320,7 @@ def build_server(
             )
         ),
         is_demo=demo,
-        # Web accounts come with the dashboard; until then only the demo opens the simulator.
-        is_admin=is_admin or (lambda request: False),
+        is_admin=is_admin or (lambda request: session_is_admin(request, db=db)),
         run_sweeps=lambda at: {name: report.counts for name, report in run_all(sweeps, at).items()},
         pushes_shown=lambda: drains,
         listen_host=host,

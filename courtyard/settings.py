@@ -32,12 +32,17 @@ class Settings(BaseSettings):
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_template_task: str = ""
     wechat_template_status: str = ""
+    # Where messages wait when the database cannot take them (default: beside a SQLite file, else ./).
+    courtyard_journal: str = ""
+    # Secure flag of the web pages' cookies: unset = exactly when the request came over HTTPS (directly or
+    # through a proxy's X-Forwarded-Proto); true or false to force it.
+    courtyard_cookie_secure: bool | None = None
 
     @field_validator("courtyard_db_url")
     @classmethod
     def _db_url(cls, value: str) -> str:
         if "://" not in value:
-            raise ValueError("must be a database URL such as sqlite:///courtyard.db or postgresql+psycopg://…")
+            raise ValueError("应是数据库地址，例如 sqlite:///courtyard.db 或 postgresql+psycopg://…")
         return value
 
     @field_validator("courtyard_tz")
@@ -46,14 +51,19 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (for example Asia/Shanghai)") from None
+            raise ValueError(f"不认识的时区 {value!r}（例如 Asia/Shanghai）") from None
         return value
+
+    @field_validator("courtyard_cookie_secure", mode="before")
+    @classmethod
+    def _cookie_secure(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("wechat_api_base")
     @classmethod
     def _api_base(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+            raise ValueError("应以 http:// 或 https:// 开头")
         return value.rstrip("/")
 
     @field_validator("wechat_encoding_aes_key")
@@ -66,13 +76,13 @@ class Settings(BaseSettings):
         except (binascii.Error, ValueError):
             key = b""
         if len(value) != 43 or len(key) != 32:
-            raise ValueError("must be the 43-character EncodingAESKey from the WeChat admin console")
+            raise ValueError("应是公众号后台“基本配置”里 43 个字符的消息加解密密钥（EncodingAESKey）")
         return value
 
     @model_validator(mode="after")
     def _safe_mode_needs_app_id(self) -> Settings:
         if self.wechat_encoding_aes_key and not self.wechat_app_id:
-            raise ValueError("WECHAT_ENCODING_AES_KEY is set (safe mode) but WECHAT_APP_ID is not")
+            raise ValueError("设置了 WECHAT_ENCODING_AES_KEY（安全模式），但没有设置 WECHAT_APP_ID")
         return self
 
     @property
@@ -82,6 +92,10 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str:
         return self.wechat_token or DEVELOPMENT_TOKEN
+
+    @property
+    def secure_cookies(self) -> bool | None:
+        return self.courtyard_cookie_secure
 
     @property
     def can_push(self) -> bool:
@@ -96,5 +110,5 @@ def load_settings() -> Settings:
         problems = []
         for error in exc.errors():
             name = "_".join(str(part) for part in error["loc"]).upper() or "settings"
-            problems.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
-        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems)) from None
+            problems.append(f"{name}：{error['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("设置有误（环境变量或 .env 文件）：\n  " + "\n  ".join(problems)) from None

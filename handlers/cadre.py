@@ -1,4 +1,4 @@
-"""The cadre's workbench in chat: 任务, 受理, 进展, 办结, 转办, 上报, 详情, 归类, 代录 on tickets within reach."""
+"""The cadre's workbench in chat: 任务, 受理, 进展, 办结, 转办, 上报, 详情, 归类, 合并, 无效, 代录 within reach."""
 
 from __future__ import annotations
 
@@ -9,37 +9,38 @@ from datetime import datetime
 from sqlmodel import Session
 
 import nlp
-from handlers import intake, notify, texts, timers
-from handlers.commands import Command
+from handlers import intake, lifecycle, notify, texts, timers
+from handlers.commands import Audience, Call, ChatCommand, Numbers, normalise
 from handlers.context import Context
+from handlers.outbox import SERVICE_WINDOW
 from storage import org as org_repo
 from storage import tickets as ticket_repo
-from storage.models import OPEN_STATUSES, Cadre, Role, Ticket, TicketStatus
+from storage.models import OPEN_STATUSES, Cadre, Courtyard, Resident, Role, Ticket, TicketStatus
 
 TASK_LIST_LIMIT = 10
+ESCALATED_LIST_LIMIT = 5
+ESCALATED_COUNT_LIMIT = 200
 EXCERPT_CHARS = 24
+DETAIL_TEXT_CHARS = 500
+CANDIDATES_SHOWN = 8
 
-NUMBERED = ("受理", "进展", "办结", "转办", "上报", "详情", "归类")
-WORDS = ("任务", "代录", *NUMBERED)
-
-# What each numbered command needs after the number, as (description, example) for the hint.
-_NOTE_HINTS = {
-    "进展": ("进展说明", "进展 12 已联系电工，明天上午来修"),
-    "办结": ("办理结果", "办结 12 路灯已更换"),
-    "转办": ("院落或干部姓名", "转办 12 银杏院"),
-    "上报": ("上报原因", "上报 12 需要社区协调物业"),
-    "归类": ("类别", "归类 12 城乡建设"),
-}
 # Short names cadres use for the categories, besides the full names and their first two characters.
 _CATEGORY_SHORT_NAMES = {
-    "城建": "城乡建设", "环保": "环境保护", "交通": "交通运输", "文体": "教育文体", "社保": "劳动和社会保障",
-    "劳保": "劳动和社会保障", "旅游": "商贸旅游", "医疗": "卫生计生", "计生": "卫生计生",
+    "城建": "城乡建设",
+    "环保": "环境保护",
+    "交通": "交通运输",
+    "文体": "教育文体",
+    "社保": "劳动和社会保障",
+    "劳保": "劳动和社会保障",
+    "旅游": "商贸旅游",
+    "医疗": "卫生计生",
+    "计生": "卫生计生",
 }
 
 
 @dataclass(frozen=True)
 class Step:
-    """One cadre command being carried out: who, on which ticket, when, with what note."""
+    """One cadre command being carried out on one ticket: who, when, with what note."""
 
     session: Session
     ctx: Context
@@ -53,44 +54,79 @@ class Step:
         assert self.ticket.id is not None
         return self.ticket.id
 
-    def record(self, kind: str, note: str | None = None) -> None:
-        ticket_repo.add_event(
-            session=self.session,
-            ticket=self.ticket,
-            kind=kind,
-            actor=self.cadre.name,
-            note=self.note if note is None else note,
-            at=self.now,
-        )
-
     def tell_resident(self, kind: str, text: str) -> None:
-        """Push news to the resident; their next status follow-up waits a full period from now."""
+        """Push news to every reporter; their next status follow-up waits a full period from now."""
         notify.tell_resident(
             session=self.session, calendar=self.ctx.calendar, ticket=self.ticket, kind=kind, text=text, now=self.now
         )
         timers.on_news(self.ticket, self.ctx.calendar, self.now)
 
+    def told(self) -> str:
+        """How the residents hear of this step: now, in the morning (quiet hours), when they next write
+        (their 48-hour window is closed and no status template is set), or not at all (代录)."""
+        people = [p for p in notify.reporters(self.session, self.ticket) if p.subscribed]
+        if not people:
+            return texts.TOLD_NOBODY
+        held = 0 if self.ctx.templates.status else sum(1 for p in people if self._window_closed(p))
+        if held == len(people):
+            return texts.TOLD_WHEN_THEY_WRITE
+        when = notify.resident_push_time(self.ctx.calendar, self.ticket, self.now)
+        if when <= self.now:
+            told = texts.TOLD_NOW
+        else:
+            local = when.astimezone(self.ctx.tz)
+            day = "" if local.date() == self.now.astimezone(self.ctx.tz).date() else "明天"
+            minute = f"{local.minute:02d}" if local.minute else ""
+            told = texts.TOLD_LATER.format(day=day, hour=local.hour, minute=minute)
+        return told + (texts.TOLD_SOME_LATER.format(count=held) if held else "")
 
-def run(*, session: Session, ctx: Context, cadre: Cadre, command: Command, now: datetime) -> str:
-    """Carry out one cadre command and answer the cadre."""
-    if command.word == "任务":
-        return list_tasks(session=session, ctx=ctx, cadre=cadre)
-    if command.word == "代录":
-        if not command.tail:
-            return texts.CADRE_NEEDS_NOTE.format(what="居民反映的问题", example="代录 桂花苑3栋楼道灯坏了")
-        ticket = intake.enter_for_resident(session=session, ctx=ctx, cadre=cadre, text=command.tail, now=now)
-        return texts.ENTERED_FOR_RESIDENT.format(number=ticket.id, courtyard=notify.courtyard_label(session, ticket))
-    if command.number is None:
-        example = _NOTE_HINTS[command.word][1] if command.word in _NOTE_HINTS else f"{command.word} 12"
-        return texts.CADRE_BAD_NUMBER.format(command=command.word, example=example)
-    target = ticket_repo.get_ticket_for_update(session=session, ticket_id=command.number)
-    if target is None or not in_reach(cadre, target):
-        return texts.CADRE_NO_SUCH_TASK.format(number=command.number)
-    if command.word in _NOTE_HINTS and not command.rest:
-        what, example = _NOTE_HINTS[command.word]
-        return texts.CADRE_NEEDS_NOTE.format(what=what, example=example)
-    step = Step(session=session, ctx=ctx, cadre=cadre, ticket=target, note=command.rest, now=now)
-    return _ACTIONS[command.word](step)
+    def _window_closed(self, person: Resident) -> bool:
+        return person.last_message_at is not None and self.now - person.last_message_at >= SERVICE_WINDOW
+
+    def tell_cadre(self, cadre: Cadre | None, kind: str, text: str) -> None:
+        if cadre is not None and cadre.id != self.cadre.id:
+            notify.tell_cadre(
+                session=self.session, cadre=cadre, kind=kind, ticket_id=self.ticket.id, text=text, now=self.now
+            )
+
+
+# --- dispatch -----------------------------------------------------------------------------------
+
+
+def _on_tickets(action: Callable[[Step], str]) -> Callable[[Call], str]:
+    """Run action on every ticket number given, each in reach or said not to be."""
+
+    def run(call: Call) -> str:
+        assert call.cadre is not None
+        answers, missing = [], []
+        for number in call.command.numbers:
+            ticket = ticket_repo.get_ticket_for_update(session=call.session, ticket_id=number)
+            if ticket is None or not _reachable(call.cadre, ticket):
+                missing.append(number)
+                continue
+            step = Step(call.session, call.ctx, call.cadre, ticket, call.command.rest, call.now)
+            try:
+                answers.append(action(step))
+            except lifecycle.IllegalTransition as refused:
+                answers.append(_cannot(step, refused.action))
+        if missing:
+            answers.append(_not_found(call, missing))
+        return "\n".join(answers)
+
+    return run
+
+
+def _not_found(call: Call, numbers: list[int]) -> str:
+    assert call.cadre is not None and call.cadre.id is not None
+    listed = "、".join(f"编号 {n}" for n in numbers)
+    mine = ticket_repo.open_tasks(session=call.session, assignee_id=call.cadre.id, limit=CANDIDATES_SHOWN)
+    if not mine:
+        return texts.CADRE_NO_SUCH_TASK.format(numbers=listed)
+    return texts.CADRE_NO_SUCH_TASK_MINE.format(numbers=listed, mine="、".join(str(t.id) for t in mine))
+
+
+def _reachable(cadre: Cadre, ticket: Ticket | None) -> bool:
+    return ticket is not None and in_reach(cadre, ticket)
 
 
 def in_reach(cadre: Cadre, ticket: Ticket) -> bool:
@@ -102,76 +138,103 @@ def in_reach(cadre: Cadre, ticket: Ticket) -> bool:
     return ticket.courtyard_id is not None and ticket.courtyard_id == cadre.courtyard_id
 
 
+# --- 任务 and 代录 ------------------------------------------------------------------------------
+
+
+def _help(call: Call) -> str:
+    return "\n".join([texts.CADRE_HELP_HEADER, *(c.help for c in COMMANDS if c.help)])
+
+
+def _tasks(call: Call) -> str:
+    assert call.cadre is not None
+    return list_tasks(session=call.session, ctx=call.ctx, cadre=call.cadre)
+
+
 def list_tasks(*, session: Session, ctx: Context, cadre: Cadre) -> str:
+    """My open tasks, then (a second part) the tickets escalated to me by 督办 that others handle."""
     assert cadre.id is not None
     tasks = ticket_repo.open_tasks(session=session, assignee_id=cadre.id, limit=TASK_LIST_LIMIT)
-    if not tasks:
-        return texts.NO_TASKS
-    total = ticket_repo.count_open_tasks(session=session, assignee_id=cadre.id)
-    lines = [texts.TASK_LIST_HEADER.format(count=total)]
-    for ticket in tasks:
-        lines.append(
-            texts.TASK_LIST_LINE.format(
-                urgent="【急】" if ticket.urgent else "",
-                number=ticket.id,
-                status=texts.STATUS_NAMES[ticket.status],
-                courtyard=notify.courtyard_label(session, ticket),
-                due=texts.TASK_DUE.format(due=ctx.local_time(ticket.due_at)) if ticket.due_at else texts.TASK_NO_DUE,
-                excerpt=texts.excerpt(ticket.text, EXCERPT_CHARS) + _reporters(session, ticket),
+    escalated = (
+        ticket_repo.escalated_to(session=session, cadre_id=cadre.id, openid=cadre.openid, limit=ESCALATED_COUNT_LIMIT)
+        if cadre.openid
+        else []
+    )
+    lines: list[str] = []
+    if tasks:
+        total = ticket_repo.count_open_tasks(session=session, assignee_id=cadre.id)
+        lines.append(texts.TASK_LIST_HEADER.format(count=total))
+        lines += [_task_line(session, ctx, t) for t in tasks]
+        if total > len(tasks):
+            lines.append(texts.TASK_LIST_MORE.format(count=total - len(tasks)))
+    else:
+        lines.append(texts.NO_TASKS)
+    if escalated:
+        lines.append(texts.ESCALATED_LIST_HEADER.format(count=len(escalated)))
+        for ticket in escalated[:ESCALATED_LIST_LIMIT]:
+            assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id)
+            lines.append(
+                _task_line(session, ctx, ticket)
+                + texts.ESCALATED_LIST_ASSIGNEE.format(assignee=assignee.name if assignee else "未分派")
             )
-        )
-    if total > len(tasks):
-        lines.append(texts.TASK_LIST_MORE.format(count=total - len(tasks)))
-    lines.append(texts.TASK_LIST_FOOTER)
-    return "\n".join(lines)
+        if len(escalated) > ESCALATED_LIST_LIMIT:
+            lines.append(texts.TASK_LIST_MORE.format(count=len(escalated) - ESCALATED_LIST_LIMIT))
+    if tasks or escalated:
+        lines.append(texts.TASK_LIST_FOOTER)
+    return texts.fit("\n".join(lines))
+
+
+def _task_line(session: Session, ctx: Context, ticket: Ticket) -> str:
+    return texts.TASK_LIST_LINE.format(
+        urgent="【急】" if ticket.urgent else "",
+        number=ticket.id,
+        status=texts.STATUS_NAMES[ticket.status] + ("·超期" if ticket.overdue else ""),
+        courtyard=notify.courtyard_label(session, ticket),
+        due=texts.TASK_DUE.format(due=ctx.local_time(ticket.due_at)) if ticket.due_at else texts.TASK_NO_DUE,
+        excerpt=texts.excerpt(ticket.text, EXCERPT_CHARS) + _reporters(session, ticket),
+    )
+
+
+def _enter(call: Call) -> str:
+    assert call.cadre is not None
+    ticket = intake.enter_for_resident(
+        session=call.session, ctx=call.ctx, cadre=call.cadre, text=call.command.tail, now=call.now
+    )
+    return texts.ENTERED_FOR_RESIDENT.format(number=ticket.id, courtyard=notify.courtyard_label(call.session, ticket))
+
+
+# --- the numbered commands ----------------------------------------------------------------------
 
 
 def _accept(step: Step) -> str:
-    ticket = step.ticket
-    if ticket.status == TicketStatus.ACCEPTED:
+    if step.ticket.status == TicketStatus.ACCEPTED:
         return texts.ALREADY_ACCEPTED.format(number=step.number)
-    if ticket.status != TicketStatus.NEW:
-        return _cannot(step, "受理")
     _mark_accepted(step)
-    return texts.ACCEPTED.format(number=step.number)
+    return texts.ACCEPTED.format(number=step.number, told=step.told())
 
 
 def _mark_accepted(step: Step) -> None:
-    ticket = step.ticket
-    ticket.status = TicketStatus.ACCEPTED
-    ticket.accepted_at = step.now
-    ticket.assignee_id = step.cadre.id
-    timers.on_accepted(ticket)
-    step.record("accepted", note="")
+    previous = lifecycle.accept(session=step.session, ticket=step.ticket, by=step.cadre, now=step.now)
+    step.tell_cadre(previous, "taken_over", texts.TAKEN_OVER.format(number=step.number, name=step.cadre.name))
     step.tell_resident("accepted", texts.PUSH_ACCEPTED.format(number=step.number))
 
 
 def _progress(step: Step) -> str:
-    if step.ticket.status not in OPEN_STATUSES:
-        return _cannot(step, "报进展")
-    if step.ticket.status == TicketStatus.NEW:
+    if step.ticket.status == TicketStatus.NEW:  # a progress note implies 受理
         _mark_accepted(step)
-    step.record("progress")
-    step.tell_resident("progress", texts.PUSH_PROGRESS.format(number=step.number, note=step.note))
-    return texts.PROGRESS_NOTED.format(number=step.number)
+    lifecycle.progress(session=step.session, ticket=step.ticket, by=step.cadre, note=step.note, now=step.now)
+    step.tell_resident("progress", texts.PUSH_PROGRESS.format(number=step.number, note=_note(step)))
+    return texts.PROGRESS_NOTED.format(number=step.number, told=step.told())
 
 
 def _resolve(step: Step) -> str:
-    ticket = step.ticket
-    if ticket.status not in OPEN_STATUSES:
-        return _cannot(step, "办结")
-    if ticket.status == TicketStatus.NEW:  # 办结 before 受理 is allowed and implies it
+    if step.ticket.status == TicketStatus.NEW:  # 办结 before 受理 is allowed and implies it
         _mark_accepted(step)
-    ticket.status = TicketStatus.RESOLVED
-    ticket.resolved_at = step.now
-    timers.on_resolved(ticket, step.ctx.calendar, step.now)
-    step.record("resolved")
-    if ticket.resident_id is None:  # entered by a cadre: nobody to survey
-        ticket_repo.set_status(session=step.session, ticket=ticket, status=TicketStatus.CLOSED, at=step.now)
-        timers.on_finished(ticket)
-        step.record("closed", note="代录问题办结即归档")
+    archived = lifecycle.resolve(
+        session=step.session, ticket=step.ticket, by=step.cadre, note=step.note, cal=step.ctx.calendar, now=step.now
+    )
+    if archived:  # entered by a cadre: nobody to survey
         return texts.RESOLVED_NO_RESIDENT.format(number=step.number)
-    step.tell_resident("resolved", texts.PUSH_RESOLVED.format(number=step.number, note=step.note))
+    step.tell_resident("resolved", texts.PUSH_RESOLVED.format(number=step.number, note=_note(step)))
     step.tell_resident("survey", texts.PUSH_SURVEY.format(number=step.number))
     return texts.RESOLVED.format(number=step.number)
 
@@ -179,54 +242,94 @@ def _resolve(step: Step) -> str:
 def _transfer(step: Step) -> str:
     if step.ticket.status not in OPEN_STATUSES:
         return _cannot(step, "转办")
-    target = step.note
-    analyzer = step.ctx.analyzers.for_session(step.session)
-    courtyard_name = analyzer.locate(target)
-    courtyard = org_repo.courtyard_by_name(session=step.session, name=courtyard_name) if courtyard_name else None
+    target = normalise(step.note)
     person = org_repo.cadre_by_name(session=step.session, name=target)
+    courtyard = None if person is not None else _courtyard_named(step.session, target)
     if courtyard is None and person is None:
-        return texts.TRANSFER_TARGET_UNKNOWN.format(target=target, number=step.number)
+        return texts.TRANSFER_TARGET_UNKNOWN.format(
+            target=target, number=step.number, candidates=_transfer_candidates(step)
+        )
     if person is not None:
-        new_assignee, community_id = person, person.community_id
+        new_assignee, community_id, label = person, person.community_id, person.name
         courtyard = org_repo.get_courtyard(session=step.session, courtyard_id=person.courtyard_id)
-        label = person.name
     else:
         assert courtyard is not None
         community_id = courtyard.community_id
         chosen = intake.pick_assignee(org_repo.responsible_cadres(session=step.session, courtyard_id=courtyard.id))
         if chosen is None:
             return texts.ESCALATE_NOBODY
-        new_assignee = chosen
-        label = f"{courtyard.name}（{new_assignee.name}）"
+        new_assignee, label = chosen, f"{courtyard.name}（{chosen.name}）"
     if not _may_transfer_to(step.cadre, community_id):
-        return texts.TRANSFER_OUT_OF_REACH.format(target=target, number=step.number)
-    if new_assignee.id == step.ticket.assignee_id and (courtyard is None or courtyard.id == step.ticket.courtyard_id):
-        return texts.TRANSFER_SAME.format(number=step.number, target=new_assignee.name)
+        return texts.TRANSFER_OUT_OF_REACH.format(
+            target=target, number=step.number, candidates=_transfer_candidates(step)
+        )
     ticket = step.ticket
+    if new_assignee.id == ticket.assignee_id and (courtyard is None or courtyard.id == ticket.courtyard_id):
+        return texts.TRANSFER_SAME.format(number=step.number, target=new_assignee.name)
     if courtyard is not None:
         ticket.courtyard_id, ticket.community_id = courtyard.id, courtyard.community_id
     task = texts.TASK_TRANSFERRED_IN.format(
         number=step.number,
-        category=ticket.category,
+        category=texts.category_label(ticket.category),
         source=step.cadre.name,
         courtyard=notify.courtyard_label(step.session, ticket),
-        text=ticket.text,
+        text=texts.ticket_excerpt(ticket),
     )
     _hand_over(step, new_assignee, event="transferred", note=f"转给{label}", push_kind="new_task", task=task)
     step.tell_resident("transferred", texts.PUSH_TRANSFERRED.format(number=step.number))
     return texts.TRANSFERRED.format(number=step.number, target=label)
 
 
+def _courtyard_named(session: Session, target: str) -> Courtyard | None:
+    """The courtyard whose name or alias the cadre typed (exactly, not a near miss: 荷花苑 is not 桂花苑)."""
+    for names in org_repo.courtyard_names(session=session):
+        if target in (names.name, *names.aliases):
+            return org_repo.courtyard_by_name(session=session, name=names.name)
+    return None
+
+
+def _transfer_candidates(step: Step) -> str:
+    """Courtyards and cadres this cadre may transfer to, for an answer that names them."""
+    session, cadre = step.session, step.cadre
+    yards = [
+        y.name
+        for y in org_repo.courtyards_in(
+            session=session, community_id=None if cadre.role == Role.TOWN else cadre.community_id
+        )
+    ]
+    people = [
+        c.name
+        for c in org_repo.cadres_in(
+            session=session, community_id=None if cadre.role == Role.TOWN else cadre.community_id
+        )
+        if c.id != cadre.id
+    ]
+    yard_text = "、".join(yards[:CANDIDATES_SHOWN]) or "（无）"
+    people_text = "、".join(people[:CANDIDATES_SHOWN]) or "（无）"
+    return texts.TRANSFER_CANDIDATES.format(courtyards=yard_text, cadres=people_text)
+
+
 def _hand_over(step: Step, new_assignee: Cadre, *, event: str, note: str, push_kind: str, task: str) -> None:
-    """Give the ticket to new_assignee, who must accept it afresh, and push them the task."""
-    ticket = step.ticket
-    ticket.assignee_id = new_assignee.id
-    ticket.status, ticket.accepted_at = TicketStatus.NEW, None
-    timers.on_assigned(ticket, step.ctx.calendar, step.now)
-    step.record(event, note=note)
-    notify.tell_cadre(
-        session=step.session, cadre=new_assignee, kind=push_kind, ticket_id=ticket.id, now=step.now, text=task
+    """Give the ticket to new_assignee, who must accept it afresh; the previous assignee hears of it."""
+    previous = lifecycle.hand_over(
+        session=step.session,
+        ticket=step.ticket,
+        to=new_assignee,
+        event=event,
+        actor=step.cadre.name,
+        note=note,
+        cal=step.ctx.calendar,
+        now=step.now,
     )
+    notify.tell_cadre(
+        session=step.session, cadre=new_assignee, kind=push_kind, ticket_id=step.ticket.id, now=step.now, text=task
+    )
+    if previous is not None and previous.id != new_assignee.id:
+        step.tell_cadre(
+            previous,
+            "handed_over",
+            texts.HANDED_OVER.format(number=step.number, source=step.cadre.name, target=new_assignee.name),
+        )
 
 
 def _may_transfer_to(cadre: Cadre, community_id: int | None) -> bool:
@@ -246,9 +349,9 @@ def _escalate(step: Step) -> str:
     task = texts.TASK_ESCALATED_IN.format(
         number=step.number,
         source=step.cadre.name,
-        reason=step.note,
+        reason=texts.excerpt(step.note, texts.EXCERPT_CHARS),
         courtyard=notify.courtyard_label(step.session, step.ticket),
-        text=step.ticket.text,
+        text=texts.ticket_excerpt(step.ticket),
     )
     note = f"上报{new_assignee.name}：{step.note}"
     _hand_over(step, new_assignee, event="escalated", note=note, push_kind="escalation", task=task)
@@ -272,18 +375,87 @@ def _categorize(step: Step) -> str:
         return texts.CATEGORY_UNKNOWN.format(given=step.note, choices="、".join(nlp.CATEGORIES), number=step.number)
     before = texts.category_label(ticket.category)
     ticket.category = category
-    step.record("categorized", note=f"{before} → {texts.category_label(category)}")
+    ticket_repo.add_event(
+        session=step.session,
+        ticket=ticket,
+        kind="categorized",
+        actor=step.cadre.name,
+        note=f"{before} → {texts.category_label(category)}",
+        at=step.now,
+    )
     if ticket.status in OPEN_STATUSES and not ticket.overdue and ticket.due_at is not None:
         timers.set_deadline(ticket, step.ctx.calendar, ticket.created_at)  # the new category's time limit
-        return texts.CATEGORIZED.format(number=step.number, category=category,
-                                        due=step.ctx.local_time(ticket.due_at))
+        return texts.CATEGORIZED.format(number=step.number, category=category, due=step.ctx.local_time(ticket.due_at))
     return texts.CATEGORIZED_KEEPS_DUE.format(number=step.number, category=category)
+
+
+def _merge(call: Call) -> str:
+    """合并 N M: N's reporters join M and hear its news; N ends as 已合并."""
+    assert call.cadre is not None
+    source_no, target_no = call.command.numbers[:2]
+    if source_no == target_no:
+        return texts.MERGE_SELF.format(number=source_no)
+    first, second = sorted((source_no, target_no))  # lock in number order: two merges never deadlock
+    locked = {n: ticket_repo.get_ticket_for_update(session=call.session, ticket_id=n) for n in (first, second)}
+    missing = [n for n in (source_no, target_no) if not _reachable(call.cadre, locked[n])]
+    if missing:
+        return _not_found(call, missing)
+    source, target = locked[source_no], locked[target_no]
+    assert source is not None and target is not None
+    if target.status not in OPEN_STATUSES:
+        return texts.MERGE_TARGET_CLOSED.format(target=target_no, status=texts.STATUS_NAMES[target.status])
+    step = Step(call.session, call.ctx, call.cadre, source, "", call.now)
+    if source.status not in OPEN_STATUSES:
+        return _cannot(step, "合并")
+    people = notify.reporters(call.session, source)
+    was_urgent = target.urgent
+    lifecycle.merge(
+        session=call.session, ticket=source, into=target, by=call.cadre, cal=call.ctx.calendar, now=call.now
+    )
+    moved = ticket_repo.move_reporters(session=call.session, source=source, target=target, now=call.now)
+    for person in people:
+        if person.subscribed:
+            notify.tell_person(
+                session=call.session,
+                calendar=call.ctx.calendar,
+                ticket=target,
+                openid=person.openid,
+                kind="merged",
+                text=texts.PUSH_MERGED.format(number=source_no, target=target_no),
+                now=call.now,
+            )
+    step.tell_cadre(
+        org_repo.get_cadre(session=call.session, cadre_id=source.assignee_id),
+        "merged",
+        texts.MERGED_NOTICE.format(number=source_no, target=target_no, name=call.cadre.name),
+    )
+    if target.urgent and not was_urgent:
+        intake.push_urgent(session=call.session, ctx=call.ctx, ticket=target, now=call.now)
+    assert target.id is not None
+    return texts.MERGED.format(
+        number=source_no,
+        target=target_no,
+        moved=moved,
+        count=ticket_repo.reporters(session=call.session, ticket_id=target.id),
+    )
+
+
+def _invalidate(step: Step) -> str:
+    """无效 N 原因: closed without a survey; the residents are told why, politely."""
+    lifecycle.invalidate(session=step.session, ticket=step.ticket, by=step.cadre, reason=step.note, now=step.now)
+    step.tell_resident("invalid", texts.PUSH_INVALID.format(number=step.number, reason=_note(step)))
+    assignee = org_repo.get_cadre(session=step.session, cadre_id=step.ticket.assignee_id)
+    step.tell_cadre(assignee, "invalid", texts.INVALID_NOTICE.format(number=step.number, name=step.cadre.name))
+    return texts.INVALIDATED.format(number=step.number, told=step.told())
 
 
 def _detail(step: Step) -> str:
     session, ticket = step.session, step.ticket
     assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id)
-    lines = [
+    text = texts.excerpt(ticket.text, DETAIL_TEXT_CHARS, flat=False)
+    if len(ticket.text) > DETAIL_TEXT_CHARS:
+        text += texts.DETAIL_LONG_TEXT.format(chars=len(ticket.text), number=step.number)
+    head = [
         texts.DETAIL_HEADER.format(
             number=step.number,
             status=texts.STATUS_NAMES[ticket.status],
@@ -293,26 +465,54 @@ def _detail(step: Step) -> str:
             assignee=assignee.name if assignee else "未分派",
             source="代录时间" if ticket.entered_by_cadre_id else "反映时间",
             created=step.ctx.local_time(ticket.created_at),
-            text=ticket.text,
+            text=text,
         )
     ]
     if ticket.due_at:
-        lines.append(texts.DETAIL_DUE.format(due=step.ctx.local_time(ticket.due_at)))
+        head.append(texts.DETAIL_DUE.format(due=step.ctx.local_time(ticket.due_at)))
     if ticket.satisfaction:
-        lines.append(texts.DETAIL_SATISFACTION.format(satisfaction=texts.SATISFACTION_NAMES[ticket.satisfaction]))
-    lines.append(texts.DETAIL_HISTORY)
-    resident_openid = _resident_openid(session, ticket)
-    for event in ticket_repo.history(session=session, ticket_id=step.number):
-        who = "居民" if event.actor == resident_openid else ("" if event.actor == "system" else event.actor)
-        lines.append(
-            texts.DETAIL_LINE.format(
-                at=step.ctx.local_time(event.at),
-                what=texts.EVENT_NAMES.get(event.kind, event.kind),
-                who=f"（{who}）" if who else "",
-                note=f"：{event.note}" if event.note else "",
-            )
+        head.append(texts.DETAIL_SATISFACTION.format(satisfaction=texts.SATISFACTION_NAMES[ticket.satisfaction]))
+    if ticket.merged_into_id:
+        head.append(texts.TICKET_DETAIL_MERGED.format(target=ticket.merged_into_id))
+    head.append(texts.DETAIL_HISTORY)
+    who = _people(session, ticket)
+    history = [
+        texts.DETAIL_LINE.format(
+            at=step.ctx.local_time(event.at),
+            what=texts.EVENT_NAMES.get(event.kind, event.kind),
+            who=f"（{who(event.actor, event.kind)}）" if who(event.actor, event.kind) else "",
+            note=f"：{texts.excerpt(event.note, texts.EXCERPT_CHARS)}" if event.note else "",
         )
-    return "\n".join(lines)
+        for event in ticket_repo.history(session=session, ticket_id=step.number)
+    ]
+    return texts.fit_lines(head, history)
+
+
+def _people(session: Session, ticket: Ticket) -> Callable[[str, str], str]:
+    """How the history names an actor: 居民, 居民（附议）, a cadre's name, never an openid."""
+    assert ticket.id is not None
+    filer = ticket_repo.get_resident(session=session, resident_id=ticket.resident_id) if ticket.resident_id else None
+    joined = {r.openid for r in ticket_repo.endorsers(session=session, ticket_id=ticket.id)}
+    cadre_names = set(org_repo.other_names(session=session))
+
+    def name(actor: str, kind: str) -> str:
+        if actor == lifecycle.SYSTEM:
+            return ""
+        if filer is not None and actor == filer.openid:
+            return "居民"
+        if kind == "seconded":
+            return ""  # the line itself says 居民附议
+        if actor in joined:
+            return "居民（附议）"
+        if actor in cadre_names or org_repo.cadre_by_name(session=session, name=actor) is not None:
+            return actor
+        return "居民"
+
+    return name
+
+
+def _note(step: Step) -> str:
+    return texts.excerpt(step.note, texts.EXCERPT_CHARS)
 
 
 def _reporters(session: Session, ticket: Ticket) -> str:
@@ -326,19 +526,114 @@ def _cannot(step: Step, action: str) -> str:
     return texts.CANNOT_ACT.format(number=step.number, status=texts.STATUS_NAMES[step.ticket.status], action=action)
 
 
-def _resident_openid(session: Session, ticket: Ticket) -> str | None:
-    if ticket.resident_id is None:
-        return None
-    resident = ticket_repo.get_resident(session=session, resident_id=ticket.resident_id)
-    return resident.openid if resident else None
+def _acknowledge(call: Call) -> str:
+    return texts.CADRE_ACKNOWLEDGED
 
 
-_ACTIONS: dict[str, Callable[[Step], str]] = {
-    "受理": _accept,
-    "进展": _progress,
-    "办结": _resolve,
-    "转办": _transfer,
-    "上报": _escalate,
-    "详情": _detail,
-    "归类": _categorize,
-}
+# The order here is the order 帮助 lists them in; the dispatcher tries them in this order too.
+COMMANDS = (
+    ChatCommand(("帮助", "help", "HELP", "?", "？"), Audience.CADRE, Numbers.NONE, _help, help="", max_tail=0),
+    ChatCommand(
+        ("任务", "待办"),
+        Audience.CADRE,
+        Numbers.NONE,
+        _tasks,
+        max_tail=4,
+        help="任务 —— 看我的待办（紧急的和最早的在前），以及督办给我的事",
+    ),
+    ChatCommand(
+        ("受理",),
+        Audience.CADRE,
+        Numbers.SEVERAL,
+        _on_tickets(_accept),
+        help="受理 N —— 接下这件事（可一次写几个：受理 17、18）",
+        example="受理 12",
+    ),
+    ChatCommand(
+        ("进展",),
+        Audience.CADRE,
+        Numbers.SEVERAL,
+        _on_tickets(_progress),
+        note="进展说明",
+        example="进展 12 已联系电工，明天上午来修",
+        help="进展 N 说明 —— 告诉居民办到哪一步了",
+    ),
+    ChatCommand(
+        ("办结",),
+        Audience.CADRE,
+        Numbers.SEVERAL,
+        _on_tickets(_resolve),
+        note="办理结果",
+        example="办结 12 路灯已更换",
+        help="办结 N 说明 —— 办完了，写上结果，系统会请居民评价",
+    ),
+    ChatCommand(
+        ("转办",),
+        Audience.CADRE,
+        Numbers.ONE,
+        _on_tickets(_transfer),
+        note="院落或干部姓名",
+        example="转办 12 银杏院",
+        help="转办 N 院落或干部 —— 转给更合适的院落或干部",
+    ),
+    ChatCommand(
+        ("上报",),
+        Audience.CADRE,
+        Numbers.ONE,
+        _on_tickets(_escalate),
+        note="上报原因",
+        example="上报 12 需要社区协调物业",
+        help="上报 N 原因 —— 交给上一级（院落→社区→镇）",
+    ),
+    ChatCommand(
+        ("详情",),
+        Audience.CADRE,
+        Numbers.ONE,
+        _on_tickets(_detail),
+        example="详情 12",
+        help="详情 N —— 看这件事的全部经过",
+    ),
+    ChatCommand(
+        ("归类",),
+        Audience.CADRE,
+        Numbers.ONE,
+        _on_tickets(_categorize),
+        note="类别",
+        example="归类 12 城乡建设",
+        help="归类 N 类别 —— 定下或改正问题的类别（如城乡建设、环境保护）",
+    ),
+    ChatCommand(
+        ("合并",),
+        Audience.CADRE,
+        Numbers.TWO,
+        _merge,
+        example="合并 15 12",
+        help="合并 N M —— N 和 M 是同一个问题：N 的居民并入 M，一起听 M 的进展",
+    ),
+    ChatCommand(
+        ("无效",),
+        Audience.CADRE,
+        Numbers.ONE,
+        _on_tickets(_invalidate),
+        note="原因",
+        example="无效 12 这是咨询，已电话答复",
+        help="无效 N 原因 —— 不是要办理的问题（如闲聊、不归本镇管），不评价直接归档，会客气地告诉居民原因",
+    ),
+    ChatCommand(
+        ("代录",),
+        Audience.CADRE,
+        Numbers.NONE,
+        _enter,
+        note="居民反映的问题",
+        example="代录 桂花苑3栋楼道灯坏了",
+        help="代录 说明 —— 替走院子时遇到的居民登记问题",
+    ),
+    ChatCommand(
+        ("收到", "好的", "好", "嗯", "嗯嗯", "明白", "知道了", "ok", "OK", "谢谢", "辛苦了", "👌", "👍"),
+        Audience.CADRE,
+        Numbers.NONE,
+        _acknowledge,
+        help="",
+        max_tail=0,
+    ),
+)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 import nlp
+from handlers.outbox import Templates
 from handlers.policy import WorkCalendar
 from storage import org as org_repo
 from storage.clock import utc_now
@@ -50,6 +51,7 @@ class Context:
     calendar: WorkCalendar
     analyzers: AnalyzerSource = field(default_factory=AnalyzerSource)
     clock: Callable[[], datetime] = utc_now
+    templates: Templates = field(default_factory=Templates)  # which pushes can go outside the 48-hour window
 
     @property
     def tz(self) -> ZoneInfo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,13 +14,15 @@ from handlers import notify, texts, timers
 from handlers.context import Context
 from storage import org as org_repo
 from storage import tickets as ticket_repo
-from storage.models import Cadre, Courtyard, Resident, Role, Ticket
+from storage.models import OPEN_STATUSES, Cadre, Courtyard, Resident, Role, Ticket
 
 # A photo or location sent this soon after a complaint belongs to it.
 ATTACH_WINDOW = timedelta(hours=24)
 PHOTO_PLACEHOLDER = "（居民发来一张照片）"
 # A complaint about the same problem in the same courtyard this recently joins the open ticket (附议).
 DUPLICATE_WINDOW = timedelta(days=7)
+# The same complaint again from the same person this soon joins their own ticket, with no new push.
+FLOOD_WINDOW = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -30,21 +33,28 @@ class Routing:
     assignee: Cadre | None
 
 
-def file_complaint(*, session: Session, ctx: Context, resident: Resident, text: str, now: datetime) -> str:
-    """File free text (or a voice transcript) from a resident and say what happens next."""
-    if not text.strip():
-        return texts.EMPTY_TEXT
+def file_complaint(
+    *, session: Session, ctx: Context, resident: Resident, text: str, analysis: nlp.Analysis, now: datetime
+) -> str:
+    """File a complaint from a resident (free text or a voice transcript) and say what happens next.
+
+    The same text again within minutes joins the resident's own ticket; the same problem at the same
+    place within 7 days joins the neighbours' open ticket (附议); otherwise a new ticket is routed.
+    """
+    text = text.strip()
+    hotline = texts.URGENT_PREFIX.format(hotline=analysis.hotline_text) if analysis.hotline_text else ""
     analyzer = ctx.analyzers.for_session(session)
-    analysis = analyzer.analyze(text)
-    if analysis.is_small_talk:
-        return texts.SMALL_TALK
-    hotline = texts.URGENT_PREFIX.format(hotline=analysis.hotline) if analysis.urgent and analysis.hotline else ""
+    building = analysis.building
+    repeated = _repeated(session, analyzer, resident, text, building, now)
+    if repeated is not None:
+        return hotline + texts.ALREADY_REPORTED.format(number=repeated.id)
     courtyard = resolve_courtyard(session=session, name=analysis.courtyard, resident_id=resident.id)
     if courtyard is not None:
-        seconded = _second(session, analyzer, resident, courtyard, text.strip(), now)
+        seconded = _second(session, analyzer, resident, courtyard, text, analysis, building, now)
         if seconded is not None:
             return hotline + seconded
-    ticket = new_ticket(text=text.strip(), analysis=analysis, now=now, resident_id=resident.id)
+    ticket = new_ticket(text=text, analysis=analysis, now=now, resident_id=resident.id)
+    ticket.building = building
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=resident.openid)
     routing = route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=analysis.courtyard, now=now)
     if analysis.needs_triage:
@@ -52,36 +62,88 @@ def file_complaint(*, session: Session, ctx: Context, resident: Resident, text: 
     return hotline + _filed_reply(ticket, routing)
 
 
+def _repeated(
+    session: Session, analyzer: nlp.Analyzer, resident: Resident, text: str, building: str | None, now: datetime
+) -> Ticket | None:
+    """The resident's own ticket of the last minutes that this message repeats (a flood), if any."""
+    flat = " ".join(text.split())
+    for earlier in ticket_repo.recent_own_tickets(session=session, resident_id=_id(resident), since=now - FLOOD_WINDOW):
+        if " ".join(earlier.text.split()) == flat or (
+            same_place(building, earlier.building) and analyzer.is_duplicate(text, earlier.text)
+        ):
+            return earlier
+    return None
+
+
 def _second(
-    session: Session, analyzer: nlp.Analyzer, resident: Resident, courtyard: Courtyard, text: str, now: datetime
+    session: Session,
+    analyzer: nlp.Analyzer,
+    resident: Resident,
+    courtyard: Courtyard,
+    text: str,
+    analysis: nlp.Analysis,
+    building: str | None,
+    now: datetime,
 ) -> str | None:
-    """Link the complaint to an open ticket of the same courtyard about the same problem (附议), if any."""
+    """Join the complaint to an open ticket about the same problem at the same place (附议), if there is one.
+
+    Same courtyard, same building or unit when both name one, same problem, filed within 7 days. An
+    urgent report joins only an urgent ticket: next to a quiet one ("垃圾桶满了") it is filed as its own
+    urgent ticket, so its words reach the cadres in the urgent push (a cadre may 合并 them later, and the
+    merged ticket turns urgent).
+    """
     assert courtyard.id is not None and resident.id is not None
     since = now - DUPLICATE_WINDOW
-    for earlier in ticket_repo.recent_open_in_courtyard(session=session, courtyard_id=courtyard.id, since=since):
-        if not analyzer.is_duplicate(text, earlier.text):
+    for candidate in ticket_repo.recent_open_in_courtyard(session=session, courtyard_id=courtyard.id, since=since):
+        if analysis.urgent and not candidate.urgent:
             continue
-        assert earlier.id is not None
-        if earlier.resident_id == resident.id or not ticket_repo.add_endorsement(
-            session=session, ticket_id=earlier.id, resident_id=resident.id, text=text, now=now
-        ):
+        if not same_place(building, candidate.building) or not analyzer.is_duplicate(text, candidate.text):
+            continue
+        assert candidate.id is not None
+        earlier = ticket_repo.get_ticket_for_update(session=session, ticket_id=candidate.id)
+        if earlier is None or earlier.status not in OPEN_STATUSES:
+            continue
+        if ticket_repo.is_party(session=session, ticket=earlier, resident_id=resident.id):
             return texts.ALREADY_REPORTED.format(number=earlier.id)
-        count = ticket_repo.reporters(session=session, ticket_id=earlier.id)
+        ticket_repo.add_endorsement(
+            session=session, ticket_id=candidate.id, resident_id=resident.id, text=text, now=now
+        )
+        count = ticket_repo.reporters(session=session, ticket_id=candidate.id)
         ticket_repo.add_event(
             session=session, ticket=earlier, kind="seconded", actor=resident.openid, note=text, at=now
         )
         assignee = org_repo.get_cadre(session=session, cadre_id=earlier.assignee_id)
         if assignee is not None:
-            notify.tell_cadre(
+            notify.tell_seconded(
                 session=session,
                 cadre=assignee,
-                kind="seconded",
-                ticket_id=earlier.id,
+                ticket=earlier,
+                count=count,
                 now=now,
-                text=texts.SECONDED_TASK.format(number=earlier.id, count=count, text=text),
+                text=texts.SECONDED_TASK.format(
+                    number=earlier.id, count=count, text=texts.excerpt(text, texts.EXCERPT_CHARS)
+                ),
             )
         return texts.SECONDED.format(number=earlier.id, count=count)
     return None
+
+
+_BUILDING = re.compile(r"(\d+)栋")
+_UNIT = re.compile(r"(\d+)单元")
+
+
+def same_place(new: str | None, old: str | None) -> bool:
+    """Two reports are at the same place unless both name a building (or both a unit) and they differ.
+
+    Buildings come normalised from the analysis: 3栋, 3栋2单元, 5栋2单元301, 2单元.
+    """
+    if not new or not old:
+        return True
+    for pattern in (_BUILDING, _UNIT):
+        a, b = pattern.search(new), pattern.search(old)
+        if a and b and int(a.group(1)) != int(b.group(1)):
+            return False
+    return True
 
 
 def enter_for_resident(*, session: Session, ctx: Context, cadre: Cadre, text: str, now: datetime) -> Ticket:
@@ -89,12 +151,15 @@ def enter_for_resident(*, session: Session, ctx: Context, cadre: Cadre, text: st
     analysis = ctx.analyzers.for_session(session).analyze(text)
     ticket = new_ticket(text=text.strip(), analysis=analysis, now=now, resident_id=None)
     ticket.entered_by_cadre_id = cadre.id
+    ticket.building = analysis.building
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=cadre.name, note="干部代录")
     courtyard_name = analysis.courtyard
     if courtyard_name is None and cadre.courtyard_id is not None:
         own = org_repo.get_courtyard(session=session, courtyard_id=cadre.courtyard_id)
         courtyard_name = own.name if own else None
-    routing = route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=courtyard_name, now=now)
+    routing = route_ticket(
+        session=session, ctx=ctx, ticket=ticket, courtyard_name=courtyard_name, now=now, typed_by=cadre
+    )
     if analysis.needs_triage:
         ask_triage(session=session, ticket=ticket, analysis=analysis, courtyard=routing.courtyard, now=now)
     return ticket
@@ -161,12 +226,18 @@ def resolve_courtyard(*, session: Session, name: str | None, resident_id: int | 
 
 
 def route_ticket(
-    *, session: Session, ctx: Context, ticket: Ticket, courtyard_name: str | None, now: datetime
+    *,
+    session: Session,
+    ctx: Context,
+    ticket: Ticket,
+    courtyard_name: str | None,
+    now: datetime,
+    typed_by: Cadre | None = None,
 ) -> Routing:
     """Place the ticket in a courtyard (named, else the resident's own) and tell whoever answers for it.
 
     Without a courtyard the town's cadres triage it. An urgent ticket is pushed to every bound cadre
-    of its courtyard and community at once.
+    of its courtyard and community at once. The cadre who typed a 代录 is not told of their own ticket.
     """
     courtyard = resolve_courtyard(session=session, name=courtyard_name, resident_id=ticket.resident_id)
     if courtyard is not None:
@@ -189,19 +260,38 @@ def route_ticket(
         note=f"{yard_name or texts.UNKNOWN_COURTYARD_NAME} → {assignee.name if assignee else '无人负责'}",
         at=now,
     )
-    told = bound[:1]
-    if ticket.urgent:
-        told = [c for c in bound if c.role != Role.TOWN] or told
+    told = _urgent_audience(bound) if ticket.urgent else bound[:1]
     for cadre in told:
+        if typed_by is None or cadre.id != typed_by.id:
+            notify.tell_cadre(
+                session=session,
+                cadre=cadre,
+                kind="new_task",
+                ticket_id=ticket.id,
+                text=task_text(ticket, yard_name, ctx),
+                now=now,
+            )
+    return Routing(courtyard=yard_name, assignee=assignee)
+
+
+def _urgent_audience(bound: list[Cadre]) -> list[Cadre]:
+    """Everyone bound at the courtyard and community levels (the town only when nobody else is)."""
+    return [c for c in bound if c.role != Role.TOWN] or bound[:1]
+
+
+def push_urgent(*, session: Session, ctx: Context, ticket: Ticket, now: datetime) -> None:
+    """A ticket just became urgent: the urgent task goes at once to everyone who must act."""
+    bound = [c for c in org_repo.responsible_cadres(session=session, courtyard_id=ticket.courtyard_id) if c.openid]
+    yard = org_repo.courtyard_name_of(session=session, courtyard_id=ticket.courtyard_id)
+    for cadre in _urgent_audience(bound):
         notify.tell_cadre(
             session=session,
             cadre=cadre,
             kind="new_task",
             ticket_id=ticket.id,
-            text=task_text(ticket, yard_name, ctx),
+            text=task_text(ticket, yard, ctx),
             now=now,
         )
-    return Routing(courtyard=yard_name, assignee=assignee)
 
 
 def ask_triage(
@@ -222,7 +312,7 @@ def ask_triage(
             courtyard=courtyard or texts.UNKNOWN_COURTYARD_NAME,
             guess=analysis.category,
             confidence=round(analysis.confidence * 100),
-            text=ticket.text,
+            text=texts.ticket_excerpt(ticket),
         ),
     )
 
@@ -236,14 +326,17 @@ def task_text(ticket: Ticket, courtyard: str | None, ctx: Context) -> str:
     yard = courtyard or texts.UNKNOWN_COURTYARD_NAME
     if ticket.urgent:
         return texts.NEW_TASK_URGENT.format(
-            number=ticket.id, reason=ticket.urgent_reason or "紧急情况", courtyard=yard, text=ticket.text
+            number=ticket.id,
+            reason=ticket.urgent_reason or "紧急情况",
+            courtyard=yard,
+            text=texts.ticket_excerpt(ticket),
         )
     return texts.NEW_TASK.format(
         number=ticket.id,
         category=texts.category_label(ticket.category),
         courtyard=yard,
         created=ctx.local_time(ticket.created_at),
-        text=ticket.text,
+        text=texts.ticket_excerpt(ticket),
     )
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, tzinfo
 
 from sqlmodel import Session
 
 from handlers import texts
+from storage import ledger_query
 from storage import tickets as ticket_repo
+from storage.ledger_query import LedgerEntry, LedgerQuery, Scope
 
 Cell = str | int | datetime | None
 
@@ -20,11 +22,23 @@ COLUMNS = (
 
 def ledger_rows(*, session: Session, tz: tzinfo) -> Iterator[tuple[Cell, ...]]:
     """Every ticket in number order; times are local wall-clock times without a zone (as spreadsheets want)."""
+    return rows(ticket_repo.ledger(session=session), tz)
+
+
+def filtered_rows(
+    *, session: Session, tz: tzinfo, query: LedgerQuery, scope: Scope, now: datetime
+) -> Iterator[tuple[Cell, ...]]:
+    """The tickets of a ledger page's filter that scope may see, in the page's order."""
+    return rows(ledger_query.entries(session=session, query=query, scope=scope, now=now), tz)
+
+
+def rows(entries: Iterable[LedgerEntry], tz: tzinfo) -> Iterator[tuple[Cell, ...]]:
+    """Ledger entries as spreadsheet rows of COLUMNS."""
 
     def local(moment: datetime | None) -> datetime | None:
         return moment.astimezone(tz).replace(tzinfo=None, microsecond=0) if moment else None
 
-    for entry in ticket_repo.ledger(session=session):
+    for entry in entries:
         yield (
             entry.id,
             texts.STATUS_NAMES[entry.status],

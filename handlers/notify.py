@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -11,7 +11,7 @@ from handlers.policy import WorkCalendar
 from storage import org as org_repo
 from storage import outbox as outbox_repo
 from storage import tickets as ticket_repo
-from storage.models import Cadre, Role, Ticket
+from storage.models import Cadre, Resident, Role, Ticket
 
 
 def tell_cadre(*, session: Session, cadre: Cadre, kind: str, text: str, now: datetime, ticket_id: int | None) -> bool:
@@ -27,7 +27,7 @@ def tell_cadre(*, session: Session, cadre: Cadre, kind: str, text: str, now: dat
 def tell_resident(
     *, session: Session, calendar: WorkCalendar, ticket: Ticket, kind: str, text: str, now: datetime
 ) -> bool:
-    """Queue a push to the resident who filed ticket and the neighbours who endorsed it (附议).
+    """Queue a push to everyone who reported ticket: its filer and the neighbours who joined it (附议).
 
     False when nobody can be told (a ticket a cadre entered, or everyone unfollowed).
 
@@ -35,12 +35,8 @@ def tell_resident(
     """
     if ticket.resident_id is None or ticket.id is None:
         return False
-    filer = ticket_repo.get_resident(session=session, resident_id=ticket.resident_id)
-    people = [filer] if filer is not None else []
-    if kind != "survey":  # the survey is the filer's to answer; neighbours who endorsed hear the news
-        people += ticket_repo.endorsers(session=session, ticket_id=ticket.id)
     told = False
-    for person in people:
+    for person in reporters(session, ticket):
         if not person.subscribed:
             continue
         outbox_repo.enqueue(
@@ -51,10 +47,67 @@ def tell_resident(
             ticket_id=ticket.id,
             text=text,
             now=now,
-            not_before=now if ticket.urgent else calendar.next_push_time(now),
+            not_before=resident_push_time(calendar, ticket, now),
         )
         told = True
     return told
+
+
+def tell_person(
+    *, session: Session, calendar: WorkCalendar, ticket: Ticket, openid: str, kind: str, text: str, now: datetime
+) -> None:
+    """Queue news of ticket to one resident, at the time residents may hear it."""
+    outbox_repo.enqueue(
+        session=session,
+        openid=openid,
+        audience="resident",
+        kind=kind,
+        ticket_id=ticket.id,
+        text=text,
+        now=now,
+        not_before=resident_push_time(calendar, ticket, now),
+    )
+
+
+def resident_push_time(calendar: WorkCalendar, ticket: Ticket, now: datetime) -> datetime:
+    """When news of ticket may reach its residents: now, or the end of quiet hours unless it is urgent."""
+    return now if ticket.urgent else calendar.next_push_time(now)
+
+
+def reporters(session: Session, ticket: Ticket) -> list[Resident]:
+    """Everyone who reported the ticket: the filer and the neighbours who joined it (附议); all are parties."""
+    if ticket.id is None:
+        return []
+    filer = ticket_repo.get_resident(session=session, resident_id=ticket.resident_id) if ticket.resident_id else None
+    return ([filer] if filer is not None else []) + list(ticket_repo.endorsers(session=session, ticket_id=ticket.id))
+
+
+SECONDED_PUSH_EVERY = timedelta(hours=1)
+
+
+def tell_seconded(*, session: Session, cadre: Cadre, ticket: Ticket, count: int, text: str, now: datetime) -> None:
+    """Tell the assignee that neighbours joined the ticket: one push per ticket per hour at most, with the count.
+
+    A 附议 push not sent yet is rewritten with the new count; after one went out, the next waits an hour.
+    """
+    if not cadre.openid or ticket.id is None:
+        return
+    last = outbox_repo.latest_push(session=session, openid=cadre.openid, ticket_id=ticket.id, kind="seconded")
+    if last is not None and outbox_repo.rewrite_unsent(session=session, push=last, text=text):
+        return
+    not_before = now
+    if last is not None and last.created_at > now - SECONDED_PUSH_EVERY:
+        not_before = max(now, (last.sent_at or last.next_attempt_at) + SECONDED_PUSH_EVERY)
+    outbox_repo.enqueue(
+        session=session,
+        openid=cadre.openid,
+        audience="cadre",
+        kind="seconded",
+        ticket_id=ticket.id,
+        text=text,
+        now=now,
+        not_before=not_before,
+    )
 
 
 def courtyard_label(session: Session, ticket: Ticket) -> str:

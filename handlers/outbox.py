@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlmodel import Session
+
+from handlers import held
 from handlers.ports import DeliveryError, Failure, Sender
 from storage import outbox as outbox_repo
 from storage import tickets as ticket_repo
@@ -15,7 +19,9 @@ from storage.models import Outbox, OutboxStatus
 log = logging.getLogger(__name__)
 
 SERVICE_WINDOW = timedelta(hours=48)  # WeChat's customer-service window after a person's last message
-CLAIM_LEASE = timedelta(seconds=60)  # a claim abandoned by a dead drain is retried after this
+# A claim abandoned by a dead drain is retried after this, on the database's clock. It is several
+# times the WeChat API timeout (courtyard.runtime), so a slow answer is waited for, not doubled.
+CLAIM_LEASE = timedelta(seconds=120)
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_SECONDS = 300
 
@@ -77,16 +83,34 @@ def _attempt(db: Database, sender: Sender, templates: Templates, outbox_id: int,
             return None
         person = ticket_repo.resident_by_openid(session=session, openid=push.openid)
         last_message_at = person.last_message_at if person else None
+        if push.unknown_fate >= 2:
+            log.error("push %d (%s to %s): fate unknown twice, not resent", push.id, push.kind, push.openid)
+            outbox_repo.settle(
+                session=session,
+                outbox_id=outbox_id,
+                status=OutboxStatus.FAILED,
+                now=now,
+                error="not resent: two attempts of unknown fate, it may have arrived",
+            )
+            return str(OutboxStatus.FAILED)
+    if push.unknown_fate:
+        log.warning("push %d (%s to %s) possibly doubled: resent after an attempt of unknown fate",
+                    push.id, push.kind, push.openid)  # fmt: skip
+    began = time.perf_counter()
     outcome = _deliver(sender, push, templates, window_open=_window_open(last_message_at, now))
     retry_at = None
     status = outcome.status
-    if outcome.failure == Failure.RETRY:
-        if push.attempts >= MAX_ATTEMPTS:
+    if outcome.failure in (Failure.RETRY, Failure.UNCERTAIN):
+        if push.attempts >= MAX_ATTEMPTS or (outcome.failure == Failure.UNCERTAIN and push.unknown_fate):
             status = OutboxStatus.FAILED
         else:
             status = OutboxStatus.PENDING
             retry_at = now + timedelta(seconds=min(2 ** (push.attempts - 1), MAX_BACKOFF_SECONDS))
+    log.info("push %d %s to %s: %s%s in %.0f ms", push.id, push.kind, push.openid, status,
+             f" ({outcome.channel})" if outcome.channel else "", (time.perf_counter() - began) * 1000)  # fmt: skip
     with db.transaction() as session:
+        if status == OutboxStatus.HELD and _wrote_since(session, push.openid, last_message_at):
+            status, retry_at = OutboxStatus.PENDING, now  # they wrote while we tried: their window is open
         outbox_repo.settle(
             session=session,
             outbox_id=outbox_id,
@@ -95,8 +119,16 @@ def _attempt(db: Database, sender: Sender, templates: Templates, outbox_id: int,
             channel=outcome.channel,
             error=outcome.error,
             retry_at=retry_at,
+            uncertain=outcome.failure == Failure.UNCERTAIN,
         )
+        if status == OutboxStatus.HELD:
+            held.on_held(session=session, push=push)
     return f"{status}:{outcome.channel}" if status == OutboxStatus.SENT else str(status)
+
+
+def _wrote_since(session: Session, openid: str, last_message_at: datetime | None) -> bool:
+    person = ticket_repo.resident_by_openid(session=session, openid=openid)
+    return person is not None and person.last_message_at != last_message_at
 
 
 def _window_open(last_message_at: datetime | None, now: datetime) -> bool | None:
@@ -127,7 +159,7 @@ def _deliver(sender: Sender, push: Outbox, templates: Templates, *, window_open:
 
 
 def _failed(exc: DeliveryError) -> _Outcome:
-    status = OutboxStatus.PENDING if exc.failure == Failure.RETRY else OutboxStatus.FAILED
+    status = OutboxStatus.PENDING if exc.failure in (Failure.RETRY, Failure.UNCERTAIN) else OutboxStatus.FAILED
     log.warning("push failed (%s): %s", exc.failure, exc.reason)
     return _Outcome(status, error=exc.reason, failure=exc.failure)
 

@@ -289,13 +289,26 @@ class WorkCalendar:
         return ends
 
     def digest_due(self, kind: DigestKind, now: datetime) -> date | None:
-        """This ISO week's digest date once its time has come, or None (not yet, or a public holiday: skipped)."""
+        """This ISO week's digest date when it may go out now, or None.
+
+        None before its time, on a public holiday (skipped), and at night. One missed on its day
+        goes out on the next working day from its time of day, never in the small hours.
+        """
         when = self._digest_time(kind)
         local = self._local(now)
         day = local.date() + timedelta(days=when.weekday - local.isoweekday())
         if local < datetime.combine(day, when.at, tzinfo=self.tz) or self.is_holiday(day):
             return None
+        late = local.date() != day
+        if late and (not self.is_workday(local.date()) or local.time() < when.at):
+            return None
+        if self.quiet(local) and local.time() >= self.policy.quiet_hours.start:
+            return None  # the evening: wait for the morning
         return day
+
+    def digest_moment(self, kind: DigestKind, day: date) -> datetime:
+        """When the digest of kind for day is due."""
+        return datetime.combine(day, self._digest_time(kind).at, tzinfo=self.tz)
 
     def period_key(self, when: date) -> str:
         """The ISO week of when in this time zone, e.g. '2026-W41'."""

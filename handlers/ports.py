@@ -12,6 +12,7 @@ class Failure(StrEnum):
     WINDOW_CLOSED = "window_closed"  # 45015/45047: the 48-hour window is shut; try a template or hold
     RETRY = "retry"  # network trouble, -1, 5xx: try again later with backoff
     PERMANENT = "permanent"  # unsubscribed (43004) or any other refusal: give up and record why
+    UNCERTAIN = "uncertain"  # sent, but no answer came: it may have arrived; resend at most once
 
 
 class DeliveryError(Exception):

@@ -1,4 +1,4 @@
-"""A resident's own commands: 帮助, 查询, 查询 N, 撤回 N. Residents only ever see their own tickets."""
+"""A resident's own commands: 帮助, 查询, 查询 N, 撤回 N. Residents see only tickets they reported or joined."""
 
 from __future__ import annotations
 
@@ -6,40 +6,78 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers import commands, notify, texts, timers
-from handlers.commands import Command
+from handlers import lifecycle, notify, texts
+from handlers.commands import Audience, Call, ChatCommand, Numbers
 from handlers.context import Context
 from storage import org as org_repo
 from storage import tickets as ticket_repo
-from storage.models import OPEN_STATUSES, Resident, Ticket, TicketStatus
+from storage.models import OPEN_STATUSES, Resident, Ticket
 
 EXCERPT_CHARS = 30
+DETAIL_EXCERPT_CHARS = 200
 # A command word followed by at most this much is a command; longer text is a complaint that
 # happens to start with the word ("查询一下为什么路灯一直不亮……").
 COMMAND_TAIL_CHARS = 12
-WORDS = ("帮助", "查询", "撤回")
 
 
-def parse_command(text: str) -> Command | None:
-    command = commands.parse(text, WORDS)
-    if command is None or len(command.tail) > COMMAND_TAIL_CHARS:
-        return None
-    return command
+def _help(call: Call) -> str:
+    """The residents' 帮助, generated from the declarations below."""
+    lines = [f"{i}. {line}" for i, line in enumerate((texts.HELP_REPORT, *(c.help for c in COMMANDS if c.help)), 1)]
+    return "\n".join([texts.HELP_HEADER, *lines, texts.HELP_FOOTER])
 
 
-def run_command(*, session: Session, ctx: Context, resident: Resident, command: Command, now: datetime) -> str:
-    if command.word == "帮助":
-        return texts.HELP
-    if command.number is None:
-        if command.word == "查询" and not command.rest:
-            return list_tickets(session=session, resident=resident)
-        return texts.BAD_NUMBER.format(command=command.word)
-    ticket = _own_ticket(session, resident, command.number)
+def _query(call: Call) -> str:
+    if call.command.number is None:
+        if call.command.rest:
+            return texts.BAD_NUMBER.format(command="查询", example="查询 12")
+        return list_tickets(session=call.session, resident=call.person)
+    ticket = _own_ticket(call.session, call.person, call.command.number)
     if ticket is None:
-        return texts.NOT_YOUR_TICKET.format(number=command.number)
-    if command.word == "查询":
-        return show_ticket(session=session, ctx=ctx, ticket=ticket)
-    return withdraw(session=session, ctx=ctx, resident=resident, ticket=ticket, now=now)
+        return texts.NOT_YOUR_TICKET.format(number=call.command.number)
+    return show_ticket(session=call.session, ctx=call.ctx, ticket=ticket)
+
+
+def _withdraw(call: Call) -> str:
+    answers = []
+    for number in call.command.numbers:
+        ticket = _own_ticket(call.session, call.person, number, lock=True)
+        if ticket is None:
+            answers.append(texts.NOT_YOUR_TICKET.format(number=number))
+        else:
+            answers.append(
+                withdraw(session=call.session, ctx=call.ctx, resident=call.person, ticket=ticket, now=call.now)
+            )
+    return "\n".join(answers)
+
+
+COMMANDS = (
+    ChatCommand(
+        words=("帮助", "help", "HELP", "?", "？"),
+        audience=Audience.RESIDENT,
+        numbers=Numbers.NONE,
+        run=_help,
+        help="",
+        max_tail=COMMAND_TAIL_CHARS,
+    ),
+    ChatCommand(
+        words=("查询",),
+        audience=Audience.RESIDENT,
+        numbers=Numbers.OPTIONAL,
+        run=_query,
+        help="查询：看您反映过（或一起反映）的问题；“查询 编号”（如“查询 12”）看某一件的进展",
+        example="查询 12",
+        max_tail=COMMAND_TAIL_CHARS,
+    ),
+    ChatCommand(
+        words=("撤回",),
+        audience=Audience.RESIDENT,
+        numbers=Numbers.SEVERAL,
+        run=_withdraw,
+        help="撤回：问题已经解决或发错了，发送“撤回 编号”；邻居一起反映的问题只撤回您自己的那份",
+        example="撤回 12",
+        max_tail=COMMAND_TAIL_CHARS,
+    ),
+)
 
 
 def list_tickets(*, session: Session, resident: Resident) -> str:
@@ -47,11 +85,18 @@ def list_tickets(*, session: Session, resident: Resident) -> str:
     tickets = ticket_repo.tickets_of_resident(session=session, resident_id=resident.id)
     if not tickets:
         return texts.NO_TICKETS
+    total = ticket_repo.count_tickets_of_resident(session=session, resident_id=resident.id)
     lines = [texts.TICKET_LIST_HEADER.format(count=len(tickets))]
     lines += [
-        texts.TICKET_LIST_LINE.format(number=t.id, status=_status(t), excerpt=texts.excerpt(t.text, EXCERPT_CHARS))
+        texts.TICKET_LIST_LINE.format(
+            number=t.id,
+            status=status_name(t),
+            excerpt=texts.excerpt(t.text, EXCERPT_CHARS) + ("（邻居一起反映）" if t.resident_id != resident.id else ""),
+        )
         for t in tickets
     ]
+    if total > len(tickets):
+        lines.append(texts.TICKET_LIST_MORE.format(count=total - len(tickets)))
     lines.append(texts.TICKET_LIST_FOOTER)
     return "\n".join(lines)
 
@@ -59,25 +104,48 @@ def list_tickets(*, session: Session, resident: Resident) -> str:
 def show_ticket(*, session: Session, ctx: Context, ticket: Ticket) -> str:
     reply = texts.TICKET_DETAIL.format(
         number=ticket.id,
-        status=_status(ticket),
+        status=status_name(ticket),
         courtyard=notify.courtyard_label(session, ticket),
         created=ctx.local_time(ticket.created_at),
-        excerpt=texts.excerpt(ticket.text, 80),
+        excerpt=texts.excerpt(ticket.text, DETAIL_EXCERPT_CHARS),
     )
     assert ticket.id is not None
-    notes = [e for e in ticket_repo.history(session=session, ticket_id=ticket.id) if e.kind in ("progress", "resolved")]
+    count = ticket_repo.reporters(session=session, ticket_id=ticket.id)
+    if count > 1:
+        reply += "\n" + texts.TICKET_DETAIL_REPORTERS.format(count=count)
+    events = ticket_repo.history(session=session, ticket_id=ticket.id)
+    notes = [e for e in events if e.kind in ("progress", "resolved", "invalid")]
     if notes and notes[-1].note:
-        latest = texts.TICKET_DETAIL_RESULT if notes[-1].kind == "resolved" else texts.TICKET_DETAIL_LATEST
-        reply += "\n" + latest.format(note=notes[-1].note)
+        latest = {"resolved": texts.TICKET_DETAIL_RESULT, "invalid": texts.TICKET_DETAIL_INVALID}.get(
+            notes[-1].kind, texts.TICKET_DETAIL_LATEST
+        )
+        reply += "\n" + latest.format(note=texts.excerpt(notes[-1].note, DETAIL_EXCERPT_CHARS))
+    if ticket.merged_into_id is not None:
+        reply += "\n" + texts.TICKET_DETAIL_MERGED.format(target=ticket.merged_into_id)
     return reply
 
 
 def withdraw(*, session: Session, ctx: Context, resident: Resident, ticket: Ticket, now: datetime) -> str:
+    """撤回 by one reporter: the ticket ends only when nobody else reported it."""
+    assert ticket.id is not None and resident.id is not None
     if ticket.status not in OPEN_STATUSES:
-        return texts.CANNOT_WITHDRAW.format(number=ticket.id, status=_status(ticket))
-    ticket_repo.set_status(session=session, ticket=ticket, status=TicketStatus.WITHDRAWN, at=now)
-    timers.on_finished(ticket)
-    ticket_repo.add_event(session=session, ticket=ticket, kind="withdrawn", actor=resident.openid, note="", at=now)
+        return texts.CANNOT_WITHDRAW.format(number=ticket.id, status=status_name(ticket))
+    others = ticket_repo.reporters(session=session, ticket_id=ticket.id) - 1
+    if others > 0:
+        if ticket.resident_id == resident.id:
+            ticket_repo.hand_filing_to_first_endorser(session=session, ticket=ticket)
+        else:
+            ticket_repo.remove_endorsement(session=session, ticket_id=ticket.id, resident_id=resident.id)
+        ticket_repo.add_event(
+            session=session,
+            ticket=ticket,
+            kind="reporter_left",
+            actor=resident.openid,
+            note=texts.REPORTER_LEFT_NOTE.format(count=others),
+            at=now,
+        )
+        return texts.WITHDRAWN_OWN_SHARE.format(number=ticket.id, count=others)
+    lifecycle.withdraw(session=session, ticket=ticket, actor=resident.openid, now=now)
     assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id)
     if assignee is not None:
         notify.tell_cadre(
@@ -85,18 +153,35 @@ def withdraw(*, session: Session, ctx: Context, resident: Resident, ticket: Tick
             cadre=assignee,
             kind="withdrawn",
             ticket_id=ticket.id,
-            text=texts.WITHDRAWN_NOTICE.format(number=ticket.id),
+            text=texts.WITHDRAWN_NOTICE.format(number=ticket.id, excerpt=texts.excerpt(ticket.text, 40)),
             now=now,
         )
     return texts.WITHDRAWN.format(number=ticket.id)
 
 
-def _own_ticket(session: Session, resident: Resident, number: int) -> Ticket | None:
-    ticket = ticket_repo.get_ticket(session=session, ticket_id=number)
-    if ticket is None or ticket.resident_id != resident.id:
+def latest_news(*, session: Session, ctx: Context, resident: Resident) -> str:
+    """ "我反映的路灯修得咋样了": the status of my latest open ticket, or the list when I have several."""
+    assert resident.id is not None
+    tickets = ticket_repo.tickets_of_resident(session=session, resident_id=resident.id)
+    if not tickets:
+        return texts.PROGRESS_NO_TICKETS
+    open_ones = [t for t in tickets if t.status in OPEN_STATUSES]
+    if len(open_ones) > 1:
+        return list_tickets(session=session, resident=resident)
+    return show_ticket(session=session, ctx=ctx, ticket=open_ones[0] if open_ones else tickets[0])
+
+
+def _own_ticket(session: Session, resident: Resident, number: int, *, lock: bool = False) -> Ticket | None:
+    """The ticket if the resident reported it or joined it (附议), else None."""
+    if lock:
+        ticket = ticket_repo.get_ticket_for_update(session=session, ticket_id=number)
+    else:
+        ticket = ticket_repo.get_ticket(session=session, ticket_id=number)
+    assert resident.id is not None
+    if ticket is None or not ticket_repo.is_party(session=session, ticket=ticket, resident_id=resident.id):
         return None
     return ticket
 
 
-def _status(ticket: Ticket) -> str:
+def status_name(ticket: Ticket) -> str:
     return texts.STATUS_NAMES.get(ticket.status, ticket.status)

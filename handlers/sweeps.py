@@ -7,15 +7,17 @@ can neither double nor lose a follow-up.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from handlers import notify, texts, timers
+from handlers import lifecycle, notify, texts
+from handlers.outbox import SERVICE_WINDOW
 from handlers.policy import WorkCalendar
 from storage import org as org_repo
+from storage import outbox as outbox_repo
 from storage import sweeps as sweep_repo
 from storage import tickets as ticket_repo
 from storage.db import Database
@@ -23,6 +25,7 @@ from storage.models import OPEN_STATUSES, Cadre, Role, Ticket, TicketStatus
 
 BATCH = 500
 WORST_COURTYARDS = 3
+UNREACHABLE_NUMBERS = 10  # ticket numbers named in a 【联系不上】 push; the rest is "等"
 DIGEST_LINES = 30  # a chat message, not a report: the rest is one line and the web ledger
 
 
@@ -57,6 +60,7 @@ class Sweeper:
         self._each_due("followup_at", now, report, self._follow_up)
         self._each_due("survey_remind_at", now, report, self._survey_remind)
         self._each_due("survey_close_at", now, report, self._survey_close)
+        self._unreachable_cadres(now, report)
         self._walk_digests(now, report)
         self._leader_digests(now, report)
         return report
@@ -124,7 +128,11 @@ class Sweeper:
             return None
         waited = self._waited(assigned_at, now)
         text = texts.NUDGE_SUPERVISE.format(
-            number=ticket.id, courtyard=courtyard, assignee=assignee.name, waited=waited, text=ticket.text
+            number=ticket.id,
+            courtyard=courtyard,
+            assignee=assignee.name,
+            waited=waited,
+            text=texts.ticket_excerpt(ticket),
         )
         supervisors = levels[step - 1]
         told_any = _tell_all(session, supervisors, "escalation", ticket, text, now)
@@ -185,7 +193,11 @@ class Sweeper:
         levels = notify.levels_above(session, ticket, assignee)
         if levels:
             text = texts.OVERDUE_SUPERVISE.format(
-                number=ticket.id, courtyard=courtyard, assignee=assignee.name, due=due, text=ticket.text
+                number=ticket.id,
+                courtyard=courtyard,
+                assignee=assignee.name,
+                due=due,
+                text=texts.ticket_excerpt(ticket),
             )
             _tell_all(session, levels[0], "escalation", ticket, text, now)
         return "overdue"
@@ -231,20 +243,79 @@ class Sweeper:
             session, ticket, "survey_close", ticket.resolved_at, now
         ):
             return None
-        ticket.satisfaction = "none"
-        ticket_repo.set_status(session=session, ticket=ticket, status=TicketStatus.CLOSED, at=now)
-        timers.on_finished(ticket)
-        ticket_repo.add_event(
-            session=session, ticket=ticket, kind="closed", actor="system", note=texts.SURVEY_AUTO_CLOSED, at=now
+        lifecycle.close(
+            session=session, ticket=ticket, actor="system", note=texts.SURVEY_AUTO_CLOSED, now=now, satisfaction="none"
         )
         return "closed_unrated"
+
+    # --- cadres nobody can reach ------------------------------------------------------------
+
+    def _unreachable_cadres(self, now: datetime, report: SweepReport) -> None:
+        """A cadre whose pushes have been held for a working day: the reachable level above is told, once."""
+        with self.db.transaction() as session:
+            waiting = outbox_repo.openids_with_held(session=session)
+        for openid in waiting:
+            with self.db.transaction() as session:
+                cadre = org_repo.active_cadre_by_openid(session=session, openid=openid)
+                if cadre is None:
+                    continue
+                person = ticket_repo.resident_by_openid(session=session, openid=openid)
+                wrote = person.last_message_at if person is not None else None
+                first = outbox_repo.first_undelivered_since(session=session, openid=openid, since=wrote)
+                if first is None:
+                    continue
+                since = max(first, wrote + SERVICE_WINDOW) if wrote is not None else first
+                if self.calendar.add_working_days(since, 1) > now:
+                    continue
+                key = f"unreachable:{cadre.id}:{since.isoformat()}"
+                supervisors = self._reachable_above(session, cadre, set(waiting))
+                if not supervisors or not sweep_repo.record_action(
+                    session=session, key=key, kind="unreachable", ticket_id=None, now=now
+                ):
+                    continue
+                text = self._unreachable_text(session, cadre, openid)
+                for supervisor in supervisors:
+                    notify.tell_cadre(
+                        session=session, cadre=supervisor, kind="escalation", ticket_id=None, text=text, now=now
+                    )
+                report.add("unreachable_cadre")
+
+    def _reachable_above(self, session: Session, cadre: Cadre, unreachable: set[str]) -> list[Cadre]:
+        """The nearest level above cadre with someone bound and not waiting for pushes themselves."""
+        levels: list[Sequence[Cadre]] = []
+        if cadre.role == Role.COURTYARD and cadre.community_id is not None:
+            levels.append(org_repo.community_cadres(session=session, community_id=cadre.community_id))
+        if cadre.role != Role.TOWN:
+            levels.append(org_repo.town_cadres(session=session))
+        for level in levels:
+            reachable = [c for c in level if c.openid and c.openid not in unreachable and c.id != cadre.id]
+            if reachable:
+                return reachable
+        return []
+
+    def _unreachable_text(self, session: Session, cadre: Cadre, openid: str) -> str:
+        held = outbox_repo.held_for(session=session, openid=openid)
+        numbers = sorted({p.ticket_id for p in held if p.ticket_id is not None})
+        shown = "、".join(str(n) for n in numbers[:UNREACHABLE_NUMBERS])
+        shown += "等" if len(numbers) > UNREACHABLE_NUMBERS else ""
+        place = org_repo.courtyard_name_of(session=session, courtyard_id=cadre.courtyard_id)
+        if place is None and cadre.community_id is not None:
+            community = org_repo.get_community(session=session, community_id=cadre.community_id)
+            place = community.name if community else None
+        return texts.UNREACHABLE_SUPERVISE.format(
+            name=cadre.name,
+            place=place or texts.ROLE_NAMES.get(cadre.role, ""),
+            count=len(held),
+            numbers=texts.UNREACHABLE_NUMBERS.format(numbers=shown) if numbers else "",
+            phone=texts.UNREACHABLE_PHONE.format(phone=cadre.phone) if cadre.phone else "",
+        )
 
     # --- digests ------------------------------------------------------------------------------
 
     def _walk_digests(self, now: datetime, report: SweepReport) -> None:
         """Tuesday's courtyard-walk digest to every courtyard cadre: open tickets, overdue first."""
         day = self.calendar.digest_due("courtyard_walk", now)
-        if day is None:
+        if day is None or not self._existed_at(self.calendar.digest_moment("courtyard_walk", day)):
             return
         with self.db.transaction() as session:
             cadres = [c.id for c in org_repo.cadres_with_role(session=session, role=Role.COURTYARD) if c.id]
@@ -309,6 +380,12 @@ class Sweeper:
             return
         start, end = self._start_of(day - timedelta(days=7)), self._start_of(day)
         with self.db.transaction() as session:
+            began = sweep_repo.beginning(session=session)
+        if began is not None and began > start:  # the week before the system existed is no week to report
+            start = self._start_of(began.astimezone(self.calendar.tz).date())
+        if start >= end:
+            return
+        with self.db.transaction() as session:
             numbers = sweep_repo.period_numbers(session=session, start=start, end=end)
             worst = sweep_repo.worst_courtyards(session=session, limit=WORST_COURTYARDS)
             leader_ids = [c.id for c in org_repo.town_cadres(session=session) if c.id]
@@ -336,6 +413,12 @@ class Sweeper:
         self._send_digests("leader_digest", day, leader_ids, now, report, lambda _s, _c, _d: text)
 
     # --- helpers ------------------------------------------------------------------------------
+
+    def _existed_at(self, moment: datetime) -> bool:
+        """Whether the system had begun (org chart imported or a ticket filed) by moment."""
+        with self.db.transaction() as session:
+            began = sweep_repo.beginning(session=session)
+        return began is None or began <= moment
 
     def _waited(self, since: datetime, now: datetime) -> str:
         """How long a ticket has waited, in the working time the policy counts."""

@@ -8,10 +8,54 @@ def category_label(category: str) -> str:
     return "类别待确认" if category == "其他" else category
 
 
-def excerpt(text: str, limit: int) -> str:
-    """The text on one line, cut to limit characters with an ellipsis."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit] + "…"
+def excerpt(text: str, limit: int, *, flat: bool = True) -> str:
+    """The text (on one line unless flat is False), cut to limit characters with an ellipsis."""
+    shown = " ".join(text.split()) if flat else text.strip()
+    return shown if len(shown) <= limit else shown[:limit] + "…"
+
+
+EXCERPT_CHARS = 200  # what a push or reply quotes of a ticket; `详情 N` has more
+REPLY_LIMIT_BYTES = 2048  # WeChat's limit for a passive reply and a customer-service text
+
+
+def ticket_excerpt(ticket: object) -> str:
+    """A ticket's text as a push quotes it: about 200 characters, then where to read the rest."""
+    text: str = getattr(ticket, "text", "")
+    if len(" ".join(text.split())) <= EXCERPT_CHARS:
+        return excerpt(text, EXCERPT_CHARS)
+    return excerpt(text, EXCERPT_CHARS) + MORE_IN_DETAIL.format(chars=len(text), number=getattr(ticket, "id", ""))
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def fit(text: str, limit: int = REPLY_LIMIT_BYTES) -> str:
+    """Text cut at a line (or character) so that it fits limit bytes of UTF-8, saying that it was cut."""
+    if _size(text) <= limit:
+        return text
+    room = limit - _size(CUT_SHORT)
+    lines, kept = text.split("\n"), list[str]()
+    for line in lines:
+        if _size("\n".join([*kept, line])) > room:
+            break
+        kept.append(line)
+    body = "\n".join(kept)
+    if not kept:
+        body = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    return body + CUT_SHORT
+
+
+def fit_lines(head: list[str], history: list[str], limit: int = REPLY_LIMIT_BYTES) -> str:
+    """Head lines and history lines in one reply of at most limit bytes: the oldest-but-first history goes first."""
+    history = list(history)
+    dropped = 0
+    while history and _size("\n".join([*head, *history])) > limit - 64:
+        history.pop(1 if len(history) > 1 else 0)
+        dropped += 1
+    if dropped:
+        history.insert(min(1, len(history)), HISTORY_OMITTED.format(count=dropped))
+    return fit("\n".join([*head, *history]), limit)
 
 
 SERVICE_NAME = "院落民情直通车"
@@ -26,15 +70,14 @@ WELCOME = (
 
 WELCOME_BOUND = "您已登记为{courtyard}的居民，以后反映问题会直接转给{courtyard}的负责人。"
 
-HELP = (
-    f"{SERVICE_NAME}使用说明：\n"
-    "1. 反映问题：直接发文字或语音，说清楚在哪个小区/院落、什么问题，可以再补发照片或位置；\n"
-    "2. 查询：发送“查询”看您反映过的问题，发送“查询 编号”（如“查询 12”）看某一件的进展；\n"
-    "3. 撤回：问题已经解决或发错了，发送“撤回 编号”；\n"
-    "4. 遇到着火、燃气泄漏、有人受伤等紧急情况，请先拨打119、120或110。"
-)
+HELP_HEADER = f"{SERVICE_NAME}使用说明："
+HELP_REPORT = "反映问题：直接发文字或语音，说清楚在哪个小区/院落、几栋几单元、什么问题，可以再补发照片或位置"
+HELP_FOOTER = "遇到着火、燃气泄漏、有人受伤等紧急情况，请先拨打119、120或110。"
 
 SMALL_TALK = f"您好！我是{SERVICE_NAME}，有问题或建议直接发给我就行，比如“桂花苑门口的路灯坏了”。发送“帮助”查看用法。"
+THANKS = "不客气，能帮上忙我们也高兴！以后家门口有什么问题，随时发给我们。"
+PRELUDE = "好的，您请说。麻烦说清楚在哪个小区/院落（几栋几单元）、遇到了什么问题，我们收到就登记。"
+PROGRESS_NO_TICKETS = "您还没有反映过问题，所以暂时查不到进展。有问题直接发文字或语音告诉我们就行。"
 
 EMPTY_TEXT = "您发来的消息是空的。请用文字或语音说说遇到了什么问题，我们马上登记。"
 
@@ -67,6 +110,14 @@ TICKET_LIST_LINE = "编号 {number}｜{status}｜{excerpt}"
 
 TICKET_LIST_FOOTER = "发送“查询 编号”可看某一件的详细进展。"
 
+TICKET_LIST_MORE = "……更早的还有{count}件。"
+
+TICKET_DETAIL_REPORTERS = "共 {count} 位居民反映了这个问题"
+
+TICKET_DETAIL_INVALID = "说明：{note}"
+
+TICKET_DETAIL_MERGED = "已与编号 {target} 合并办理，请发送“查询 {target}”看进展"
+
 TICKET_DETAIL = "编号 {number}\n状态：{status}\n院落：{courtyard}\n反映时间：{created}\n内容：{excerpt}"
 
 TICKET_DETAIL_LATEST = "最新进展：{note}"
@@ -75,9 +126,19 @@ TICKET_DETAIL_RESULT = "办理结果：{note}"
 
 NOT_YOUR_TICKET = "没有找到您名下编号 {number} 的问题。请发送“查询”核对编号。"
 
-BAD_NUMBER = "请在“{command}”后面加上编号，比如“{command} 12”。发送“查询”可以看到您的问题编号。"
+BAD_NUMBER = "请在“{command}”后面加上编号，比如“{example}”。发送“查询”可以看到您的问题编号。"
+
+TWO_NUMBERS = "“{command}”要写两个编号，前一个并入后一个，比如“{example}”。"
+
+ONE_NUMBER_ONLY = "“{command}”一次只能写一个编号，比如“{example}”。"
+
+NEEDS_NOTE = "请在编号后面写上{what}，比如“{example}”。"
 
 WITHDRAWN = "编号 {number} 已撤回，负责人不会再处理它。如有新问题，欢迎随时告诉我们。"
+
+WITHDRAWN_OWN_SHARE = "已撤回您对编号 {number} 的反映，您不会再收到它的消息。还有 {count} 位邻居反映了同一问题，负责人会继续为他们处理。"
+
+REPORTER_LEFT_NOTE = "一位居民撤回了自己的反映，还有 {count} 位居民在等处理"
 
 CANNOT_WITHDRAW = "编号 {number} 当前状态是“{status}”，不能再撤回了。"
 
@@ -89,6 +150,8 @@ STATUS_NAMES = {
     "resolved": "已办结，待评价",
     "closed": "已完结",
     "withdrawn": "已撤回",
+    "merged": "已合并到其他编号",
+    "invalid": "已核实，无需办理",
 }
 
 NEW_TASK = "【新任务】编号 {number}（{category}）\n院落：{courtyard}\n反映时间：{created}\n内容：{text}"
@@ -100,24 +163,18 @@ TRIAGE_TASK = (
 
 NEW_TASK_URGENT = "【紧急任务】编号 {number}：{reason}，请立即联系处置！\n院落：{courtyard}\n内容：{text}"
 
-WITHDRAWN_NOTICE = "编号 {number} 已被居民撤回，无需再处理。"
+WITHDRAWN_NOTICE = "编号 {number} 已被居民撤回，无需再处理。（{excerpt}）"
+
+MORE_IN_DETAIL = "（全文共{chars}字，发送“详情 {number}”查看更多）"
+CUT_SHORT = "\n……（内容较长，已截断）"
+HISTORY_OMITTED = "……（中间 {count} 条经过略）"
 
 SERVER_TROUBLE = "抱歉，系统刚才出了点问题。您的消息我们已经记下了，工作人员会尽快跟进。"
 
 # --- cadres -----------------------------------------------------------------------------------
 
-CADRE_HELP = (
-    "干部指令（编号就是任务推送里的“编号 N”）：\n"
-    "任务 —— 看我的待办，紧急的和最早的排在前面\n"
-    "受理 N —— 接下这件事\n"
-    "进展 N 说明 —— 告诉居民办到哪一步了\n"
-    "办结 N 说明 —— 办完了，写上结果，系统会请居民评价\n"
-    "转办 N 院落或干部 —— 转给更合适的院落或干部\n"
-    "上报 N 原因 —— 交给上一级（院落→社区→镇）\n"
-    "详情 N —— 看这件事的全部经过\n"
-    "归类 N 类别 —— 定下或改正问题的类别（如城乡建设、环境保护）\n"
-    "代录 说明 —— 替走院子时遇到的居民登记问题"
-)
+CADRE_HELP_HEADER = "干部指令（编号就是任务推送里的“编号 N”）："
+CADRE_ACKNOWLEDGED = "好的，收到。发送“任务”可查看待办，发送“帮助”查看全部指令。"
 
 CADRE_NOT_A_COMMAND = (
     "这条消息不是干部指令。如果您是以居民身份反映问题，请回复“确认”登记；回复“取消”作罢。发送“帮助”查看干部指令。"
@@ -128,10 +185,12 @@ CADRE_NOTHING_TO_CONFIRM = "没有等待确认的消息。要反映问题请直�
 NOT_A_CADRE = "“{command}”是负责干部使用的指令。如需反映问题，直接描述就行；发送“帮助”查看用法。"
 
 CADRE_BAD_NUMBER = "请在“{command}”后面加上编号，比如“{example}”。发送“任务”可以看到您的待办编号。"
-CADRE_NEEDS_NOTE = "请在编号后面写上{what}，比如“{example}”。"
-CADRE_NO_SUCH_TASK = "没有找到您负责范围内的编号 {number}。请发送“任务”核对编号。"
+CADRE_NO_SUCH_TASK = "没有找到您负责范围内的{numbers}，未做处理。请发送“任务”核对编号。"
+CADRE_NO_SUCH_TASK_MINE = "没有找到您负责范围内的{numbers}，未做处理。您的待办编号：{mine}。"
 
 NO_TASKS = "您目前没有待办的任务。"
+ESCALATED_LIST_HEADER = "督办给您的（由他人办理，请督促）{count}件："
+ESCALATED_LIST_ASSIGNEE = "｜办理人：{assignee}"
 TASK_LIST_HEADER = "您有{count}件待办（紧急和最早的在前）："
 TASK_LIST_LINE = "{urgent}编号 {number}｜{status}｜{courtyard}｜{due}｜{excerpt}"
 TASK_LIST_MORE = "……另有{count}件未列出。"
@@ -139,15 +198,23 @@ TASK_LIST_FOOTER = "回复“受理 编号”接单，“详情 编号”看经�
 TASK_DUE = "截止 {due}"
 TASK_NO_DUE = "未定截止"
 
-ACCEPTED = "已受理编号 {number}，已通知居民。办理中有进展请发“进展 {number} 说明”，办完发“办结 {number} 结果”。"
+ACCEPTED = "已受理编号 {number}，{told}。办理中有进展请发“进展 {number} 说明”，办完发“办结 {number} 结果”。"
+TOLD_NOW = "已通知居民"
+TOLD_LATER = "现在是夜间，居民将在{day}早上{hour}点{minute}收到通知"
+TOLD_WHEN_THEY_WRITE = "居民已超过48小时没有给我们发消息，微信暂不允许主动通知，居民下次发消息时就会收到"
+TOLD_SOME_LATER = "（另有{count}位居民超过48小时没发消息，下次发消息时会收到）"
+TOLD_NOBODY = "这是代录的问题，没有需要通知的居民"
+TAKEN_OVER = "【已接手】编号 {number} 已由{name}接手办理，您无需再处理。"
+HANDED_OVER = "【已转走】编号 {number} 已由{source}交给{target}办理，您无需再处理。"
 ALREADY_ACCEPTED = "编号 {number} 已经受理过了。有进展请发“进展 {number} 说明”。"
 CANNOT_ACT = "编号 {number} 当前是“{status}”，不能再{action}了。"
-PROGRESS_NOTED = "已记录编号 {number} 的进展，并告诉了居民。"
+PROGRESS_NOTED = "已记录编号 {number} 的进展，{told}。"
 RESOLVED = "编号 {number} 已办结，系统会请居民评价。辛苦了！"
 RESOLVED_NO_RESIDENT = "编号 {number} 已办结并归档。辛苦了！"
 TRANSFERRED = "编号 {number} 已转给{target}，对方会收到推送。"
-TRANSFER_TARGET_UNKNOWN = "没有找到“{target}”。请写院落名称或干部姓名，比如“转办 {number} 桂花苑”。"
-TRANSFER_OUT_OF_REACH = "“{target}”不在您可以转办的范围内。需要跨社区协调的，请用“上报 {number} 原因”。"
+TRANSFER_TARGET_UNKNOWN = "没有找到“{target}”这个院落或干部，编号 {number} 未转办。{candidates}"
+TRANSFER_OUT_OF_REACH = "“{target}”不在您可以转办的范围内，编号 {number} 未转办。需要跨社区协调的，请用“上报 {number} 原因”。{candidates}"
+TRANSFER_CANDIDATES = "您可以转给——院落：{courtyards}；干部：{cadres}。"
 TRANSFER_SAME = "编号 {number} 已经由{target}负责了。"
 ESCALATED = "编号 {number} 已上报{target}，由上级接手处理。"
 ESCALATE_TOP = "您已是镇一级，无法再上报。可以用“转办 {number} 院落或干部”交给具体负责人。"
@@ -156,6 +223,13 @@ CATEGORIZED = "编号 {number} 已归为“{category}”，办理期限 {due}。
 CATEGORIZED_KEEPS_DUE = "编号 {number} 已归为“{category}”。"
 CATEGORY_UNKNOWN = "没有“{given}”这个类别。可选：{choices}。比如“归类 {number} 城乡建设”。"
 ENTERED_FOR_RESIDENT = "已代录，编号 {number}，归属{courtyard}。"
+MERGE_SELF = "不能把编号 {number} 合并到它自己。请写两个不同的编号，比如“合并 15 12”（15 并入 12）。"
+MERGE_TARGET_CLOSED = "编号 {target} 当前是“{status}”，不能再并入别的问题。请并入一个还在办理的编号。"
+MERGED = "已把编号 {number} 并入编号 {target}，{moved} 位居民转到编号 {target}，现共 {count} 位居民反映，已客气地告知他们。"
+MERGED_NOTICE = "【已合并】编号 {number} 已由{name}并入编号 {target}，请按编号 {target} 办理。"
+INVALIDATED = "编号 {number} 已标为无需办理并归档（不发评价），{told}。"
+INVALID_NOTICE = "【已归档】编号 {number} 已由{name}标为无需办理，您不用再处理。"
+DETAIL_LONG_TEXT = "（全文共{chars}字，这里显示前500字；完整内容请在台账网页“/tickets/{number}”查看）"
 
 DETAIL_HEADER = "编号 {number}｜{status}｜{category}{urgent}\n院落：{courtyard}\n负责人：{assignee}\n{source}：{created}\n内容：{text}"
 DETAIL_DUE = "截止：{due}"
@@ -181,6 +255,11 @@ EVENT_NAMES = {
     "supervised": "督办",
     "overdue": "超期",
     "categorized": "归类",
+    "merged": "合并",
+    "merged_in": "并入",
+    "invalid": "无效",
+    "urgent": "转为紧急",
+    "reporter_left": "居民撤回本人反映",
 }
 
 # --- pushes -----------------------------------------------------------------------------------
@@ -190,6 +269,8 @@ PUSH_PROGRESS = "您反映的问题（编号 {number}）有新进展：{note}"
 PUSH_TRANSFERRED = "您反映的问题（编号 {number}）已转交给更合适的负责人处理，请放心。"
 PUSH_ESCALATED = "您反映的问题（编号 {number}）已提交上一级协调处理，有进展会再告诉您。"
 PUSH_RESOLVED = "您反映的问题（编号 {number}）已办结：{note}"
+PUSH_MERGED = "您反映的问题（编号 {number}）和邻居反映的编号 {target} 是同一件事，已合并到编号 {target} 一起办理，以后的进展会按编号 {target} 告诉您。发送“查询 {target}”可查看。"
+PUSH_INVALID = "您好，您发来的内容（编号 {number}）经负责人核实，不属于需要办理的问题：{reason}。如有其他问题，欢迎随时告诉我们。"
 PUSH_SURVEY = (
     "请为编号 {number} 的办理打个分，直接回复数字：\n1 满意\n2 基本满意\n3 不满意（可在数字后写上原因，我们会重新办理）"
 )
@@ -206,12 +287,15 @@ COMMUNITY_REOPENED = "编号 {number}（{courtyard}）居民评价不满意{reas
 
 SATISFACTION_NAMES = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意", "none": "未评价"}
 SURVEY_THANKS = "感谢您的评价（{answer}），编号 {number} 已完结。有新问题随时告诉我们！"
+SURVEY_LATE = "编号 {number} 已由一起反映的邻居评价并完结。您的评价（{answer}）我们也记下了{forwarded}，谢谢！"
+SURVEY_LATE_FORWARDED = "，并转告了负责人"
 SURVEY_REOPENED = "很抱歉没能让您满意。编号 {number} 已退回重新办理，社区也会跟进，有进展会告诉您。"
 NO_SURVEY_PENDING = "目前没有需要您评价的问题，谢谢！有新问题直接告诉我们就行。"
 
 # --- binding ----------------------------------------------------------------------------------
 
 BOUND = "绑定成功，{name}您好！您是{place}的{role}，以后分派给您的任务会推送到这里。发送“任务”查看待办，发送“帮助”查看全部指令。"
+ALREADY_BOUND = "您已经绑定为{name}（{place}的{role}），不用再绑定。发送“任务”查看待办。"
 BIND_FAILED = "邀请码无效或已过期，请联系管理员重新获取。"
 BIND_NEEDS_CODE = "请在“绑定”后面加上管理员给您的邀请码，比如“绑定 K7M2Q9XD”。"
 ROLE_NAMES = {"courtyard": "院落负责人", "community": "社区干部", "town": "镇干部"}
@@ -230,6 +314,7 @@ OVERDUE_SUPERVISE = (
 )
 FOLLOWUP = "您反映的问题（编号 {number}）目前{status}。{latest}我们会持续跟进，有进展第一时间告诉您。"
 FOLLOWUP_LATEST = "最新进展（{at}）：{note}。"
+SURVEY_LATE_TASK = "编号 {number} 已完结后，另一位反映的居民评价：{answer}{reason}。"
 SURVEY_REMINDER = "您反映的问题（编号 {number}）已办结，还差您一个评价：回复 1 满意、2 基本满意、3 不满意（可写原因）。"
 SURVEY_AUTO_CLOSED = "7天未评价，自动归档"
 
@@ -254,6 +339,37 @@ NO_FIGURE = "—"
 # --- 附议 -----------------------------------------------------------------------------------------
 
 SECONDED = "收到。邻居已经反映过同一个问题（编号 {number}），您的意见已并入，目前共 {count} 位居民反映。处理进展会同样告诉您。"
-SECONDED_TASK = "【附议】编号 {number} 又有居民反映同一问题，目前共 {count} 人反映：{text}"
+SECONDED_TASK = "【附议】编号 {number} 又有居民反映同一问题，目前共 {count} 人反映。最新一条：{text}"
 ALREADY_REPORTED = "这个问题您已经反映过了（编号 {number}），正在处理中。发送“查询 {number}”可查看进度。"
 REPORTERS = "（{count}人反映）"
+
+# --- faults and abuse -----------------------------------------------------------------------------
+
+KEPT_FOR_LATER = "抱歉，系统暂时出了点状况。您的消息已经保存好了，恢复后会马上处理，处理结果会再发给您。"
+NOT_KEPT = "抱歉，系统出了故障，刚才这条消息没能保存下来。请过几分钟再发一次，给您添麻烦了。"
+LATE_ANSWER = "您在{at}发来的消息（{excerpt}）现在处理好了：\n{answer}"
+LATE_FAILED = "您在{at}发来的消息（{excerpt}）已经保存，但自动处理没有成功，工作人员会人工跟进。"
+SLOW_DOWN = "您发得有点快，请慢一点。这条消息已经保存，但一分钟内收到的消息太多，先不单独登记；如有新问题，请过一会儿再发。"
+BIND_TOO_MANY = "邀请码输错的次数太多了，为了账号安全，请一小时后再试，或联系管理员核对邀请码。"
+BIND_BUSY = "绑定的人太多了，请过几分钟再试。"
+
+# --- Delivery: what was held while a person's 48-hour window was closed, and who cannot be reached ----
+
+HELD_SUMMARY_HEADER = "【未读汇总】您没上线期间有 {count} 条通知，涉及 {tickets} 件诉求，合并成这一条（最紧急的在前）："
+HELD_SUMMARY_DROPPED = "其中 {dropped} 条已被后来的消息取代，不再单列。"
+HELD_SUMMARY_MORE = "……另有 {more} 条，未列出。"
+HELD_SUMMARY_FOOTER_CADRE = "回复“任务”查看全部待办，“详情 编号”看某一件的经过。"
+HELD_SUMMARY_FOOTER_RESIDENT = "回复“查询”看您反映过的全部问题，“查询 编号”看某一件的进展。"
+
+UNREACHABLE_SUPERVISE = (
+    "【联系不上】{name}（{place}）已超过1个工作日收不到系统通知：TA 48小时内没有给公众号发过消息，"
+    "{count} 条通知暂存未发{numbers}。请电话联系TA{phone}，提醒TA给公众号发任意一条消息，暂存的通知就会送到。"
+)
+UNREACHABLE_NUMBERS = "（涉及编号 {numbers}）"
+UNREACHABLE_PHONE = "（{phone}）"
+
+HANDOVER_TASKS = "【工作交接】{gone}已不在组织架构中，TA 名下 {count} 件诉求转由您负责："
+HANDOVER_LINE = "编号 {number}｜{status}｜{courtyard}｜{excerpt}"
+HANDOVER_MORE = "……另有 {more} 件，发“任务”查看。"
+HANDOVER_FOOTER = "回复“任务”查看全部待办，“详情 编号”看经过。"
+HANDOVER_EVENT = "{gone}已不在组织架构中，转交{successor}"

@@ -3,32 +3,53 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from nlp.building import building_number, find_building
+from nlp.chat import shared_chat_model
 from nlp.duplicate import same_problem, signature
-from nlp.intent import COMPLAINT, INTENTS, QUESTION, SMALLTALK, detect_intent
-from nlp.lexicon import CATEGORIES, SMALL_TALK
+from nlp.features import dense_features, rule_view
+from nlp.intent import COMPLAINT, INTENTS, PRELUDE, PROGRESS, QUESTION, SMALLTALK
+from nlp.lexicon import CATEGORIES
 from nlp.locate import Gazetteer, Place
-from nlp.model import mentions_keyword, shared_model
+from nlp.model import shared_model
 from nlp.segment import Segmenter
-from nlp.text import has_cjk, normalize
-from nlp.urgency import detect
+from nlp.text import normalize
+from nlp.urgency import HOTLINE_TEXT, HOTLINES, Urgency, mentions_danger
 
 OTHER = "其他"
+LABELS: tuple[str, ...] = (*CATEGORIES, OTHER)
 
-__all__ = ["CATEGORIES", "INTENTS", "OTHER", "Analysis", "Analyzer", "Place"]
+__all__ = ["CATEGORIES", "INTENTS", "LABELS", "OTHER", "Analysis", "Analyzer", "Place", "combine"]
 
-_SMALL_TALK = re.compile("|".join(sorted(map(re.escape, SMALL_TALK), key=len, reverse=True)))
-_NOT_CJK = re.compile(r"[^\u3400-\u9fff]")
-# Words that make even a short message sound like a complaint rather than chat.
-_COMPLAINT = re.compile(
-    r"坏|堵|臭|吵|脏|乱|漏|垮|烂|破|裂|淹|没人|不|没|莫得|太|差|贵|难|慢|投诉|反映|举报|问题|麻烦"
-    r"|危险|怎么办|咋办|咋个|管|修|收费|要求|希望|建议|能不能|可不可以|帮忙|救|快|骗|欠|涨"
-)
-_SHORT = 8  # a residue this short without a complaint word or a keyword is chat ...
-_CHAT_CONFIDENCE = 0.9  # ... unless the model is this sure (it is rarely unsure about a short text)
+# Longer than this, a message is judged for urgency sentence by sentence (a letter, not a chat line).
+SENTENCE_JUDGED = 120
+_SENTENCE = re.compile(r"[^。！？；.!?;\n]+[。！？；.!?;\n]*")
+# Why a message is urgent when the model, not a rule, saw the danger.
+_REASONS = {
+    "119": "疑似火情、有人被困或落水", "120": "有人受伤、急病或中毒", "110": "有人身安全危险或有人走失",
+    "122": "交通事故", "95598": "电线断落或漏电", "燃气": "疑似燃气泄漏", "供水": "水管爆裂或水淹进屋",
+}
+_NOT_A_PROBLEM = (SMALLTALK, PROGRESS, PRELUDE)
+_SURE_OTHER = 0.5  # the intent head says complaint: the category 其他 must be at least this sure to win
+
+
+def combine(chat: Sequence[float], formal: Sequence[float], length: float, intent: str, urgent: bool,
+            blend: float, half_length: float) -> tuple[str, float]:
+    """The category and its confidence from the chat head (LABELS order) and the formal model
+    (CATEGORIES order): the chat head weighs `blend` on a short message, half that at
+    `half_length` characters. Small talk, progress questions and preludes are 其他; an urgent
+    message never is."""
+    if intent in _NOT_A_PROBLEM and not urgent:
+        return OTHER, 1.0
+    weight = blend / (1.0 + length / half_length)
+    mixed = [weight * c + (1.0 - weight) * f for c, f in zip(chat, (*formal, 0.0), strict=True)]
+    if urgent:
+        mixed[-1] = 0.0
+    total = sum(mixed) or 1.0
+    best = max(range(len(mixed)), key=mixed.__getitem__)
+    return LABELS[best], mixed[best] / total
 
 
 @dataclass(frozen=True)
@@ -40,11 +61,12 @@ class Analysis:
     confidence: float
     urgent: bool
     urgent_reason: str | None
-    hotline: str | None
+    hotline: str | None  # for an urgent message, one of HOTLINES: 119 120 110 122 95598 燃气 供水
     courtyard: str | None
     needs_triage: bool = False  # a ticket whose category a person should check
     intent: str = COMPLAINT  # one of INTENTS
     building: str | None = None  # normalised building/unit/door: 3栋, 3栋2单元, 5栋2单元301, 2单元
+    hotline_text: str | None = None  # what the reply tells the resident to call, e.g. 燃气公司抢修电话（或119）
 
     @property
     def building_number(self) -> str | None:
@@ -67,9 +89,16 @@ class Analyzer:
     Analyzer; an Analyzer only adds its org chart's names.
     """
 
-    def __init__(self, places: Sequence[Place] = (), extra_words: Sequence[str] = ()) -> None:
+    def __init__(self, places: Sequence[Place] = (), extra_words: Sequence[str] = (),
+                 hotline_text: Mapping[str, str] | None = None) -> None:
+        """`hotline_text` overrides what a reply says to call per hotline code (e.g. the local gas
+        company's number for 燃气); codes it leaves out keep HOTLINE_TEXT's wording."""
+        unknown = set(hotline_text or {}) - set(HOTLINES)
+        if unknown:
+            raise ValueError(f"unknown hotline codes {sorted(unknown)}; known: {', '.join(HOTLINES)}")
+        self._hotline_text = {**HOTLINE_TEXT, **(hotline_text or {})}
         self._places = Gazetteer(places)
-        self._segmenter = Segmenter((*self._places.names, *extra_words))
+        self._segmenter = Segmenter((*self._places.names, *map(normalize, extra_words)))
 
     def tokens(self, text: str) -> tuple[str, ...]:
         """The words of a message, org-chart names kept whole."""
@@ -101,14 +130,7 @@ class Analyzer:
         """Everything about one message; never raises on odd input."""
         cleaned = normalize(text)
         tokens = tuple(self._segmenter.cut(cleaned))
-        urgency = detect(cleaned)
-        intent = detect_intent(cleaned, urgent=urgency is not None)
-        if intent in (COMPLAINT, QUESTION):
-            category, confidence = self._classify(cleaned, urgent=urgency is not None)
-        else:
-            category, confidence = OTHER, 1.0
-        if category == OTHER and intent == COMPLAINT:
-            intent = SMALLTALK
+        urgency, intent, category, confidence = self._understand(cleaned)
         return Analysis(
             tokens=tokens,
             category=category,
@@ -116,6 +138,7 @@ class Analyzer:
             urgent=urgency is not None,
             urgent_reason=urgency.reason if urgency else None,
             hotline=urgency.hotline if urgency else None,
+            hotline_text=self._hotline_text[urgency.hotline] if urgency else None,
             courtyard=self._places.locate(cleaned),
             needs_triage=category != OTHER and confidence < shared_model().triage_threshold,
             intent=intent,
@@ -123,22 +146,47 @@ class Analyzer:
         )
 
     def _category(self, cleaned: str) -> str:
-        return self._classify(cleaned, urgent=detect(cleaned) is not None)[0]
+        return self._understand(cleaned)[2]
 
-    def _classify(self, cleaned: str, urgent: bool) -> tuple[str, float]:
-        residue = _NOT_CJK.sub("", _SMALL_TALK.sub("", cleaned))
-        if not urgent and (not has_cjk(cleaned) or not residue):
-            return OTHER, 1.0
-        model = shared_model()
-        probabilities = model.probabilities(cleaned)
-        confidence = max(probabilities)
-        best = probabilities.index(confidence)
-        chat_like = (
-            not urgent
-            and len(residue) <= _SHORT
-            and _COMPLAINT.search(residue) is None
-            and not mentions_keyword(cleaned)
-        )
-        if chat_like and confidence < _CHAT_CONFIDENCE:
-            return OTHER, 1.0 - confidence
-        return model.classes[best], confidence
+    def _understand(self, cleaned: str) -> tuple[Urgency | None, str, str, float]:
+        """Urgency, intent, category and confidence of a normalised message."""
+        chat = shared_chat_model()
+        rule_urgency, rule_intent = rule_view(cleaned)
+        heads = chat.predict(cleaned, dense_features(cleaned, rule_urgency, rule_intent))
+        urgency = self._urgency(cleaned, heads, rule_urgency)
+        intent = COMPLAINT if urgency else max(heads["intent"], key=heads["intent"].__getitem__)
+        category, confidence = combine(
+            [heads["category"][label] for label in LABELS], shared_model().probabilities(cleaned), len(cleaned),
+            intent, urgency is not None, chat.settings["blend"], chat.settings["half_length"])
+        if category == OTHER and intent == COMPLAINT:
+            if confidence >= _SURE_OTHER:
+                intent = SMALLTALK
+            else:  # a complaint in doubt is filed (and goes to triage), not dropped as chat
+                category, confidence = combine(
+                    [heads["category"][label] for label in LABELS], shared_model().probabilities(cleaned),
+                    len(cleaned), intent, True, chat.settings["blend"], chat.settings["half_length"])
+        elif category != OTHER and intent in _NOT_A_PROBLEM:
+            category, confidence = OTHER, 1.0
+        return urgency, intent, category, confidence
+
+    def _urgency(self, cleaned: str, heads: dict[str, dict[str, float]], rule: Urgency | None,
+                 by_sentence: bool = True) -> Urgency | None:
+        """Danger now: the chat model's verdict on the message, or for a long one on each sentence
+        that describes a danger, with the rules' situation as evidence."""
+        chat = shared_chat_model()
+        threshold = chat.settings["urgent_threshold"]
+        if by_sentence and len(cleaned) > SENTENCE_JUDGED:
+            for sentence in _SENTENCE.findall(cleaned):
+                if mentions_danger(sentence):
+                    sentence_rule, sentence_intent = rule_view(sentence)
+                    sentence_heads = chat.predict(sentence, dense_features(sentence, sentence_rule, sentence_intent))
+                    found = self._urgency(sentence, sentence_heads, sentence_rule, by_sentence=False)
+                    if found:
+                        return found
+            return None
+        if heads["urgent"]["1"] < threshold:
+            return None
+        hotline = max(heads["hotline"], key=heads["hotline"].__getitem__)
+        if rule is not None and rule.hotline == hotline:
+            return rule
+        return Urgency(_REASONS[hotline], hotline)

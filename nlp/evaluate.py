@@ -9,9 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.analyzer import CATEGORIES, OTHER, Analyzer
-
-LABELS: tuple[str, ...] = (*CATEGORIES, OTHER)
+from nlp.analyzer import LABELS, Analyzer
 
 
 class EvalError(ValueError):
@@ -110,20 +108,24 @@ def evaluate(
 
 def format_report(report: Report) -> list[str]:
     """Human-readable lines; the last two are `accuracy: 0.xxxx` and `macro-F1: 0.xxxx`."""
-    shown = [label for label in report.labels
-             if report.support(label) or report.confusion[:, report.labels.index(label)].sum()]
+    shown = [
+        label
+        for label in report.labels
+        if report.support(label) or report.confusion[:, report.labels.index(label)].sum()
+    ]
     width = max(len(label) for label in shown) * 2 + 2
     lines = [f"{'class':<{width}}precision  recall      F1  support"]
     for label in shown:
         name = label + " " * (width - 2 * len(label))
-        lines.append(f"{name}{report.precision(label):9.4f} {report.recall(label):7.4f} "
-                     f"{report.f1(label):7.4f} {report.support(label):8d}")
+        lines.append(
+            f"{name}{report.precision(label):9.4f} {report.recall(label):7.4f} "
+            f"{report.f1(label):7.4f} {report.support(label):8d}"
+        )
     lines += ["", "confusion matrix (rows: true, columns: predicted)"]
     index = [report.labels.index(label) for label in shown]
     lines.append(" " * 8 + " ".join(f"{label[:2]:>4}" for label in shown))
     for label, i in zip(shown, index, strict=True):
         cells = " ".join(f"{report.confusion[i, j]:6d}" for j in index)
         lines.append(f"{label[:2]:>4}  {cells}")
-    lines += ["", f"messages: {report.total}",
-              f"accuracy: {report.accuracy:.4f}", f"macro-F1: {report.macro_f1:.4f}"]
+    lines += ["", f"messages: {report.total}", f"accuracy: {report.accuracy:.4f}", f"macro-F1: {report.macro_f1:.4f}"]
     return lines

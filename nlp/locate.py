@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nlp.text import has_cjk
+from nlp.text import has_cjk, normalize
 
 # Last characters of Chinese residential place names. A fuzzy match must keep this suffix, so
 # an ordinary word that happens to share two characters with a name is not taken for it.
@@ -32,8 +32,9 @@ class Gazetteer:
         self._canonical: dict[str, str] = {}
         for place in self._places:
             for name in (place.name, *place.aliases):
-                if name.strip():
-                    self._canonical.setdefault(name.strip().lower(), place.name)
+                key = normalize(name)  # matched in either script, as the text is
+                if key:
+                    self._canonical.setdefault(key, place.name)
         self._by_suffix: dict[str, list[str]] = {}
         for name in self._canonical:
             if len(name) >= 3 and name[-1] in _PLACE_SUFFIXES:
@@ -41,8 +42,8 @@ class Gazetteer:
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Every name and alias, as written in the org chart."""
-        return tuple(n for place in self._places for n in (place.name, *place.aliases) if n.strip())
+        """Every name and alias, normalised like the text they are found in."""
+        return tuple(self._canonical)
 
     def locate(self, text: str) -> str | None:
         """Canonical name of the courtyard named in the (normalised) text; longest match wins.

@@ -85,6 +85,7 @@ class Model:
     def load(cls, path: Path = ARTEFACT) -> Model:
         """Read the artefact written by `python -m nlp.train`."""
         with np.load(path, allow_pickle=False) as data:
+
             def block(prefix: str) -> _Block:
                 terms = bytes(data[f"{prefix}_vocabulary"]).decode("utf-8").split("\n")
                 return _Block(
@@ -119,8 +120,10 @@ class Model:
     def probabilities(self, text: str) -> tuple[float, ...]:
         """Calibrated class probabilities of a normalised text (temperature-scaled softmax)."""
         # Seven numbers: plain floats are faster than numpy's per-call overhead here.
-        logits = [(score + self.keyword_bonus * hit) / self.temperature
-                  for score, hit in zip(self.decision(text).tolist(), keyword_hits(text), strict=True)]
+        logits = [
+            (score + self.keyword_bonus * hit) / self.temperature
+            for score, hit in zip(self.decision(text).tolist(), keyword_hits(text), strict=True)
+        ]
         top = max(logits)
         exp = [math.exp(logit - top) for logit in logits]
         total = sum(exp)

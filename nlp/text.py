@@ -8,35 +8,33 @@ import unicodedata
 from collections.abc import Iterable
 from itertools import pairwise
 
-# Common traditional characters residents may type (Hong Kong / Taiwan input methods, copied
-# notices) and their simplified forms, position by position. Not a full converter: enough that a
-# traditional complaint still lands in a class.
-_TRADITIONAL = (
-    "燈壞樓區裡這電話來說們對時會過還後麼問題學習處門開關車輛馬橋縣鄉鎮幹發現環衛醫療"
-    "噸廠礦與為從兒讓氣體滅號棟單層滿塊錢費價賣買貨寫讀書師員長幾點鐘頭遠鄰聽聲響髒亂"
-    "蟲蒼蠅飯館廳燒煙塵霧擾違規築遷補償證據記錄網絡劃給無線訊熱經營攤販佔濕傷斷灣園鐵"
-    "軌飛機場運輸駕駛執銷廣圖藥診護計嬰產檢報險勞動資養職業務戶轉變樣實際議協調溝導領"
-    "燙災邊"
-)
-_SIMPLIFIED = (
-    "灯坏楼区里这电话来说们对时会过还后么问题学习处门开关车辆马桥县乡镇干发现环卫医疗"
-    "吨厂矿与为从儿让气体灭号栋单层满块钱费价卖买货写读书师员长几点钟头远邻听声响脏乱"
-    "虫苍蝇饭馆厅烧烟尘雾扰违规筑迁补偿证据记录网络划给无线讯热经营摊贩占湿伤断湾园铁"
-    "轨飞机场运输驾驶执销广图药诊护计婴产检报险劳动资养职业务户转变样实际议协调沟导领"
-    "烫灾边"
-)
-_TO_SIMPLIFIED = str.maketrans(_TRADITIONAL, _SIMPLIFIED)
+import opencc
+
+# OpenCC's Traditional → Simplified conversion (phrases and characters; the data ships in the wheel).
+_CONVERTER = opencc.OpenCC("t2s")
+# Whitespace is dropped (the corpus has none) except between two Latin letters or digits, so
+# `street light` stays two words and `3 栋` becomes `3栋`.
 _SPACE = re.compile(r"\s+")
+_KEPT_SPACE = re.compile(r"(?<=[0-9a-z])\s+(?=[0-9a-z])")
+_GAP = "\x00"
+# Control and format characters (C0/C1 controls but whitespace, zero-width spaces and joiners, bidi
+# marks, BOM) are dropped, as are unpaired surrogates.
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width digits and letters), traditional → simplified, whitespace removed.
+    """The form every part of nlp reads: valid Unicode, NFKC (full-width → half-width), Traditional
+    → Simplified, lower case, control characters gone, whitespace dropped except between Latin words.
 
-    The corpus has every whitespace character removed, so the model sees input the same way.
+    Never raises: lone surrogates are dropped and any string gives a string.
     """
-    text = unicodedata.normalize("NFKC", text).translate(_TO_SIMPLIFIED)
-    return _SPACE.sub("", text).lower()
+    text = text.encode("utf-8", "ignore").decode("utf-8")
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    if not text.isascii():
+        text = _CONVERTER.convert(text)
+    text = _KEPT_SPACE.sub(_GAP, text.lower())
+    return _SPACE.sub("", text).replace(_GAP, " ")
 
 
 def has_cjk(text: str) -> bool:
@@ -60,8 +58,9 @@ def char_ngrams(text: str, low: int = 1, high: int = 3) -> list[str]:
 SUBJECT_MARK = "\x01"  # prefixes n-grams of the opening characters, so they are features of their own
 
 
-def model_grams(text: str, char_range: tuple[int, int], subject_chars: int,
-                subject_range: tuple[int, int]) -> list[str]:
+def model_grams(
+    text: str, char_range: tuple[int, int], subject_chars: int, subject_range: tuple[int, int]
+) -> list[str]:
     """The classifier's features: character n-grams of the whole text, and marked n-grams of its
     first `subject_chars` characters, where a board message's subject and a chat message's gist are.
     """

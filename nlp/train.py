@@ -57,8 +57,15 @@ class Config:
 
     @property
     def features(self) -> tuple[object, ...]:
-        return (self.char_range, self.words, self.extra, self.min_df, self.subject, self.subject_range,
-                self.max_features)
+        return (
+            self.char_range,
+            self.words,
+            self.extra,
+            self.min_df,
+            self.subject,
+            self.subject_range,
+            self.max_features,
+        )
 
 
 @dataclass(frozen=True)
@@ -72,8 +79,9 @@ class Ensemble:
 _CHAR12 = Config("char 1-2 + LinearSVC C=2", (1, 2), False, "svm", 2.0, True)
 _WORD = Config("word 1-2 + LinearSVC C=2", None, True, "svm", 2.0, True)
 _SUBJECT = Config("char 1-2 + subject 1-2 + LinearSVC C=2", (1, 2), False, "svm", 2.0, True, subject=20)
-_SUBJECT_30K = Config("char 1-2 + subject 1-2, best 30k + LinearSVC C=2", (1, 2), False, "svm", 2.0, True,
-                      subject=20, max_features=30_000)
+_SUBJECT_30K = Config(
+    "char 1-2 + subject 1-2, best 30k + LinearSVC C=2", (1, 2), False, "svm", 2.0, True, subject=20, max_features=30_000
+)
 # Every candidate is trained with train_extra_tokenized.csv in its training folds.
 CANDIDATES: tuple[Config | Ensemble, ...] = (
     _WORD,
@@ -87,11 +95,18 @@ CANDIDATES: tuple[Config | Ensemble, ...] = (
     Config("char 1-2 + complement NB a=0.3", (1, 2), False, "cnb", 0.3, True),
     Config("char 1-2 + NBSVM C=1", (1, 2), False, "nbsvm", 1.0, True),
     _SUBJECT,
-    Config("char 1-2 + subject 1-3 + LinearSVC C=2", (1, 2), False, "svm", 2.0, True, subject=20,
-           subject_range=(1, 3)),
+    Config("char 1-2 + subject 1-3 + LinearSVC C=2", (1, 2), False, "svm", 2.0, True, subject=20, subject_range=(1, 3)),
     Config("char 1-2 + subject(30) 1-2 + LinearSVC C=2", (1, 2), False, "svm", 2.0, True, subject=30),
-    Config("char 1-2 + subject 1-2, best 60k + LinearSVC C=2", (1, 2), False, "svm", 2.0, True, subject=20,
-           max_features=60_000),
+    Config(
+        "char 1-2 + subject 1-2, best 60k + LinearSVC C=2",
+        (1, 2),
+        False,
+        "svm",
+        2.0,
+        True,
+        subject=20,
+        max_features=60_000,
+    ),
     _SUBJECT_30K,
     Ensemble("avg prob: char 1-2 SVM + word 1-2 SVM", (_CHAR12, _WORD)),
 )
@@ -114,8 +129,7 @@ class Docs:
         return Docs([self.texts[i] for i in index], [self.tokens[i] for i in index], self.labels[index])
 
     def __add__(self, other: Docs) -> Docs:
-        return Docs(self.texts + other.texts, self.tokens + other.tokens,
-                    np.concatenate([self.labels, other.labels]))
+        return Docs(self.texts + other.texts, self.tokens + other.tokens, np.concatenate([self.labels, other.labels]))
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -167,8 +181,13 @@ def _combine(char: TfidfVectorizer | None, word: TfidfVectorizer | None, docs: D
 def _char_vectorizer(config: Config, vocabulary: Sequence[str] | None = None) -> TfidfVectorizer:
     assert config.char_range is not None
     char_range, subject, subject_range = config.char_range, config.subject, config.subject_range
-    return TfidfVectorizer(analyzer=lambda s: model_grams(s, char_range, subject, subject_range),
-                           sublinear_tf=True, min_df=config.min_df, vocabulary=vocabulary, dtype=np.float32)
+    return TfidfVectorizer(
+        analyzer=lambda s: model_grams(s, char_range, subject, subject_range),
+        sublinear_tf=True,
+        min_df=config.min_df,
+        vocabulary=vocabulary,
+        dtype=np.float32,
+    )
 
 
 def vectorize(config: Config, docs: Docs) -> tuple[Fitted, sp.csr_matrix]:
@@ -179,8 +198,11 @@ def vectorize(config: Config, docs: Docs) -> tuple[Fitted, sp.csr_matrix]:
     features are computed exactly as the running program computes them from the smaller vocabulary.
     """
     char = _char_vectorizer(config) if config.char_range is not None else None
-    word = (TfidfVectorizer(analyzer=word_ngrams, sublinear_tf=True, min_df=config.min_df, dtype=np.float32)
-            if config.words else None)
+    word = (
+        TfidfVectorizer(analyzer=word_ngrams, sublinear_tf=True, min_df=config.min_df, dtype=np.float32)
+        if config.words
+        else None
+    )
     features = _combine(char, word, docs, fit=True)
     if config.max_features and char is not None and char.idf_.size > config.max_features:
         if word is not None:
@@ -218,8 +240,9 @@ def learn(config: Config, features: sp.csr_matrix, labels: np.ndarray) -> tuple[
     elif config.learner == "logreg":
         model = LogisticRegression(C=config.c, class_weight=weight, max_iter=1000)
     elif config.learner == "sgd":
-        model = SGDClassifier(loss="modified_huber", alpha=config.c, class_weight=weight, max_iter=50, tol=None,
-                              random_state=SEED)
+        model = SGDClassifier(
+            loss="modified_huber", alpha=config.c, class_weight=weight, max_iter=50, tol=None, random_state=SEED
+        )
     elif config.learner == "cnb":
         model = ComplementNB(alpha=config.c)
     else:
@@ -242,9 +265,12 @@ def _folds(train: Docs, folds: int = 5) -> list[tuple[np.ndarray, np.ndarray]]:
     return list(splitter.split(train.texts, train.labels))
 
 
-def cross_val_decisions(config: Config, train: Docs, extra: Docs | None,
-                        cache: dict[tuple[object, int], tuple[Fitted, sp.csr_matrix, sp.csr_matrix]] | None = None
-                        ) -> np.ndarray:
+def cross_val_decisions(
+    config: Config,
+    train: Docs,
+    extra: Docs | None,
+    cache: dict[tuple[object, int], tuple[Fitted, sp.csr_matrix, sp.csr_matrix]] | None = None,
+) -> np.ndarray:
     """Out-of-fold decision values on train.csv; extra rows only ever join the training folds."""
     cache = {} if cache is None else cache
     out = np.zeros((len(train.labels), len(CATEGORIES)), dtype=np.float32)
@@ -323,8 +349,11 @@ def compare(train: Docs, extra: Docs) -> None:
     for candidate in CANDIDATES:
         decisions = decisions_of(candidate)
         predicted = np.array(CATEGORIES)[decisions.argmax(axis=1)]
-        print(f"{candidate.name:52s} {accuracy_score(train.labels, predicted):9.4f} "
-              f"{macro_f1(train.labels, decisions):9.4f}", flush=True)
+        print(
+            f"{candidate.name:52s} {accuracy_score(train.labels, predicted):9.4f} "
+            f"{macro_f1(train.labels, decisions):9.4f}",
+            flush=True,
+        )
 
 
 def train(candidate: Config, train_docs: Docs, extra: Docs, colloquial: Docs, out: Path) -> None:
@@ -335,10 +364,14 @@ def train(candidate: Config, train_docs: Docs, extra: Docs, colloquial: Docs, ou
     confidence = probabilities.max(axis=1)
     low = confidence < TRIAGE_THRESHOLD
     correct = np.array(CATEGORIES)[decisions.argmax(axis=1)] == train_docs.labels
-    print(f"{candidate.name}: out-of-fold macro-F1 {macro_f1(train_docs.labels, decisions):.4f}, "
-          f"temperature {temperature:.3f}, ECE {expected_calibration_error(probabilities, train_docs.labels):.3f}")
-    print(f"triage threshold {TRIAGE_THRESHOLD}: {low.mean():.1%} of messages below it "
-          f"(accuracy there {correct[low].mean():.2f}, above it {correct[~low].mean():.2f})")
+    print(
+        f"{candidate.name}: out-of-fold macro-F1 {macro_f1(train_docs.labels, decisions):.4f}, "
+        f"temperature {temperature:.3f}, ECE {expected_calibration_error(probabilities, train_docs.labels):.3f}"
+    )
+    print(
+        f"triage threshold {TRIAGE_THRESHOLD}: {low.mean():.1%} of messages below it "
+        f"(accuracy there {correct[low].mean():.2f}, above it {correct[~low].mean():.2f})"
+    )
 
     # Keyword prior: chosen on the colloquial training sentences with a corpus-only model,
     # as large as helps them while the formal corpus loses at most BONUS_MAX_F1_LOSS.

@@ -1,4 +1,15 @@
-"""Danger to life or property right now: which rule fired, and the number to call first."""
+"""Danger to life or property now: a small model of the situation, judged sentence by sentence.
+
+A message is urgent when one of its sentences describes a *situation* — who or what is in danger
+and what is happening to them — and nothing in that sentence puts it in the past, makes it a
+worry or a hypothetical, denies it, or calls it a long-standing state. Situations are built from
+slots (a person, a verb of falling or being trapped, a place of water …) rather than listed as
+phrases, so "有个娃儿掉到堰塘头了" and "游客翻过护栏摔下去了" are caught without being written down.
+
+Each situation names the hotline CATEGORIES.md says the reply leads with, as a short code:
+119, 120, 110, 122, 95598, or 燃气 / 供水 for the gas and water companies' emergency lines, whose
+numbers differ by town (see HOTLINE_TEXT and Analyzer's `hotline_text`).
+"""
 
 from __future__ import annotations
 
@@ -8,101 +19,231 @@ from dataclasses import dataclass
 FIRE = "119"
 MEDICAL = "120"
 POLICE = "110"
-GAS = "燃气公司抢修电话（或119）"
-POWER = "95598供电抢修（或110）"
-WATER = "供水抢修电话（或119）"
+TRAFFIC = "122"
+POWER = "95598"
+GAS = "燃气"
+WATER = "供水"
+HOTLINES: tuple[str, ...] = (FIRE, MEDICAL, POLICE, TRAFFIC, POWER, GAS, WATER)
+
+# What the reply says to call, per hotline code; the gas and water companies' numbers are local,
+# so by default the reply names the company and a national number that always answers.
+HOTLINE_TEXT: dict[str, str] = {
+    FIRE: "119",
+    MEDICAL: "120",
+    POLICE: "110",
+    TRAFFIC: "122（有人受伤同时拨打120）",
+    POWER: "95598供电抢修电话",
+    GAS: "燃气公司抢修电话（或119）",
+    WATER: "供水公司抢修电话（或119）",
+}
 
 
 @dataclass(frozen=True)
 class Urgency:
-    """Why a message is urgent and whom the resident should call before anything else."""
+    """Why a message is urgent and which hotline (a code of HOTLINES) the resident should call first."""
 
     reason: str
     hotline: str
 
 
+# ---- slots --------------------------------------------------------------------------------------
+_PERSON = (
+    r"(?:人|娃儿?|娃娃|孩子|小孩|小朋友|学生|儿子|女儿|孙子|孙女|老人|老人家|老汉|老头|老太太?|婆婆|爷爷|奶奶|"
+    r"外婆|外公|大爷|大妈|阿姨|叔叔|妈|爸|老公|老婆|媳妇|邻居|工人|师傅|司机|游客|小伙子?|女的|男的|妹妹|弟弟|"
+    r"哥哥|姐姐|病人|一家人|一家|全家|几个人|好几个|大家|他|她|我)"
+)
+_W = r"[^，。！？；,.!?;\n]"  # any character inside one clause
+_S = r"[^。！？；.!?;\n]"  # any character inside one sentence
+_WATER_PLACE = r"(?:河|江|湖|塘|堰|沟|渠|水库|水里|水头|水中|粪池|化粪池|井|池子|游泳池|鱼塘|洪水|急流)"
+_FALL_INTO = r"(?:掉|落|跌|滑|摔|栽|冲|跳|翻)(?:进|到|下|入)?了?(?:到)?"
+_HEIGHT = r"(?:楼顶|楼上|房顶|屋顶|天台|阳台|窗户|窗子|脚手架|塔吊|护栏|栏杆|桥|悬崖|崖|坎|坡|山|梯子|楼梯)"
+_VEHICLE = r"(?:车|货车|大车|卡车|挂车|罐车|油罐车|三轮|摩托|电瓶车|电动车|公交|大巴|客车|小车|轿车|出租车|渣土车|拖拉机)"
+
+
 @dataclass(frozen=True)
-class _Rule:
+class _Situation:
     pattern: re.Pattern[str]
     urgency: Urgency
-    chronic_ok: bool  # False: a long-standing state anywhere in the message ("一下雨就淹") is no emergency
+    standing_ok: bool = True  # False: "一直/每次/经常 …" in the sentence makes it a standing state
 
 
-def _rule(pattern: str, reason: str, hotline: str, chronic_ok: bool = True) -> _Rule:
-    return _Rule(re.compile(pattern), Urgency(reason, hotline), chronic_ok)
+def _situation(reason: str, hotline: str, *patterns: str, standing_ok: bool = True) -> _Situation:
+    return _Situation(re.compile("|".join(f"(?:{p})" for p in patterns)), Urgency(reason, hotline), standing_ok)
 
 
-# Ordered by priority: when several fire, the first one names the hotline.
-_RULES: tuple[_Rule, ...] = (
-    _rule(r"着火|起火|失火|火灾|烧起来了|燃起来了|火烧起来|冒火|火苗|火花|冒烟|冒黑烟|浓烟", "疑似火情", FIRE),
-    _rule(r"煤气中毒|一氧化碳中毒", "疑似煤气中毒", MEDICAL),
-    _rule(
-        r"(煤气|天然气|燃气|液化气)(的)?(味|泄漏|泄露|漏气|漏了|在漏)"
-        r"|(闻到|有股|一股)[^，。！？,.!?]{0,4}(煤气|天然气|燃气|臭鸡蛋)"
-        r"|臭鸡蛋味|(煤气罐|气罐|燃气灶|燃气管|煤气管|天然气管|气管)[^，。！？,.!?]{0,4}(漏|泄)",
-        "疑似燃气泄漏",
-        GAS,
+# Ordered by priority: when several happen in one message, the first names the hotline.
+_SITUATIONS: tuple[_Situation, ...] = (
+    _situation(
+        "有人落水", FIRE,
+        rf"{_PERSON}{_W}{{0,10}}{_FALL_INTO}{_W}{{0,4}}{_WATER_PLACE}",
+        rf"{_PERSON}{_W}{{0,6}}(?:在|泡在){_WATER_PLACE}{_W}{{0,6}}(?:扑腾|挣扎|喊救命|起不来|上不来|漂)",
+        r"溺水|落水|淹到人|人被(?:水|洪水)?冲走|被(?:水|洪水|河水)冲走|船翻|翻船|船(?:倾覆|沉)了|沉船",
     ),
-    _rule(r"毒气|有毒气体|氯气|氨气泄|化学品泄漏|(好多人|几个人|大家|人都)(头晕|头昏|恶心|呕吐)",
-          "疑似有毒气体", FIRE),
-    _rule(r"触电|电到人|被电到|电死", "有人触电", MEDICAL),
-    _rule(
-        r"摔倒|跌倒|摔下来|摔下去|晕倒|昏倒|晕过去|昏过去|昏迷|不省人事|倒在(地|屋|路|楼)|躺在地上"
-        r"|起不来|喊不醒|叫不醒|没有呼吸|没得呼吸|没气了|喘不上气|喘不过气|心脏病|脑溢血|中风了|抽搐|吐血"
-        r"|流血|流了好多血|大出血|受伤|砸到人|砸伤|砸到了人|压伤|烫伤|烧伤|割伤|上吐下泻|食物中毒",
-        "有人受伤或急病",
-        MEDICAL,
+    _situation(
+        "有人被困", FIRE,
+        rf"(?:困|关|卡|夹|压|埋)(?:在|住|到)了?{_W}{{0,10}}(?:电梯|车里|车头|驾驶室|里面|里头|下面|底下|屋里|屋头|废墟)",
+        rf"{_PERSON}{_W}{{0,8}}(?:被困|困住|被卡|卡住|被压|压住|被埋|埋住|夹住|被关|关住|出不来|下不来)",
+        r"电梯" + _W + r"{0,12}(?:困人|关人|关了人|卡人|有人|出不来|被困|困住|关住|卡住了?人)",
+        r"(?:被困|困在|关在|卡在)" + _W + r"{0,6}电梯|电梯" + _W + r"{0,6}(?:卡|停|坏)" + _W + r"{0,6}(?:里面|里头)(?:还)?有人",
+        r"(?:里面|里头)(?:还)?有人" + _W + r"{0,4}(?:出不来|被困|困住)",
+        r"(?:里面|里头)(?:还)?(?:关|困|卡)(?:了|着|住)?(?:个|一个|几个|两个|好几个)?人",
     ),
-    _rule(r"(电线|电缆|高压线|电杆|电线杆)[^，。！？,.!?]{0,6}(掉|断|垂|落地|倒|垮)|漏电|变压器[^，。！？,.!?]{0,4}(炸|响|爆)",
-          "电线断落或漏电", POWER, chronic_ok=False),
-    _rule(
-        r"(房|墙|楼|屋|梁|顶|天花板|阳台|桥|堡坎|挡墙|边坡)[^，。！？,.!?]{0,8}"
-        r"(裂缝|裂开|开裂|裂了|垮塌|倒塌|坍塌|塌了|要垮|要塌|要倒|倾斜)|山体滑坡|滑坡了|塌方",
-        "房屋或建筑有垮塌危险",
-        FIRE,
-        chronic_ok=False,
+    _situation(
+        "疑似火情", FIRE,
+        r"着火|起火|失火|火灾|烧起来|燃起来|火烧起来|冒火|火苗|火光|明火|烧着了|爆炸|炸了|火好大|火势",
     ),
-    _rule(r"水管爆|爆管|管子爆", "水管爆裂", WATER, chronic_ok=False),
-    _rule(r"淹进|灌进屋|漫进屋|进屋了|淹了|被淹|水淹|屋头进水|家里进水|屋里进水", "水淹进屋", FIRE, chronic_ok=False),
-    _rule(r"(电梯)[^。！？!?]{0,10}(关人|关了人|困人|困住|被困|关在里)|(困在|关在)电梯", "电梯困人", FIRE),
-    _rule(r"走丢|走失|失踪|(娃|孩子|小孩|老人)[^，。！？,.!?]{0,6}(不见了|找不到)", "有人走失", POLICE),
-    _rule(r"打架|斗殴|砍人|持刀|拿刀|动刀|抢劫|跳楼|跳河|要跳下|轻生|自杀|绑架|打人|家暴", "有人身安全危险", POLICE),
+    _situation(
+        "冒烟，疑似火情", FIRE,
+        r"浓烟|冒黑烟|黑烟滚滚|烟好大|好大的烟|烟子好大|冒烟|在烧",
+    ),
+    _situation(
+        "疑似燃气泄漏", GAS,
+        r"(?:煤气|天然气|燃气|液化气)(?:的)?(?:味|泄漏|泄露|漏气|漏了|在漏|管子?" + _W + r"{0,4}(?:漏|破|断|裂|嘶))",
+        r"(?:闻到|有股|一股|好大股|好浓的?)" + _W + r"{0,4}(?:煤气|天然气|燃气|液化气|臭鸡蛋)",
+        r"臭鸡蛋味|(?:煤气罐|气罐|液化气罐|燃气灶|燃气管|煤气管|天然气管|燃气表|气管子?)" + _W + r"{0,4}(?:漏|泄|嘶)",
+    ),
+    _situation(
+        "有人中毒", MEDICAL,
+        r"煤气中毒|一氧化碳中毒|食物中毒|农药中毒|中毒了",
+        rf"(?:吃|喝|聚餐|吃饭|吃席|坝坝宴){_S}{{0,20}}(?:吐|拉肚子|上吐下泻|肚子痛|肚子疼|晕|发抖|抽筋|口吐白沫|进医院|送医院)",
+        rf"{_PERSON}{_W}{{0,6}}(?:都|全都|一起)(?:在)?(?:吐|拉肚子|上吐下泻|发晕|晕倒)",
+    ),
+    _situation(
+        "有毒气体或油品泄漏", FIRE,
+        r"毒气|有毒气体|氯气|氨气|化学品" + _W + r"{0,4}(?:漏|泄|洒)|(?:泄漏|泄露)" + _W + r"{0,4}(?:化学|毒)",
+        rf"(?:油罐车|罐车|槽罐车|油箱|柴油|汽油|机油|燃油|化工|硫酸|盐酸|农药|油){_W}{{0,8}}(?:漏|泄|流|洒|淌|冒)(?:出来|到|进|了|得)",
+        rf"(?:熏倒|熏晕|呛晕|熏得?{_W}{{0,4}}(?:晕|吐|倒))|(?:好多人|几个人|大家|人都|一家人){_W}{{0,6}}(?:头晕|头昏|恶心|呕吐|晕)",
+    ),
+    _situation(
+        "交通事故有人受伤", TRAFFIC,
+        rf"车祸|撞车|追尾|翻车|侧翻|{_VEHICLE}{_W}{{0,8}}(?:撞|翻|轧|压|碾)(?:了|到|倒|伤|死|着)",
+        rf"(?:撞|轧|碾|压)(?:倒|伤|到|飞|了){_W}{{0,3}}{_PERSON}|{_PERSON}{_W}{{0,6}}被{_W}{{0,6}}(?:撞|轧|碾)",
+    ),
+    _situation(
+        "有人触电", MEDICAL,
+        r"触电|电到人|被电到|电死|被电打",
+    ),
+    _situation(
+        "有人受伤或急病", MEDICAL,
+        r"摔倒|跌倒|绊倒|滑倒|倒在地|倒地|晕倒|昏倒|晕过去|昏过去",
+        rf"{_PERSON}{_W}{{0,8}}(?:摔了|跌了|摔下|跌下|掉下|栽下|滚下|倒在)",
+        rf"(?:从|在){_W}{{0,8}}{_HEIGHT}{_W}{{0,6}}(?:掉|摔|跌|栽|滚|翻)(?:了|下|出)",
+        rf"翻(?:过|出|下)(?:了)?{_W}{{0,4}}(?:护栏|栏杆|围栏)",
+        r"昏迷|不省人事|躺在地上|起不来|喊不醒|叫不醒|喊不应|叫不应|没反应|没得反应|不动了|没有呼吸|没得呼吸|没气了|"
+        r"喘不上气|喘不过气|心脏病|心梗|脑溢血|中风了|抽搐|抽风|吐血|流血|流了好多血|大出血|骨折|"
+        r"砸到人|砸伤|砸到了人|砸中|压伤|烫伤|烧伤|割伤|咬伤|受伤|受了伤|伤得|快不行",
+    ),
+    _situation(
+        "电线断落或漏电", POWER,
+        r"(?:电线|电缆|高压线|电杆|电线杆|线杆|电杆子)" + _W + r"{0,8}(?:掉|断|垂|落地|倒|垮|打火|冒火花|火花|噼里啪啦|啪啪)",
+        r"(?:电箱|电表箱|配电箱|变压器|电闸|插座|开关)" + _W + r"{0,6}(?:打火|冒火花|火花|噼里啪啦|炸|爆|响)",
+        r"漏电",
+        standing_ok=False,
+    ),
+    _situation(
+        "房屋或建筑有垮塌危险", FIRE,
+        r"(?:房|墙|楼|屋|梁|顶|天花板|阳台|桥|堡坎|挡墙|边坡|护坡|围墙|招牌|广告牌|树)" + _W + r"{0,8}"
+        r"(?:裂缝|裂开|开裂|裂了|垮塌|倒塌|坍塌|塌了|垮了|要垮|要塌|要倒|倾斜|歪了|在掉|掉下来|砸下来)",
+        r"山体滑坡|滑坡了|塌方|泥石流",
+        standing_ok=False,
+    ),
+    _situation(
+        "水管爆裂或水淹进屋", WATER,
+        r"水管爆|爆管|管子爆|水管" + _W + r"{0,4}(?:断|裂|破)" + _W + r"{0,6}(?:喷|冒|涌|淹)|自来水" + _W + r"{0,4}(?:喷|涌)",
+        r"淹进|灌进屋|漫进屋|进屋了|被淹|水淹|屋头进水|家里进水|屋里进水|水漫进|水冲进|淹到(?:屋|家|床|膝盖|腰)",
+        standing_ok=False,
+    ),
+    _situation(
+        "有人走失", POLICE,
+        r"走丢|走失|失踪|失联",
+        rf"{_PERSON}{_S}{{0,14}}(?:不见了|找不到|找不着|没回来|没回家|没有回来|没有回家|没到家|没到屋|还没回|联系不上|"
+        r"打不通|不知道去哪|不晓得去哪|没看到人|不见人)",
+    ),
+    _situation(
+        "有人身安全危险", POLICE,
+        r"(?:要|说要|扬言|威胁|想|准备|闹着|吵着)(?:要)?(?:跳楼|跳河|跳下去|跳下来|跳江|跳|自杀|寻死|喝药|轻生|同归于尽|不活了)",
+        rf"(?:站|坐|爬|蹲|翻)(?:在|上|到)了?{_W}{{0,6}}(?:楼顶|天台|塔吊|房顶|屋顶|楼顶边|桥上|栏杆外|护栏外|窗台)"
+        rf"{_W}{{0,10}}(?:不下来|要跳|闹|喊|说)",
+        r"跳楼|跳河|轻生|自杀|打架|打起来|斗殴|砍人|持刀|拿刀|动刀|抢劫|绑架|打人|家暴|捅人|行凶|偷小孩|抢小孩",
+    ),
 )
 
-# Words before the match, in the same clause, that turn it into a worry, a past event or a denial.
-_HEDGE = re.compile(
-    r"(容易|担心|害怕|怕(?!是)|万一|防止|避免|预防|差点|差一点|隐患|以防|会不会|小心|注意|是否|有没有"
-    r"|上次|去年|前年|以前|之前|上个月|那次|曾经|当年)[^，。！？；,.!?;]*$"
-    r"|(没有|没|莫得|不是|并非|无)(闻到|看到|发现|有)?$"
+# ---- modality: what makes a described situation not urgent now ---------------------------------
+# Before the match, in the same sentence: a worry, a hypothetical, the past, a denial.
+_UNREAL_WORDS = (
+    r"(?:容易|担心|害怕|生怕|怕(?!是)|万一|要是|如果|假如|假设|防止|避免|预防|差点|差一点|险些|隐患|以防|会不会|"
+    r"小心|当心|注意|是否|有没有|可能会|迟早|早晚|总有一天|哪天|一旦|以免|免得|"
+    r"上次|上回|去年|前年|以前|之前|上个月|上周|上星期|前几天|前段时间|前些天|那次|那回|曾经|当年|那年|年前|"
+    r"小时候|昨年|几年前|好多年前)"
 )
-_HEDGE_AFTER = re.compile(r"^[^，。！？；,.!?;]{0,6}(隐患|风险|的可能|费|表|卡|公司|改造|安装|开户|演练|知识|宣传|器)")
-_CHRONIC = re.compile(r"一下雨|下雨就|每次|经常|老是|总是|天天|一直|好久|好几天|几个月|多年|几年|长期")
-_LOOKALIKE = re.compile(r"烧烤|油烟|烟囱|排烟|烧垃圾|焚烧|秸秆|抽烟|吸烟|香烟|烟花")
-_CLAUSE = re.compile(r"[，。！？；,.!?;]")
-# Every rule at once: most messages name no danger, and one scan tells so.
-_ANY_RULE = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in _RULES))
+_UNREAL_BEFORE = re.compile(
+    _UNREAL_WORDS + _S + "*$"
+    r"|(?:没有|没|莫得|不是|并非|并没有?|无|不)(?:闻到|看到|发现|有|再)?$"
+)
+# Right after the match: it names a risk, a bill, a drill, an appliance — not an event.
+_UNREAL_AFTER = re.compile(
+    r"^" + _W + r"{0,6}(?:隐患|风险|的可能|可能性|费|表|卡|公司|改造|安装|开户|演练|知识|宣传|器|的话|怎么办|咋办|咋个办|"
+    r"了怎么办|咋整|的事情?过去|那年|那次)"
+)
+# Anywhere in the sentence: it is over, or it is only a standing state.
+_OVER = re.compile(
+    r"已经(?:好了|修好|灭了|扑灭|找到|救出|送医|送到医院|没事|处理好|抢修好|恢复)|现在没(?:了|事)|没事了|找到了|救出来了|"
+    r"灭了|修好了|好了(?:谢谢|感谢)|过去了"
+)
+_STANDING = re.compile(r"一下雨|下雨就|每次|每回|经常|老是|总是|天天|每天|一直|长期|常年|多年|好多年|几年了|几个月")
+_NOW = re.compile(r"现在|正在|刚刚|刚才|马上|赶紧|快来|快点|救命|快救|还在|此刻|眼看")
+# Smoke and fire words that describe cooking, chimneys or smoking, not a fire.
+_LOOKALIKE = re.compile(r"烧烤|油烟|烟囱|排烟|烧垃圾|垃圾|焚烧|秸秆|抽烟|吸烟|香烟|烟花|鞭炮|炮仗|烧纸|烧香|厂|烧火|做饭|炒菜")
+_SENTENCE = re.compile(r"[。！？；.!?;\n]+")
+_ANY = re.compile("|".join(f"(?:{s.pattern.pattern})" for s in _SITUATIONS))
 
 
-def _clause_around(text: str, start: int, end: int) -> str:
-    left = max((m.end() for m in _CLAUSE.finditer(text, 0, start)), default=0)
-    right_match = _CLAUSE.search(text, end)
-    return text[left : right_match.start() if right_match else len(text)]
+def _is_real(situation: _Situation, sentence: str, start: int, end: int) -> bool:
+    """Whether the situation matched at [start, end) of one sentence is happening now."""
+    before = sentence[:start]
+    clause_start = max((m.end() for m in re.finditer(r"[，,]", before)), default=0)
+    said = sentence[clause_start:end]  # the clause up to the end of the match, which may hold the hedge
+    if _UNREAL_BEFORE.search(said) or _UNREAL_AFTER.search(sentence[end:]):
+        return False
+    # A past or worry word earlier in the sentence holds for the whole sentence unless "now" says otherwise.
+    if _UNREAL_BEFORE.search(before) and not _NOW.search(sentence):
+        return False
+    if _OVER.search(sentence[end:]):
+        return False
+    if not situation.standing_ok and _STANDING.search(sentence) and not _NOW.search(sentence):
+        return False
+    if situation.urgency.reason == "冒烟，疑似火情":
+        clause = sentence[clause_start:]
+        if _LOOKALIKE.search(clause) or (_STANDING.search(sentence) and not _NOW.search(sentence)):
+            return False
+    return True
+
+
+def mentions_danger(text: str) -> bool:
+    """Whether any situation is described at all, whatever its tense or mood."""
+    return _ANY.search(text) is not None
+
+
+MARKERS: dict[str, re.Pattern[str]] = {
+    "unreal": re.compile(_UNREAL_WORDS),
+    "over": _OVER,
+    "standing": _STANDING,
+    "now": _NOW,
+}
 
 
 def detect(text: str) -> Urgency | None:
-    """The most pressing danger in an already normalised message, or None."""
-    if _ANY_RULE.search(text) is None:
+    """The most pressing danger happening now in an already normalised message, or None.
+
+    Each sentence is judged on its own: a danger word in one sentence of a long letter does not
+    make the letter urgent unless that sentence describes it happening now.
+    """
+    if _ANY.search(text) is None:
         return None
-    for rule in _RULES:
-        for match in rule.pattern.finditer(text):
-            start, end = match.span()
-            prefix = text[max((m.end() for m in _CLAUSE.finditer(text, 0, start)), default=0) : start]
-            if _HEDGE.search(prefix) or _HEDGE_AFTER.search(text[end:]):
-                continue
-            clause = _clause_around(text, start, end)
-            if rule.urgency.hotline == FIRE and _LOOKALIKE.search(clause):
-                continue
-            if not rule.chronic_ok and _CHRONIC.search(text):
-                continue
-            return rule.urgency
+    sentences = [s for s in _SENTENCE.split(text) if s]
+    for situation in _SITUATIONS:
+        for sentence in sentences:
+            for match in situation.pattern.finditer(sentence):
+                if match.end() > match.start() and _is_real(situation, sentence, *match.span()):
+                    return situation.urgency
     return None

@@ -37,7 +37,7 @@ class SweepDeps:
 def drain_outbox(deps: SweepDeps, now: datetime | None = None) -> DrainReport:
     report = drain(db=deps.db, sender=deps.sender, templates=deps.templates, now=now or deps.clock())
     if report.total:
-        log.info("outbox drain: %s", report.counts)
+        log.debug("outbox drain: %s", report.counts)  # each push has its own INFO line
     return report
 
 
@@ -56,8 +56,11 @@ def run_all(deps: SweepDeps, now: datetime, *, drain: bool = True) -> dict[str, 
     return reports
 
 
-def build_scheduler(deps: SweepDeps, tz: ZoneInfo) -> BackgroundScheduler:
-    """A scheduler with every sweep on its trigger; missed runs coalesce and no job overlaps itself."""
+def build_scheduler(deps: SweepDeps, tz: ZoneInfo, *, drain: bool = True) -> BackgroundScheduler:
+    """A scheduler with every sweep on its trigger; missed runs coalesce and no job overlaps itself.
+
+    Without drain (nothing to send with yet) the ledger sweeps still run and their pushes wait in the outbox.
+    """
     scheduler = BackgroundScheduler(
         timezone=tz,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 5},
@@ -70,7 +73,10 @@ def build_scheduler(deps: SweepDeps, tz: ZoneInfo) -> BackgroundScheduler:
         id="ledger_sweep",
         replace_existing=True,
         misfire_grace_time=LEDGER_SWEEP_SECONDS * 5,
+        next_run_time=datetime.now(tz),  # catch up at once after a restart, not a minute later
     )
+    if not drain:
+        return scheduler
     scheduler.add_job(
         drain_outbox,
         "interval",

@@ -48,9 +48,13 @@ class TicketStatus(StrEnum):
     RESOLVED = "resolved"  # 办结, waiting for the resident's survey
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
+    MERGED = "merged"  # 合并 into another ticket about the same problem (merged_into_id)
+    INVALID = "invalid"  # 无效: not a problem to handle, closed without a survey
 
 
 OPEN_STATUSES = (TicketStatus.NEW, TicketStatus.ACCEPTED)
+# Not counted as collected problems in the figures: withdrawn, merged into another ticket, or not a problem.
+UNCOUNTED_STATUSES = (TicketStatus.WITHDRAWN, TicketStatus.MERGED, TicketStatus.INVALID)
 
 
 class OutboxStatus(StrEnum):
@@ -61,6 +65,7 @@ class OutboxStatus(StrEnum):
     HELD = "held"  # the person's 48-hour window is closed and no template fits: wait for them to write
     SENT = "sent"
     FAILED = "failed"
+    SUPERSEDED = "superseded"  # held, then made stale by a later push or merged into a summary: never sent
 
 
 class Town(SQLModel, table=True):
@@ -69,6 +74,8 @@ class Town(SQLModel, table=True):
     policy: str = "{}"  # the `policy:` section of the org chart, as JSON
     # Bumped by every org import that changes something, so running processes rebuild their gazetteer.
     revision: int = 0
+    # When the town was first imported: no digest covers time before it (or before the first ticket).
+    imported_at: datetime | None = _when(nullable=True)
 
 
 class Community(SQLModel, table=True):
@@ -137,7 +144,9 @@ class Ticket(SQLModel, table=True):
     assignee_id: int | None = Field(default=None, foreign_key="cadre.id", index=True)
     lat: float | None = None
     lon: float | None = None
-    created_at: datetime = _when()
+    building: str | None = None  # the building/unit the report names ("3栋2单元"), for 附议
+    merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
+    created_at: datetime = _when(index=True)  # the ledger's and the statistics' periods
     updated_at: datetime = _when()
     accepted_at: datetime | None = _when(nullable=True)
     resolved_at: datetime | None = _when(nullable=True)
@@ -202,6 +211,10 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = _when()
     next_attempt_at: datetime = _when()
     attempts: int = 0
+    # While SENDING: the claim holds until then, on the database's clock (never a simulated time).
+    lease_until: datetime | None = _when(nullable=True)
+    # Attempts whose outcome nobody saw (a crash or no answer mid-send): the push may have arrived.
+    unknown_fate: int = 0
     channel: str | None = None  # custom, template
     last_error: str | None = None
     sent_at: datetime | None = _when(nullable=True)
@@ -240,3 +253,63 @@ class Endorsement(SQLModel, table=True):
     resident_id: int = Field(foreign_key="resident.id", index=True)
     text: str
     at: datetime = _when()
+
+
+class SignedRequest(SQLModel, table=True):
+    """A signed webhook URL (timestamp, nonce, signature) seen within the replay window, with a hash of
+    its body: the same body again is WeChat's retry, another body is a replay and refused."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    body_hash: str = Field(max_length=64)
+    seen_at: datetime = _when(index=True)
+
+
+class BindFailure(SQLModel, table=True):
+    """A wrong `绑定` code: counted per person and overall to stop guessing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    openid: str = Field(index=True)
+    at: datetime = _when(index=True)
+
+
+class WebRole(StrEnum):
+    """What a web account may see: admins and leaders the whole ledger, a cadre account its cadre's reach."""
+
+    ADMIN = "admin"
+    LEADER = "leader"
+    CADRE = "cadre"
+
+
+class WebUser(SQLModel, table=True):
+    """An account for the leaders' web pages."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    role: WebRole = Field(sa_type=String(16))
+    cadre_id: int | None = Field(default=None, foreign_key="cadre.id")  # set for role cadre
+    password_hash: str
+    failed_logins: int = 0  # wrong passwords in a row
+    locked_until: datetime | None = _when(nullable=True)
+    created_at: datetime = _when()
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the cookie carries a random token, the database only its SHA-256."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True)
+    user_id: int = Field(foreign_key="webuser.id", index=True)
+    csrf_token: str
+    created_at: datetime = _when()
+    expires_at: datetime = _when(index=True)
+
+
+class TicketSearch(SQLModel, table=True):
+    """A ticket's text cut into words by nlp's tokenizer, space-separated: what full-text search indexes.
+
+    The migration puts the database's own full-text index over it: an FTS5 table kept in step by
+    triggers on SQLite, a GIN index on string_to_array(tokens, ' ') on PostgreSQL.
+    """
+
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
+    tokens: str

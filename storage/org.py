@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from storage.models import Cadre, Community, Courtyard, CourtyardAlias, Role, Town
@@ -23,6 +23,7 @@ class ImportResult:
     courtyards: int
     cadres: int
     changed: bool
+    removed: tuple[int, ...] = ()  # cadres this import took out of the chart
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,12 @@ def _assign(row: object, **values: object) -> bool:
     return changed
 
 
-def import_org(*, session: Session, chart: OrgChart) -> ImportResult:
+def import_org(*, session: Session, chart: OrgChart, now: datetime) -> ImportResult:
     """Create or update the org chart; importing the same chart twice changes nothing."""
     changed = False
     town = session.exec(select(Town).where(Town.name == chart.town)).first()
     if town is None:
-        town = Town(name=chart.town)
+        town = Town(name=chart.town, imported_at=now)
         session.add(town)
         session.flush()
         changed = True
@@ -87,7 +88,8 @@ def import_org(*, session: Session, chart: OrgChart) -> ImportResult:
             courtyard_ids[yard_spec.name] = yard.id
 
     changed |= _sync_aliases(session, chart, courtyard_ids)
-    changed |= _sync_cadres(session, chart, town.id, community_ids, courtyard_ids)
+    cadres_changed, removed = _sync_cadres(session, chart, town.id, community_ids, courtyard_ids)
+    changed |= cadres_changed
     if changed:
         town.revision += 1
     session.flush()
@@ -98,6 +100,7 @@ def import_org(*, session: Session, chart: OrgChart) -> ImportResult:
         cadres=len(chart.town_cadres)
         + sum(len(c.cadres) + sum(len(y.cadres) for y in c.courtyards) for c in chart.communities),
         changed=changed,
+        removed=removed,
     )
 
 
@@ -130,7 +133,8 @@ def _sync_cadres(
     town_id: int,
     community_ids: dict[str, int],
     courtyard_ids: dict[str, int],
-) -> bool:
+) -> tuple[bool, tuple[int, ...]]:
+    """Bring the town's cadres in line with the chart; whether anything changed, and who was removed."""
     placements: list[tuple[CadreSpec, int | None, int | None]] = [(c, None, None) for c in chart.town_cadres]
     for community in chart.communities:
         placed_in = community_ids[community.name]
@@ -141,9 +145,11 @@ def _sync_cadres(
     rows = {row.name: row for row in session.exec(select(Cadre).where(Cadre.town_id == town_id)).all()}
     changed = False
     listed = {spec.name for spec, _, _ in placements}
+    removed: list[int] = []
     for name, row in rows.items():
         if name not in listed and row.active:  # removed from the chart: loses access at once
             changed |= _assign(row, active=False, openid=None)
+            removed += [row.id] if row.id is not None else []
     # Free openids that move between cadres before assigning them, or the unique index would trip.
     new_openids = {spec.openid for spec, _, _ in placements if spec.openid}
     for row in rows.values():
@@ -169,7 +175,7 @@ def _sync_cadres(
             values["openid"] = spec.openid
         changed |= _assign(found, **values)
     session.flush()
-    return changed
+    return changed, tuple(removed)
 
 
 def org_revision(*, session: Session) -> int:
@@ -287,3 +293,19 @@ def cadres_with_role(*, session: Session, role: Role) -> Sequence[Cadre]:
 def courtyard_name_of(*, session: Session, courtyard_id: int | None) -> str | None:
     yard = get_courtyard(session=session, courtyard_id=courtyard_id)
     return yard.name if yard else None
+
+
+def courtyards_in(*, session: Session, community_id: int | None) -> Sequence[Courtyard]:
+    """The courtyards of one community, or of the whole town when community_id is None."""
+    query = select(Courtyard).order_by(col(Courtyard.id))
+    if community_id is not None:
+        query = query.where(Courtyard.community_id == community_id)
+    return session.exec(query).all()
+
+
+def cadres_in(*, session: Session, community_id: int | None) -> Sequence[Cadre]:
+    """Active cadres of one community (its courtyards included) and the town's, or every cadre when None."""
+    query = select(Cadre).where(col(Cadre.active)).order_by(col(Cadre.id))
+    if community_id is not None:
+        query = query.where(or_(col(Cadre.community_id) == community_id, col(Cadre.role) == Role.TOWN))
+    return session.exec(query).all()

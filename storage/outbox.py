@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import Session, col, select
 
+from storage.db import database_now
 from storage.models import Outbox, OutboxStatus
 
 
@@ -36,32 +37,41 @@ def enqueue(
     return row
 
 
+def _claimable(now: datetime, database_time: datetime) -> object:
+    """Pending and due as of now (the sweep's moment, maybe simulated), or claimed by a drain whose
+    lease ran out on the database's clock (that drain died or hung)."""
+    return or_(
+        and_(col(Outbox.status) == OutboxStatus.PENDING, col(Outbox.next_attempt_at) <= now),
+        and_(col(Outbox.status) == OutboxStatus.SENDING, col(Outbox.lease_until) <= database_time),
+    )
+
+
 def due_ids(*, session: Session, now: datetime, limit: int) -> Sequence[int]:
     """Pushes that may be attempted now: pending ones whose time has come, and abandoned claims."""
     return session.exec(
         select(Outbox.id)
-        .where(
-            col(Outbox.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
-            col(Outbox.next_attempt_at) <= now,
-        )
+        .where(_claimable(now, database_now(session)))  # type: ignore[arg-type]
         .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
         .limit(limit)
     ).all()  # type: ignore[return-value]
 
 
 def claim(*, session: Session, outbox_id: int, now: datetime, lease: timedelta) -> Outbox | None:
-    """Take one push for sending until now + lease; None when another drain got it first.
+    """Take one push for sending for lease on the database's clock; None when another drain has it.
 
-    A claim whose drain died is taken again once its lease has run out.
+    A claim whose drain died is taken again once its lease has run out; that attempt's fate is
+    unknown (the push may have gone out), which `unknown_fate` counts.
     """
+    database_time = database_now(session)
     result = session.execute(
         update(Outbox)
-        .where(
-            col(Outbox.id) == outbox_id,
-            col(Outbox.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
-            col(Outbox.next_attempt_at) <= now,
+        .where(col(Outbox.id) == outbox_id, _claimable(now, database_time))  # type: ignore[arg-type]
+        .values(
+            unknown_fate=Outbox.unknown_fate + case((col(Outbox.status) == OutboxStatus.SENDING, 1), else_=0),
+            status=OutboxStatus.SENDING,
+            lease_until=database_time + lease,
+            attempts=Outbox.attempts + 1,
         )
-        .values(status=OutboxStatus.SENDING, next_attempt_at=now + lease, attempts=Outbox.attempts + 1)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
@@ -78,12 +88,16 @@ def settle(
     channel: str | None = None,
     error: str | None = None,
     retry_at: datetime | None = None,
+    uncertain: bool = False,
 ) -> None:
-    """Record the outcome of an attempt."""
+    """Record the outcome of an attempt (even one that comes after its lease ran out: what WeChat
+    answered is the truth); uncertain counts an attempt whose outcome nobody saw."""
     row = session.get(Outbox, outbox_id, populate_existing=True)
     if row is None:
         return
     row.status = status
+    row.lease_until = None
+    row.unknown_fate += 1 if uncertain else 0
     row.channel = channel or row.channel
     row.last_error = error
     if status == OutboxStatus.SENT:
@@ -103,3 +117,92 @@ def release_held(*, session: Session, openid: str, now: datetime) -> int:
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
+
+def latest_push(*, session: Session, openid: str, ticket_id: int, kind: str) -> Outbox | None:
+    """The newest push of a kind about one ticket to one person (to collapse 附议 counts)."""
+    return session.exec(
+        select(Outbox)
+        .where(Outbox.openid == openid, Outbox.ticket_id == ticket_id, Outbox.kind == kind)
+        .order_by(col(Outbox.id).desc())
+    ).first()
+
+
+def rewrite_unsent(*, session: Session, push: Outbox, text: str) -> bool:
+    """Replace the text of a push nobody has tried to send yet; False when it is already on its way."""
+    result = session.execute(
+        update(Outbox)
+        .where(col(Outbox.id) == push.id, col(Outbox.status).in_((OutboxStatus.PENDING, OutboxStatus.HELD)))
+        .values(text=text)
+    )
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+def supersede_held(*, session: Session, row: Outbox) -> int:
+    """Retire the person's earlier held pushes that row makes stale: about the same ticket, or the same digest kind."""
+    same_subject = (
+        col(Outbox.ticket_id) == row.ticket_id
+        if row.ticket_id is not None
+        else (col(Outbox.ticket_id).is_(None)) & (col(Outbox.kind) == row.kind)
+    )
+    result = session.execute(
+        update(Outbox)
+        .where(
+            col(Outbox.openid) == row.openid,
+            col(Outbox.status) == OutboxStatus.HELD,
+            col(Outbox.id) < row.id,
+            same_subject,
+        )
+        .values(status=OutboxStatus.SUPERSEDED, last_error=f"superseded by #{row.id}")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def held_for(*, session: Session, openid: str) -> Sequence[Outbox]:
+    """A person's held pushes, oldest first."""
+    return session.exec(
+        select(Outbox)
+        .where(col(Outbox.openid) == openid, col(Outbox.status) == OutboxStatus.HELD)
+        .order_by(col(Outbox.id))
+    ).all()
+
+
+def count_since(*, session: Session, openid: str, since: datetime | None) -> int:
+    """How many pushes to a person were held or superseded since a moment (None: ever)."""
+    query = (
+        select(func.count())
+        .select_from(Outbox)
+        .where(
+            col(Outbox.openid) == openid,
+            col(Outbox.status).in_((OutboxStatus.HELD, OutboxStatus.SUPERSEDED)),
+        )
+    )
+    if since is not None:
+        query = query.where(col(Outbox.created_at) >= since)
+    return int(session.exec(query).one())
+
+
+def retire(*, session: Session, ids: Sequence[int], reason: str) -> None:
+    """Mark held pushes as never to be sent (their news went out another way)."""
+    if ids:
+        session.execute(
+            update(Outbox)
+            .where(col(Outbox.id).in_(list(ids)), col(Outbox.status) == OutboxStatus.HELD)
+            .values(status=OutboxStatus.SUPERSEDED, last_error=reason)
+        )
+
+
+def openids_with_held(*, session: Session) -> list[str]:
+    """Everybody who has pushes waiting for them to write."""
+    rows = session.exec(select(Outbox.openid).where(col(Outbox.status) == OutboxStatus.HELD).distinct()).all()
+    return sorted(rows)
+
+
+def first_undelivered_since(*, session: Session, openid: str, since: datetime | None) -> datetime | None:
+    """When the first push that could not reach the person (held, or superseded while held) was decided."""
+    query = select(func.min(Outbox.created_at)).where(
+        col(Outbox.openid) == openid,
+        col(Outbox.status).in_((OutboxStatus.HELD, OutboxStatus.SUPERSEDED)),
+    )
+    if since is not None:
+        query = query.where(col(Outbox.created_at) >= since)
+    return session.exec(query).one()

@@ -10,7 +10,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from storage.db import try_insert
-from storage.models import OPEN_STATUSES, Courtyard, SweepAction, Ticket, TicketStatus
+from storage.models import OPEN_STATUSES, UNCOUNTED_STATUSES, Courtyard, SweepAction, Ticket, TicketStatus, Town
 
 TIMERS = ("nudge_at", "due_soon_at", "overdue_at", "followup_at", "survey_remind_at", "survey_close_at")
 
@@ -72,7 +72,13 @@ class WeekNumbers:
 
 def period_numbers(*, session: Session, start: datetime, end: datetime) -> WeekNumbers:
     """Tickets collected in [start, end): how many, accepted within a day, resolved by now; surveys; overdue now."""
-    collected = session.exec(select(Ticket).where(col(Ticket.created_at) >= start, col(Ticket.created_at) < end)).all()
+    collected = session.exec(
+        select(Ticket).where(
+            col(Ticket.created_at) >= start,
+            col(Ticket.created_at) < end,
+            col(Ticket.status).not_in(UNCOUNTED_STATUSES),
+        )
+    ).all()
     answered = [t for t in collected if t.satisfaction in ("satisfied", "basic", "unsatisfied")]
     overdue_open = session.exec(
         select(func.count()).select_from(Ticket).where(col(Ticket.overdue), col(Ticket.status).in_(OPEN_STATUSES))
@@ -101,3 +107,11 @@ def worst_courtyards(*, session: Session, limit: int) -> list[tuple[str, int, in
         .limit(limit)
     ).all()
     return [(name, int(late or 0), int(count)) for name, late, count in rows]
+
+
+def beginning(*, session: Session) -> datetime | None:
+    """When the system began here: the first org import or the first ticket, whichever came first."""
+    imported = session.exec(select(func.min(Town.imported_at))).one()
+    first_ticket = session.exec(select(func.min(Ticket.created_at))).one()
+    known = [moment for moment in (imported, first_ticket) if moment is not None]
+    return min(known) if known else None

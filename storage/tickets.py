@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import NamedTuple
 
-from sqlalchemy import func
-from sqlalchemy import select as select_columns
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 
+from storage import ledger_query
+from storage.clock import utc_now
 from storage.db import try_insert
+from storage.ledger_query import LedgerEntry, LedgerQuery, Scope
 from storage.models import (
     OPEN_STATUSES,
-    Cadre,
-    Community,
-    Courtyard,
     Endorsement,
     InboundMessage,
+    Outbox,
     Resident,
     Ticket,
     TicketEvent,
@@ -90,10 +89,104 @@ def history(*, session: Session, ticket_id: int) -> Sequence[TicketEvent]:
     ).all()
 
 
+def _party(resident_id: int) -> ColumnElement[bool]:
+    """The resident filed the ticket or joined it (附议)."""
+    endorsed = select(Endorsement.ticket_id).where(Endorsement.resident_id == resident_id)
+    return or_(col(Ticket.resident_id) == resident_id, col(Ticket.id).in_(endorsed))
+
+
 def tickets_of_resident(*, session: Session, resident_id: int, limit: int = 10) -> Sequence[Ticket]:
-    """The resident's tickets, newest first."""
+    """The tickets the resident is a party to (filed or joined), newest first."""
+    return session.exec(select(Ticket).where(_party(resident_id)).order_by(col(Ticket.id).desc()).limit(limit)).all()
+
+
+def count_tickets_of_resident(*, session: Session, resident_id: int) -> int:
+    return int(session.exec(select(func.count()).select_from(Ticket).where(_party(resident_id))).one())
+
+
+def is_party(*, session: Session, ticket: Ticket, resident_id: int) -> bool:
+    """Whether the resident filed the ticket or joined it."""
+    if ticket.resident_id == resident_id:
+        return True
+    return (
+        session.exec(
+            select(Endorsement.id).where(Endorsement.ticket_id == ticket.id, Endorsement.resident_id == resident_id)
+        ).first()
+        is not None
+    )
+
+
+def recent_own_tickets(*, session: Session, resident_id: int, since: datetime) -> Sequence[Ticket]:
+    """Tickets the resident filed since a moment, newest first (a repeated message joins them)."""
     return session.exec(
-        select(Ticket).where(Ticket.resident_id == resident_id).order_by(col(Ticket.id).desc()).limit(limit)
+        select(Ticket)
+        .where(Ticket.resident_id == resident_id, col(Ticket.created_at) >= since)
+        .order_by(col(Ticket.id).desc())
+    ).all()
+
+
+def remove_endorsement(*, session: Session, ticket_id: int, resident_id: int) -> bool:
+    """The resident leaves a ticket they joined; False when they had not joined it."""
+    row = session.exec(
+        select(Endorsement).where(Endorsement.ticket_id == ticket_id, Endorsement.resident_id == resident_id)
+    ).first()
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
+def hand_filing_to_first_endorser(*, session: Session, ticket: Ticket) -> bool:
+    """The filer left: the earliest neighbour who joined becomes the filer. False when nobody joined."""
+    first = session.exec(
+        select(Endorsement).where(Endorsement.ticket_id == ticket.id).order_by(col(Endorsement.id))
+    ).first()
+    if first is None:
+        return False
+    ticket.resident_id = first.resident_id
+    session.delete(first)
+    session.add(ticket)
+    session.flush()
+    return True
+
+
+def move_reporters(*, session: Session, source: Ticket, target: Ticket, now: datetime) -> int:
+    """Every reporter of source joins target (合并); how many were new to it."""
+    assert source.id is not None and target.id is not None
+    people: list[tuple[int, str]] = []
+    if source.resident_id is not None:
+        people.append((source.resident_id, source.text))
+    people += [
+        (e.resident_id, e.text)
+        for e in session.exec(select(Endorsement).where(Endorsement.ticket_id == source.id)).all()
+    ]
+    moved = 0
+    for resident_id, text in people:
+        if is_party(session=session, ticket=target, resident_id=resident_id):
+            continue
+        if target.resident_id is None:
+            target.resident_id = resident_id
+            session.add(target)
+            session.flush()
+            moved += 1
+        elif add_endorsement(session=session, ticket_id=target.id, resident_id=resident_id, text=text, now=now):
+            moved += 1
+    return moved
+
+
+def escalated_to(*, session: Session, cadre_id: int, openid: str, limit: int = 10) -> Sequence[Ticket]:
+    """Open tickets someone else handles that the cadre was told of by 督办 (an escalation push), newest first."""
+    pushed = select(Outbox.ticket_id).where(Outbox.openid == openid, Outbox.kind == "escalation")
+    return session.exec(
+        select(Ticket)
+        .where(
+            col(Ticket.id).in_(pushed),
+            col(Ticket.status).in_(OPEN_STATUSES),
+            or_(col(Ticket.assignee_id).is_(None), col(Ticket.assignee_id) != cadre_id),
+        )
+        .order_by(col(Ticket.overdue).desc(), col(Ticket.id).desc())
+        .limit(limit)
     ).all()
 
 
@@ -108,14 +201,6 @@ def latest_open_ticket(*, session: Session, resident_id: int, since: datetime) -
         )
         .order_by(col(Ticket.id).desc())
     ).first()
-
-
-def set_status(*, session: Session, ticket: Ticket, status: TicketStatus, at: datetime) -> None:
-    ticket.status = status
-    if status == TicketStatus.CLOSED or status == TicketStatus.WITHDRAWN:
-        ticket.closed_at = at
-    session.add(ticket)
-    session.flush()
 
 
 def claim_inbound(
@@ -158,11 +243,25 @@ def count_open_tasks(*, session: Session, assignee_id: int) -> int:
 
 
 def awaiting_survey(*, session: Session, resident_id: int) -> Ticket | None:
-    """The resident's most recently resolved ticket still waiting for their survey answer."""
+    """The most recently resolved ticket the resident is a party to, still waiting for a survey answer."""
     return session.exec(
         select(Ticket)
-        .where(Ticket.resident_id == resident_id, Ticket.status == TicketStatus.RESOLVED)
+        .where(_party(resident_id), Ticket.status == TicketStatus.RESOLVED)
         .order_by(col(Ticket.resolved_at).desc(), col(Ticket.id).desc())
+    ).first()
+
+
+def surveyed_lately(*, session: Session, resident_id: int, since: datetime) -> Ticket | None:
+    """A ticket of the resident's closed since a moment by another reporter's survey answer."""
+    return session.exec(
+        select(Ticket)
+        .where(
+            _party(resident_id),
+            Ticket.status == TicketStatus.CLOSED,
+            col(Ticket.closed_at) >= since,
+            col(Ticket.satisfaction).in_(("satisfied", "basic")),
+        )
+        .order_by(col(Ticket.closed_at).desc())
     ).first()
 
 
@@ -205,51 +304,19 @@ def endorsers(*, session: Session, ticket_id: int) -> Sequence[Resident]:
     ).all()
 
 
-class LedgerEntry(NamedTuple):
-    """What the ledger shows of a ticket, with the names of its place and assignee."""
-
-    id: int
-    status: str
-    category: str
-    urgent: bool
-    urgent_reason: str | None
-    entered_by_cadre: bool
-    created_at: datetime
-    accepted_at: datetime | None
-    due_at: datetime | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
-    overdue: bool
-    satisfaction: str | None
-    text: str
-    community: str | None
-    courtyard: str | None
-    assignee: str | None
-    endorsements: int  # neighbours who reported the same problem (附议), the filer not counted
-
-
-LEDGER_BATCH = 1000
+def tickets_in_hand(*, session: Session, assignee_id: int) -> Sequence[Ticket]:
+    """Everything a cadre still answers for: open tickets and resolved ones awaiting the survey (which may reopen)."""
+    return session.exec(
+        select(Ticket)
+        .where(
+            Ticket.assignee_id == assignee_id,
+            col(Ticket.status).in_((*OPEN_STATUSES, TicketStatus.RESOLVED)),
+        )
+        .order_by(col(Ticket.urgent).desc(), col(Ticket.created_at), col(Ticket.id))
+    ).all()
 
 
 def ledger(*, session: Session) -> Iterator[LedgerEntry]:
     """Every ticket in number order, streamed in batches; plain columns, no ORM objects (100 k rows)."""
-    endorsed = (
-        select(Endorsement.ticket_id, func.count().label("n")).group_by(col(Endorsement.ticket_id)).subquery()
-    )
-    query = (
-        select_columns(
-            col(Ticket.id), col(Ticket.status), col(Ticket.category), col(Ticket.urgent), col(Ticket.urgent_reason),
-            col(Ticket.entered_by_cadre_id).is_not(None), col(Ticket.created_at), col(Ticket.accepted_at),
-            col(Ticket.due_at), col(Ticket.resolved_at), col(Ticket.closed_at), col(Ticket.overdue),
-            col(Ticket.satisfaction), col(Ticket.text), col(Community.name), col(Courtyard.name), col(Cadre.name),
-            func.coalesce(endorsed.c.n, 0),
-        )
-        .outerjoin(Community, col(Community.id) == Ticket.community_id)
-        .outerjoin(Courtyard, col(Courtyard.id) == Ticket.courtyard_id)
-        .outerjoin(Cadre, col(Cadre.id) == Ticket.assignee_id)
-        .outerjoin(endorsed, endorsed.c.ticket_id == Ticket.id)
-        .order_by(col(Ticket.id))
-        .execution_options(yield_per=LEDGER_BATCH)
-    )
-    for row in session.execute(query):
-        yield LedgerEntry(*row)
+    query = LedgerQuery(descending=False)
+    return ledger_query.entries(session=session, query=query, scope=Scope(), now=utc_now())

@@ -94,6 +94,7 @@ def make_settings(tmp_path: Path, fake: FakeWeChat, *, safe_mode: bool = False, 
         wechat_app_secret=fake.app_secret,
         wechat_api_base=fake.base_url,
         wechat_encoding_aes_key=AES_KEY if safe_mode else "",
+        courtyard_journal=str(tmp_path / "inbox.jsonl"),
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -110,7 +111,7 @@ def start_server(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[Callable[.
         runtime.ensure_org_chart(db, org)
         ready = threading.Event()
         clock = TestClock(TEST_START)
-        app = runtime.build_web_app(settings, db, ready, clock)
+        app = runtime.build_web_app(settings, db, ready, clock, threads=4)
         server = create_server(app, host="127.0.0.1", port=0, threads=4)
         ready.set()
         closing = threading.Event()
@@ -125,6 +126,7 @@ def start_server(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[Callable[.
         def stop() -> None:
             closing.set()
             server.close()
+            app.config["courtyard.keeper"].stop()
 
         threading.Thread(target=run, daemon=True).start()
         stops.append(stop)

@@ -54,6 +54,7 @@ class Fault(StrEnum):
     NOT_JSON = "not_json"  # answer HTTP 200 with an HTML body
     HANG = "hang"  # answer nothing until the client gave up (or the fake closes)
     DELIVER_THEN_HANG = "deliver_then_hang"  # record the message as delivered, then hang
+    LATE = "late"  # deliver, and say so after `late_seconds` (WeChat has been seen to take 6 s)
 
 
 Outcome = int | Fault  # an errcode (0 = delivered) or a Fault
@@ -122,6 +123,7 @@ class FakeWeChat:
         self.expires_in = expires_in
         self.template_ids = set(template_ids) if template_ids is not None else None
         self.hang_seconds = hang_seconds
+        self.late_seconds = 6.0  # how late Fault.LATE answers
         self._state = _State()
         self._changed = threading.Condition(threading.RLock())
         self._closing = threading.Event()
@@ -272,7 +274,7 @@ class FakeWeChat:
             outcome: Outcome = self._check_token(token)
             if outcome == 0:
                 outcome = self._injected(kind)
-            if outcome in (0, Fault.DELIVER_THEN_HANG):
+            if outcome in (0, Fault.DELIVER_THEN_HANG, Fault.LATE):
                 if payload is None:
                     outcome = 47001
                 elif refusal := self._validate(kind, payload):
@@ -396,6 +398,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(500, b"<html>500 Internal Server Error</html>")
         elif fault is Fault.NOT_JSON:
             self._reply(200, b"<html>upstream busy</html>")
+        elif fault is Fault.LATE:
+            fake._closing.wait(fake.late_seconds)
+            self._reply(200, {"errcode": 0, "errmsg": "ok"})
         else:
             fake._closing.wait(fake.hang_seconds)
             self.close_connection = True

@@ -20,6 +20,11 @@ FORMATS = ("csv", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _TIME_FORMAT = "yyyy-mm-dd hh:mm"
 SHEET_TITLE = "台账"
+# Widths in characters (a Chinese character is about two): dates fit, the text column shows a line's worth.
+COLUMN_WIDTHS = {"编号": 8, "状态": 16, "类别": 12, "紧急原因": 16, "社区": 12, "院落": 12, "内容": 60} | {
+    name: 17 for name in ("反映时间", "受理时间", "截止时间", "办结时间", "完结时间")
+}
+_DEFAULT_WIDTH = 10
 
 
 def write_ledger(rows: Iterable[Sequence[Cell]], columns: Sequence[str], path: Path, fmt: str) -> int:
@@ -69,7 +74,9 @@ def _write_xlsx(rows: Iterable[Sequence[Cell]], columns: Sequence[str], path: Pa
         sheet = workbook.add_worksheet(SHEET_TITLE)
         sheet.freeze_panes(1, 0)
         time_format = workbook.add_format({"num_format": _TIME_FORMAT})
-        sheet.write_row(0, 0, columns)
+        for column, name in enumerate(columns):
+            sheet.set_column(column, column, COLUMN_WIDTHS.get(name, _DEFAULT_WIDTH))
+        sheet.write_row(0, 0, columns, workbook.add_format({"bold": True}))
         count = 0
         for count, row in enumerate(rows, start=1):
             for column, value in enumerate(row):
@@ -79,6 +86,7 @@ def _write_xlsx(rows: Iterable[Sequence[Cell]], columns: Sequence[str], path: Pa
                     sheet.write_string(count, column, value)  # never a formula, whatever it starts with
                 elif value is not None:
                     sheet.write_number(count, column, value)
+        sheet.autofilter(0, 0, count, len(columns) - 1)
     finally:
         workbook.close()
     return count

@@ -97,7 +97,6 @@ def test_errcodes_map_to_failures(fake_wechat: FakeWeChat, sender: WeChatSender,
     ("code", "kind"),
     [
         (Fault.HTTP_500, "custom"),
-        (Fault.HANG, "custom"),
         (Fault.NOT_JSON, "template"),
         (-1, "token"),
         (40164, "token"),  # our IP is not on the allow-list: an operator can fix it
@@ -116,6 +115,16 @@ def test_transport_and_token_trouble_is_retry(
 
     assert raised.value.failure is Failure.RETRY
     assert fake_wechat.messages == []
+
+
+def test_no_answer_to_a_send_is_uncertain(fake_wechat: FakeWeChat, quick_sender: WeChatSender) -> None:
+    fake_wechat.fail_next(Fault.DELIVER_THEN_HANG)
+
+    with pytest.raises(DeliveryError) as raised:
+        quick_sender.send_text("o1", "x")
+
+    assert raised.value.failure is Failure.UNCERTAIN
+    assert fake_wechat.texts_for("o1") == ["x"]  # why it must not simply be retried
 
 
 def test_token_refused_twice_is_retry(fake_wechat: FakeWeChat, sender: WeChatSender) -> None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
+from sqlmodel import select
 
 from tests.conftest import TOKEN
 from tests.fake_wechat import FakeWeChat
@@ -67,7 +70,7 @@ def served(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[tuple[str, str]]
 
 def test_serve_demo_town_end_to_end(tmp_path: Path, served: tuple[str, str], fake_wechat: FakeWeChat) -> None:
     base_url, output = served
-    assert "demo town 柳街镇" in output
+    assert "示范镇“柳街镇”" in output
     assert requests.get(base_url + "/healthz", timeout=5).status_code == 200
     poster = WeChatPoster(base_url, token=TOKEN)
     # 周伟 (东风院) is the demo's one cadre without an invented openid: he binds a real WeChat account.
@@ -87,7 +90,7 @@ def test_org_import_is_idempotent_and_reports_bad_lines(tmp_path: Path) -> None:
     first = run(tmp_path, "org", "import", str(DATA / "org_small.yaml"))
     assert first.returncode == 0, first.stderr
     again = run(tmp_path, "org", "import", str(DATA / "org_small.yaml"))
-    assert "(unchanged)" in again.stdout
+    assert "没有改动" in again.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text("town: 柳街镇\ncommunities:\n  - name: A社区\n    cadres:\n      - {role: community}\n", "utf-8")
     failed = run(tmp_path, "org", "import", str(bad))
@@ -98,7 +101,7 @@ def test_org_import_is_idempotent_and_reports_bad_lines(tmp_path: Path) -> None:
 def test_bad_settings_name_the_variable(tmp_path: Path) -> None:
     result = run(tmp_path, "org", "import", str(DATA / "org_small.yaml"), COURTYARD_TZ="Mars/Olympus")
     assert result.returncode == 2
-    assert "COURTYARD_TZ: unknown time zone 'Mars/Olympus'" in result.stderr
+    assert "COURTYARD_TZ：不认识的时区 'Mars/Olympus'" in result.stderr
     result = run(tmp_path, "sweep", WECHAT_ENCODING_AES_KEY="short")
     assert result.returncode == 2 and "WECHAT_ENCODING_AES_KEY" in result.stderr
 
@@ -143,7 +146,9 @@ def test_cadre_invite_prints_a_code(tmp_path: Path) -> None:
 def test_classify_prints_one_json_line_per_text(tmp_path: Path) -> None:
     import json
 
-    result = run(tmp_path, "classify", "--org", str(DATA / "org_small.yaml"), "桂花院子3栋那个化粪池又堵起了臭得很", "你好")
+    result = run(
+        tmp_path, "classify", "--org", str(DATA / "org_small.yaml"), "桂花院子3栋那个化粪池又堵起了臭得很", "你好"
+    )
     assert result.returncode == 0, result.stderr
     first, second = (json.loads(line) for line in result.stdout.splitlines())
     assert (first["category"], first["courtyard"], first["urgent"]) == ("城乡建设", "桂花苑", False)
@@ -174,3 +179,65 @@ def test_classify_reads_courtyards_from_the_configured_database(tmp_path: Path) 
     assert json.loads(result.stdout)["courtyard"] == "桂花苑"
     refused = run(tmp_path, "classify", "路灯坏了", COURTYARD_DB_URL="courtyard.db")
     assert refused.returncode == 2 and "COURTYARD_DB_URL" in refused.stderr
+
+
+def test_serve_without_credentials_says_what_is_held_and_still_runs_the_sweeps(tmp_path: Path) -> None:
+    """No AppID/secret, no templates: the operator is told in Chinese, and overdue work is still marked."""
+    from courtyard import runtime
+    from courtyard.settings import Settings
+    from handlers.context import Context
+    from handlers.conversation import Conversation
+    from handlers.messages import Inbound
+    from storage.models import Ticket
+    from tests.support.clock import TestClock
+
+    env = env_for(tmp_path)
+    settings = Settings(_env_file=None, courtyard_db_url=env["COURTYARD_DB_URL"])  # type: ignore[call-arg]
+    db = runtime.open_database(settings)
+    runtime.ensure_org_chart(db, None)
+    long_ago = TestClock(datetime.now(UTC) - timedelta(days=20))
+    conversation = Conversation(Context(db=db, calendar=runtime.build_calendar(settings, db), clock=long_ago))
+    conversation.handle(Inbound(openid="o_old", kind="text", key="m1", sent_at=long_ago(), text="桂花苑门口的路灯坏了"))
+    process = subprocess.Popen(
+        [COURTYARD, "serve", "--port", "0"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    try:
+        output = ""
+        while "webhook" not in output:
+            line = process.stdout.readline()
+            assert line, output
+            output += line
+        for words in (
+            "WECHAT_APP_ID / WECHAT_APP_SECRET",
+            "WECHAT_TEMPLATE_TASK",
+            "WECHAT_TEMPLATE_STATUS",
+            "合并成一条",
+        ):
+            assert words in output, output
+        deadline = time.monotonic() + 60
+        overdue = False
+        while not overdue and time.monotonic() < deadline:
+            with db.transaction() as session:
+                overdue = all(t.overdue for t in session.exec(select(Ticket)).all())
+            time.sleep(0.2)
+        assert overdue, "the ledger sweep did not run inside serve"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_busy_port_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(tmp_path, "serve", "--port", str(port))
+    assert result.returncode == 2
+    assert f"端口 {port} 已被占用" in result.stderr and "Traceback" not in result.stderr + result.stdout
+    assert [line for line in result.stderr.splitlines() if "端口" in line] == [result.stderr.strip().splitlines()[-1]]

@@ -185,7 +185,7 @@ def test_unsure_category_goes_to_the_triage_cadre_who_sets_it(server: Running, f
     triage = fake_wechat.texts_for(ZHAOQIANG)[-1]
     assert triage.startswith(f"【待归类】编号 {n}（桂花苑）") and f"归类 {n} " in triage and "收钱" in triage
 
-    assert say(server, ZHANGLI, f"归类 {n} 商贸") == f"没有找到您负责范围内的编号 {n}。请发送“任务”核对编号。"
+    assert say(server, ZHANGLI, f"归类 {n} 商贸") == f"没有找到您负责范围内的编号 {n}，未做处理。请发送“任务”核对编号。"
     assert say(server, RESIDENT, f"归类 {n} 商贸").startswith("“归类”是负责干部使用的指令")
     assert "请在编号后面写上类别" in say(server, ZHAOQIANG, f"归类 {n}")
     unknown = say(server, ZHAOQIANG, f"归类 {n} 火星事务")

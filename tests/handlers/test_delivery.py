@@ -38,9 +38,10 @@ def test_without_a_template_the_push_waits_for_the_person(server: Running, fake_
     assert fake_wechat.texts_for(LIFANG) == []
     fake_wechat.open_window(LIFANG)
     server.poster.text(LIFANG, "任务")  # the cadre writes: the window is open again
-    assert server.drain() == {"sent:custom": 2}
-    held = fake_wechat.texts_for(LIFANG)
-    assert [number_in(t) for t in held] == [first, second]  # oldest first
+    assert server.drain() == {"sent:custom": 1}  # one summary, not a burst
+    [summary] = fake_wechat.texts_for(LIFANG)
+    assert summary.startswith("【未读汇总】") and "2 条通知" in summary
+    assert f"编号 {first}" in summary and f"编号 {second}" in summary
 
 
 def test_known_closed_window_goes_straight_to_the_template(start_server, fake_wechat: FakeWeChat) -> None:
@@ -75,7 +76,7 @@ def test_transient_failures_back_off_then_deliver(server: Running, fake_wechat: 
 
 def test_two_drains_racing_send_each_push_once(server: Running, fake_wechat: FakeWeChat) -> None:
     for i in range(40):
-        server.poster.text(f"o_r{i}", f"桂花苑第{i}盏路灯坏了")
+        server.poster.text(f"o_r{i}", f"桂花苑{i + 1}栋门口的路灯坏了")  # 40 buildings: 40 tickets
     start = threading.Barrier(4)
 
     def drain() -> None:

@@ -357,7 +357,12 @@ def test_courtyard_walk_digest(cal: WorkCalendar) -> None:
     assert cal.digest_due("courtyard_walk", at(2026, 10, 20, 8, 30)) == tuesday
     assert cal.digest_due("courtyard_walk", at(2026, 10, 20, 8, 31)) == tuesday
     assert cal.digest_due("courtyard_walk", at(2026, 10, 21, 15)) == tuesday  # a late sweep on Wednesday
-    assert cal.digest_due("courtyard_walk", at(2026, 10, 25, 23, 59)) == tuesday  # to the end of the week
+    assert cal.digest_due("courtyard_walk", at(2026, 10, 20, 21, 30)) is None  # never at night
+    assert cal.digest_due("courtyard_walk", at(2026, 10, 21, 0, 7)) is None  # missed: not in the small hours
+    assert cal.digest_due("courtyard_walk", at(2026, 10, 21, 8, 29)) is None
+    assert cal.digest_due("courtyard_walk", at(2026, 10, 21, 8, 30)) == tuesday  # the next working morning
+    assert cal.digest_due("courtyard_walk", at(2026, 10, 24, 10)) is None  # not on a weekend
+    assert cal.digest_due("courtyard_walk", at(2026, 10, 23, 17)) == tuesday  # up to the end of the week
     assert cal.digest_due("courtyard_walk", at(2026, 10, 19, 23)) is None  # Monday: this week's not yet
     assert cal.digest_due("courtyard_walk", datetime(2026, 10, 20, 0, 31, tzinfo=UTC)) == tuesday
 
@@ -373,7 +378,8 @@ def test_digest_skipped_on_a_holiday(cal: WorkCalendar) -> None:
 def test_leader_digest(cal: WorkCalendar) -> None:
     assert cal.digest_due("leader", at(2026, 10, 12, 8, 29)) is None
     assert cal.digest_due("leader", at(2026, 10, 12, 8, 31)) == date(2026, 10, 12)
-    assert cal.digest_due("leader", at(2026, 10, 18, 20)) == date(2026, 10, 12)
+    assert cal.digest_due("leader", at(2026, 10, 16, 20)) == date(2026, 10, 12)
+    assert cal.digest_due("leader", at(2026, 10, 18, 10)) is None  # Sunday
 
 
 def test_digest_time_from_the_policy() -> None:

@@ -27,6 +27,7 @@ def test_neighbours_second_the_same_problem(server: Running, fake_wechat: FakeWe
 
     say(server, LIFANG, f"办结 {n} 路灯已更换")
     server.drain()
-    assert fake_wechat.texts_for("o_b")[-1] == f"您反映的问题（编号 {n}）已办结：路灯已更换"
-    assert "请为编号" in fake_wechat.texts_for("o_a")[-1]  # only the filer is asked for the survey
+    assert fake_wechat.texts_for("o_b")[-2] == f"您反映的问题（编号 {n}）已办结：路灯已更换"
+    for reporter in ("o_a", "o_b"):  # every reporter is asked for the survey
+        assert "请为编号" in fake_wechat.texts_for(reporter)[-1]
     assert "居民附议" in say(server, LIFANG, f"详情 {n}")

@@ -35,7 +35,9 @@ def test_colloquial_complaints_get_their_department(analyzer: Analyzer, text: st
     assert 0.0 <= analysis.confidence <= 1.0
 
 
-@pytest.mark.parametrize("text", ["你好", "您好！", "在吗？", "谢谢你们", "测试", "好的收到", "👍👍", "哈哈哈", "ok", "早上好"])
+@pytest.mark.parametrize(
+    "text", ["你好", "您好！", "在吗？", "谢谢你们", "测试", "好的收到", "👍👍", "哈哈哈", "ok", "早上好"]
+)
 def test_small_talk_is_other(analyzer: Analyzer, text: str) -> None:
     analysis = analyzer.analyze(text)
     assert analysis.category == OTHER and analysis.is_small_talk
@@ -49,15 +51,15 @@ def test_a_greeting_before_a_complaint_is_still_a_complaint(analyzer: Analyzer) 
 @pytest.mark.parametrize(
     ("text", "hotline"),
     [
-        ("楼道里好大一股煤气味", "燃气公司抢修电话（或119）"),
-        ("厨房闻到天然气的味道，好浓", "燃气公司抢修电话（或119）"),
+        ("楼道里好大一股煤气味", "燃气"),
+        ("厨房闻到天然气的味道，好浓", "燃气"),
         ("3栋着火了，好大的烟", "119"),
         ("楼下电瓶车在冒烟", "119"),
         ("配电箱那里有人触电了", "120"),
-        ("电线掉下来垂在路上了", "95598供电抢修（或110）"),
+        ("电线掉下来垂在路上了", "95598"),
         ("我妈在院坝里摔倒了起不来", "120"),
         ("房子墙上裂了好大的缝，怕是要垮", "119"),
-        ("水管爆了，水淹进屋了", "供水抢修电话（或119）"),
+        ("水管爆了，水淹进屋了", "供水"),
         ("娃儿在小区门口走丢了", "110"),
         ("门口有人拿刀打架", "110"),
     ],
@@ -95,8 +97,21 @@ def test_look_alikes_are_not_urgent(analyzer: Analyzer, text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   \n\t ", "😀😀😀", "🙏", "12345678", "！！！？？", "hello world", "路" * 20_000,
-     "桂花院子 " * 4000, "WiFi坏了好几天 wifi broken", "社區醫院的醫生態度好差", "\x00\x01", "0x1F600"],
+    [
+        "",
+        "   \n\t ",
+        "😀😀😀",
+        "🙏",
+        "12345678",
+        "！！！？？",
+        "hello world",
+        "路" * 20_000,
+        "桂花院子 " * 4000,
+        "WiFi坏了好几天 wifi broken",
+        "社區醫院的醫生態度好差",
+        "\x00\x01",
+        "0x1F600",
+    ],
 )
 def test_odd_input_gets_a_valid_answer(analyzer: Analyzer, text: str) -> None:
     analysis = analyzer.analyze(text)
@@ -116,7 +131,7 @@ def test_traditional_characters_are_understood(analyzer: Analyzer) -> None:
 
 
 def test_an_unsure_complaint_goes_to_triage(analyzer: Analyzer) -> None:
-    analysis = analyzer.analyze("那个事情到底咋个说嘛，拖了好久了")
+    analysis = analyzer.analyze("那边那个东西一直没弄好，麻烦看一下")
     assert analysis.category in CATEGORIES
     assert analysis.needs_triage == (analysis.confidence < 0.5)
 

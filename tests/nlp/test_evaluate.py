@@ -46,8 +46,9 @@ def test_run_eval_prints_the_figures_last(tmp_path: Path, capsys: pytest.Capture
         ("text,label\n路灯坏了,城乡建设\n路灯坏了,城乡建设\n漏水\n", 4, "text"),
     ],
 )
-def test_bad_csv_names_the_row(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, row: int,
-                               words: str) -> None:
+def test_bad_csv_names_the_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, row: int, words: str
+) -> None:
     path = write(tmp_path, content)
     with pytest.raises(EvalError) as caught:
         read_examples(path)

@@ -35,15 +35,18 @@ def test_locate_by_name_alias_and_building(analyzer: Analyzer, text: str, courty
     assert analyzer.locate(text) == courtyard
 
 
-@pytest.mark.parametrize(("text", "courtyard"), [("桂化苑门口路灯坏了", "桂花苑"), ("银杏园门口堵车", None),
-                                                 ("银幸院门口堵车", "银杏院")])
+@pytest.mark.parametrize(
+    ("text", "courtyard"), [("桂化苑门口路灯坏了", "桂花苑"), ("银杏园门口堵车", None), ("银幸院门口堵车", "银杏院")]
+)
 def test_locate_accepts_one_wrong_character_but_not_in_the_suffix(
     analyzer: Analyzer, text: str, courtyard: str | None
 ) -> None:
     assert analyzer.locate(text) == courtyard
 
 
-@pytest.mark.parametrize("text", ["学院门口堵车", "医院里排队好久", "公园的厕所坏了", "东风路上有个坑", "桂花开了好香", ""])
+@pytest.mark.parametrize(
+    "text", ["学院门口堵车", "医院里排队好久", "公园的厕所坏了", "东风路上有个坑", "桂花开了好香", ""]
+)
 def test_locate_does_not_take_ordinary_words_for_a_courtyard(analyzer: Analyzer, text: str) -> None:
     assert analyzer.locate(text) is None
 

@@ -17,6 +17,12 @@ def test_migrations_match_models(tmp_path: Path) -> None:
     migrate.upgrade(engine)
     migrate.upgrade(engine)  # a second run is a no-op
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+        context = MigrationContext.configure(connection, opts={"include_name": _not_full_text_index})
+        diff = compare_metadata(context, SQLModel.metadata)
         assert diff == []
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def _not_full_text_index(name: str | None, type_: str, parent_names: object) -> bool:
+    """The FTS5 table over ticketsearch (and its shadow tables) is the database's index, not a model."""
+    return not (type_ == "table" and (name or "").startswith("ticketsearch_fts"))

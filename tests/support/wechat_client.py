@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -102,10 +103,13 @@ class WeChatPoster:
         signature: str | None = None,
         encrypt: bool = True,
         msg_signature: str | None = None,
+        nonce: str | None = None,
     ) -> Reply:
-        """Sign (and in safe mode encrypt) xml and post it; overrides let tests break each part."""
+        """Sign (and in safe mode encrypt) xml and post it; overrides let tests break each part.
+
+        Like WeChat, each request gets a fresh nonce unless one is given (a replay reuses one)."""
         ts = str(timestamp if timestamp is not None else int(time.time()))
-        nonce = "1320562132"
+        nonce = nonce or str(secrets.randbelow(10**10))
         query = {"timestamp": ts, "nonce": nonce, "signature": signature or get_signature(self.token, ts, nonce)}
         body = xml if isinstance(xml, bytes) else xml.encode("utf-8")
         if self.crypt is not None and encrypt:

@@ -16,14 +16,15 @@ from tests.fake_wechat import FakeWeChat
 from tests.support.chat import number_in, say
 
 COURTYARD = str(Path(sys.executable).parent / "courtyard")
-FORMULA = "=HYPERLINK(\"http://evil.example\",\"点我\")桂花院子路灯坏了"
+FORMULA = '=HYPERLINK("http://evil.example","点我")桂花院子路灯坏了'
 
 
 def export(server: Running, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "COURTYARD_"))}
     env |= {"COURTYARD_DB_URL": server.settings.courtyard_db_url, "COURTYARD_TZ": "Asia/Shanghai"}
-    return subprocess.run([COURTYARD, "export", *args], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [COURTYARD, "export", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def file_some(server: Running) -> tuple[int, int, int]:
@@ -50,7 +51,12 @@ def test_csv_export_opens_in_excel_and_shows_what_people_did(
     by_number = {int(r["编号"]): r for r in rows}
     assert list(by_number) == [lamp, gas, formula]
     first = by_number[lamp]
-    assert (first["状态"], first["院落"], first["社区"], first["负责人"]) == ("已办结，待评价", "桂花苑", "幸福社区", "李芳")
+    assert (first["状态"], first["院落"], first["社区"], first["负责人"]) == (
+        "已办结，待评价",
+        "桂花苑",
+        "幸福社区",
+        "李芳",
+    )
     assert (first["类别"], first["反映人数"], first["来源"]) == ("城乡建设", "2", "居民反映")
     assert first["反映时间"] == "2026-11-24 10:00" and first["办结时间"] == "2026-11-24 10:00"
     assert by_number[gas]["紧急"] == "是" and "燃气" in by_number[gas]["紧急原因"]
@@ -79,7 +85,7 @@ def test_export_refuses_unknown_formats_and_folders_and_leaves_nothing_behind(
     server: Running, fake_wechat: FakeWeChat, tmp_path: Path
 ) -> None:
     unknown = export(server, tmp_path, "-o", str(tmp_path / "ledger.pdf"))
-    assert unknown.returncode == 2 and "csv or xlsx" in unknown.stderr
+    assert unknown.returncode == 2 and "csv 或 xlsx" in unknown.stderr
     missing = export(server, tmp_path, "-o", str(tmp_path / "nowhere" / "ledger.csv"))
     assert missing.returncode == 2 and "nowhere" in missing.stderr
     empty = export(server, tmp_path, "--format", "CSV", "-o", str(tmp_path / "empty.csv"))

@@ -1,0 +1,87 @@
+"""What the `courtyard` command tells the person running it, in plain Chinese: start-up, warnings, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from courtyard.settings import Settings
+from handlers.org import Handover
+
+ORG_IMPORTED = "组织架构：已导入 {path}，{courtyards} 个院落、{cadres} 名干部。"
+ORG_UNCHANGED = "组织架构：{path} 与数据库中的相同，没有改动（{courtyards} 个院落、{cadres} 名干部）。"
+ORG_IN_DATABASE = "组织架构：使用数据库中已有的。"
+ORG_DEMO = (
+    "还没有组织架构：已载入示范镇“{town}”（{courtyards} 个院落、{cadres} 名干部，文件 {path}）。"
+    "导入你们自己的：courtyard org import 文件.yaml"
+)
+ORG_HANDED_OVER = "{cadre} 已不在组织架构中，TA 名下的诉求已转交：{parts}。接手的干部已收到通知。"
+ORG_HANDED_PART = "{successor}（编号 {numbers}）"
+ORG_STRANDED = (
+    "{cadre} 已不在组织架构中，TA 名下 {count} 件未办结的诉求（编号 {numbers}）找不到接手的干部，请尽快安排。"
+)
+ORG_ERROR = "无法导入组织架构：{error}"
+POLICY_ERROR = "组织架构的 policy 设置有误：{error}"
+
+DEVELOPMENT_TOKEN = (
+    "未设置 WECHAT_TOKEN：暂用开发令牌 {token!r}。"
+    "正式接入公众号前，请在公众号后台“基本配置”设置令牌，并填入 WECHAT_TOKEN。"
+)
+NO_HOLIDAY_DATA = (
+    "注意：已安装的 chinesecalendar 没有 {year} 年的节假日数据；升级它之前，{year} 年按周一至周五计算工作日。"
+)
+NO_CREDENTIALS = (
+    "未设置 WECHAT_APP_ID / WECHAT_APP_SECRET：所有推送（给干部的新任务、提醒、督办、简报，"
+    "给居民的受理、进展、办结通知和回访）都先存在发件箱，一条也发不出去。"
+    "到期提醒、超期标记、未评价归档和简报照常按时生成，填好这两项并重启后依次发出。"
+)
+NO_TASK_TEMPLATE = (
+    "未设置 WECHAT_TEMPLATE_TASK：干部 48 小时内没给公众号发过消息时，给 TA 的新任务、提醒、督办和简报会暂存，"
+    "等 TA 下次发消息时合并成一条发出；超过 1 个工作日联系不上的干部会报告给上一级。"
+    "要让这些推送随时送达，请在公众号后台“模板消息”里添加一个待办任务类模板，把模板 ID 填入 WECHAT_TEMPLATE_TASK。"
+)
+NO_STATUS_TEMPLATE = (
+    "未设置 WECHAT_TEMPLATE_STATUS：居民 48 小时内没给公众号发过消息时，给 TA 的受理、进展、办结通知和回访会暂存，"
+    "等 TA 下次发消息时合并成一条发出。"
+    "要让这些推送随时送达，请在公众号后台“模板消息”里添加一个办理进度类模板，把模板 ID 填入 WECHAT_TEMPLATE_STATUS。"
+)
+SWEEP_NO_CREDENTIALS = "未设置 WECHAT_APP_ID / WECHAT_APP_SECRET：本次生成的推送留在发件箱，设置后再发出。"
+READY = (
+    "院落民情直通车已就绪（用时 {seconds:.2f} 秒）。公众号后台的服务器地址填 webhook {address}/wechat ，"
+    "健康检查 {address}/healthz"
+)
+PORT_IN_USE = (
+    "端口 {port} 已被占用：可能已有一个 courtyard serve 在运行，或被别的程序占用。请先停掉它，或用 --port 换一个端口。"
+)
+PORT_FORBIDDEN = "没有权限监听端口 {port}（1024 以下的端口需要管理员权限）。请用 --port 换一个 1024 以上的端口。"
+ADDRESS_UNUSABLE = "无法在 {host}:{port} 上监听：{reason}。请检查 --host 和 --port。"
+
+INVITE = "{name}：请用 TA 以后要用的微信号，在 {deadline} 之前向公众号发送“绑定 {code}”。"
+UNKNOWN_CADRE = "组织架构里没有名叫“{name}”的在任干部。请检查姓名，或先用 courtyard org import 导入。"
+
+
+def push_warnings(settings: Settings) -> list[str]:
+    """Which pushes `serve` will hold, and what to configure so they go: one paragraph each."""
+    warnings = [] if settings.can_push else [NO_CREDENTIALS]
+    if not settings.wechat_template_task:
+        warnings.append(NO_TASK_TEMPLATE)
+    if not settings.wechat_template_status:
+        warnings.append(NO_STATUS_TEMPLATE)
+    return warnings
+
+
+def org_result(path: Path, courtyards: int, cadres: int, changed: bool) -> str:
+    return (ORG_IMPORTED if changed else ORG_UNCHANGED).format(path=path, courtyards=courtyards, cadres=cadres)
+
+
+def handover(done: Handover) -> str:
+    """What an org import did with a removed cadre's tickets."""
+    lines = []
+    if done.taken:
+        parts = "；".join(
+            ORG_HANDED_PART.format(successor=name, numbers="、".join(map(str, numbers))) for name, numbers in done.taken
+        )
+        lines.append(ORG_HANDED_OVER.format(cadre=done.cadre, parts=parts))
+    if done.stranded:
+        numbers = "、".join(map(str, done.stranded))
+        lines.append(ORG_STRANDED.format(cadre=done.cadre, count=len(done.stranded), numbers=numbers))
+    return "\n".join(lines)

@@ -1,0 +1,85 @@
+"""Pushes held while a person's 48-hour window is closed: kept to the latest per ticket, released as one summary.
+
+WeChat lets us message a person freely only within 48 hours of their last message; without a
+template id the drain holds the rest. While they wait, a newer push about the same ticket makes
+the older one stale (【即将到期】 then 【已超期】: only the latter matters), and when the person
+writes again they get at most one push: the held one itself, or a summary of all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session
+
+from handlers import texts
+from storage import outbox as outbox_repo
+from storage import tickets as ticket_repo
+from storage.models import Outbox
+
+SUMMARY_LIMIT_BYTES = 2048
+LINE_CHARS = 60
+# Most urgent first: what asks the person to act now, then new work, then news, then digests.
+_RANK = {"escalation": 0, "reminder": 1, "new_task": 2, "survey": 3, "digest": 5}
+_NEWS_RANK = 4
+
+
+def on_held(*, session: Session, push: Outbox) -> int:
+    """A push was just held: the person's earlier held pushes on the same subject are dropped."""
+    return outbox_repo.supersede_held(session=session, row=push)
+
+
+def release(*, session: Session, openid: str, now: datetime, since: datetime | None) -> int:
+    """The person wrote: what was held for them goes out as one push. How many held pushes it covers.
+
+    since is when they last wrote before this message (None: never); it bounds the count of stale
+    pushes the summary mentions.
+    """
+    held = list(outbox_repo.held_for(session=session, openid=openid))
+    if len(held) <= 1:
+        return outbox_repo.release_held(session=session, openid=openid, now=now)
+    dropped = outbox_repo.count_since(session=session, openid=openid, since=since) - len(held)
+    text = summary_text(session, held, dropped)
+    row = outbox_repo.enqueue(
+        session=session, openid=openid, audience=held[0].audience, kind="summary", text=text, now=now
+    )
+    outbox_repo.retire(session=session, ids=[p.id for p in held if p.id is not None], reason=f"in summary #{row.id}")
+    return len(held)
+
+
+def summary_text(session: Session, held: Sequence[Outbox], dropped: int) -> str:
+    """Counts, then the most urgent items one line each (naming 编号 N), within WeChat's size limit."""
+    cadre = held[0].audience == "cadre"
+    tickets = {p.ticket_id for p in held if p.ticket_id is not None}
+    header = texts.HELD_SUMMARY_HEADER.format(count=len(held) + max(dropped, 0), tickets=len(tickets))
+    if dropped > 0:
+        header += texts.HELD_SUMMARY_DROPPED.format(dropped=dropped)
+    footer = texts.HELD_SUMMARY_FOOTER_CADRE if cadre else texts.HELD_SUMMARY_FOOTER_RESIDENT
+    lines = [_line(p) for p in sorted(held, key=lambda p: _urgency(session, p))]
+    body: list[str] = []
+    budget = SUMMARY_LIMIT_BYTES - _size(header) - _size(footer) - _size(texts.HELD_SUMMARY_MORE.format(more=999)) - 3
+    for index, line in enumerate(lines):
+        if _size(line) + 1 > budget:
+            body.append(texts.HELD_SUMMARY_MORE.format(more=len(lines) - index))
+            break
+        body.append(line)
+        budget -= _size(line) + 1
+    return "\n".join([header, *body, footer])
+
+
+def _urgency(session: Session, push: Outbox) -> tuple[int, int, int]:
+    ticket = ticket_repo.get_ticket(session=session, ticket_id=push.ticket_id) if push.ticket_id else None
+    urgent = 0 if ticket is not None and ticket.urgent else 1
+    return (_RANK.get(push.kind, _NEWS_RANK), urgent, -(push.id or 0))
+
+
+def _line(push: Outbox) -> str:
+    first = texts.excerpt(push.text.partition("\n")[0], LINE_CHARS)
+    if push.ticket_id is not None and f"编号 {push.ticket_id}" not in first:
+        first = f"编号 {push.ticket_id}：{first}"
+    return "· " + first
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))

@@ -1,0 +1,59 @@
+"""The replay guard: a signed webhook URL is good for one body only, in every process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from handlers.durability import StoreHealth
+from storage import guards
+from storage.clock import utc_now
+from storage.db import Database, is_unavailable
+
+log = logging.getLogger(__name__)
+
+_REMEMBERED = 10_000
+
+
+class ReplayGuard:
+    """Remembers each signed URL with a hash of its body for the replay window, in the database (so
+    every process sees it) and in memory (when the database is down, this process still does)."""
+
+    def __init__(
+        self, db: Database, window: timedelta, health: StoreHealth, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self.db = db
+        self.health = health
+        self.window = window
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._memory: OrderedDict[str, str] = OrderedDict()
+
+    def admit(self, key: str, body_hash: str, *, use_database: bool = True) -> bool:
+        """True for a URL not seen before or seen with this same body (WeChat's retry)."""
+        with self._lock:
+            seen = self._memory.get(key)
+            if seen is not None and seen != body_hash:
+                return False
+            self._memory[key] = body_hash
+            while len(self._memory) > _REMEMBERED:
+                self._memory.popitem(last=False)
+        if not use_database or not self.health.ok:
+            return True
+        try:
+            with self.db.transaction() as session:
+                return guards.remember_request(session=session, key=key, body_hash=body_hash, now=self.clock())
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            log.warning("replay guard without the database (this process only): %s", str(exc).splitlines()[0])
+            self.health.mark(ok=False, reason=str(exc).splitlines()[0])
+            return True
+
+    def prune(self) -> int:
+        """Forget URLs older than twice the window (their timestamps are refused anyway)."""
+        with self.db.transaction() as session:
+            return guards.forget_requests(session=session, before=self.clock() - 2 * self.window)

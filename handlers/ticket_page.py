@@ -1,0 +1,153 @@
+"""One ticket as a leader reads it: its whole history, its reporters by role (never an openid), photos,
+location, and every push sent about it with its channel and outcome."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from handlers import texts
+from storage import ledger_query
+from storage import tickets as ticket_repo
+from storage.db import Database
+from storage.ledger_query import LedgerEntry, Scope
+
+_URL = re.compile(r"https?://[^\s()（）]+")
+_MEDIA_ID = re.compile(r"\(media_id [^)]*\)")
+FILER = "首报居民"
+CADRE_ENTRY = "干部代录"
+PUSH_STATUS_NAMES = {
+    "pending": "待发送",
+    "sending": "发送中",
+    "held": "暂存（对方 48 小时内未发消息，等其再发消息时送达）",
+    "sent": "已送达",
+    "failed": "发送失败",
+}
+CHANNEL_NAMES = {"custom": "客服消息", "template": "模板消息"}
+PUSH_KIND_NAMES = {
+    "new_task": "新任务",
+    "accepted": "受理通知",
+    "progress": "进展通知",
+    "resolved": "办结通知",
+    "transferred": "转办",
+    "escalated": "上报",
+    "supervised": "督办",
+    "withdrawn": "撤回",
+    "closed": "完结通知",
+    "status": "进度通知",
+    "reminder": "提醒",
+    "escalation": "督办/上报",
+    "survey": "回访评价",
+    "digest": "汇总",
+    "triage": "待归类",
+    "seconded": "附议",
+    "reopened": "重办",
+    "overdue": "超期",
+}
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    what: str
+    who: str
+    note: str
+    photo_url: str | None
+
+
+@dataclass(frozen=True)
+class Reporter:
+    role: str
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class Push:
+    at: datetime
+    to: str
+    kind: str
+    channel: str
+    outcome: str
+    attempts: int
+    error: str | None
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TicketView:
+    entry: LedgerEntry
+    lat: float | None
+    lon: float | None
+    history: list[HistoryLine]
+    reporters: list[Reporter]
+    pushes: list[Push]
+
+    @property
+    def photos(self) -> list[HistoryLine]:
+        return [line for line in self.history if line.photo_url]
+
+
+def load(*, db: Database, scope: Scope, number: int, tz: tzinfo) -> TicketView | None:
+    """The ticket's page, or None when it does not exist or is outside scope (the same answer for both)."""
+    with db.snapshot() as session:
+        entry = ledger_query.entry(session=session, scope=scope, ticket_id=number)
+        if entry is None:
+            return None
+        ticket = ticket_repo.get_ticket(session=session, ticket_id=number)
+        assert ticket is not None
+        filer, endorsers = ledger_query.ticket_people(session=session, ticket_id=number)
+        cadre_names = {o.name for o in ledger_query.cadres(session=session)}
+        events = ticket_repo.history(session=session, ticket_id=number)
+        endorsements = ledger_query.endorsements_of(session=session, ticket_id=number)
+        outbox = ledger_query.pushes_about(session=session, ticket_id=number)
+        cadre_by_openid = ledger_query.cadre_names_by_openid(
+            session=session, openids=sorted({p.openid for p in outbox if p.audience == "cadre"})
+        )
+
+    def who(actor: str) -> str:
+        if actor == "system":
+            return "系统"
+        if actor in cadre_names:
+            return actor
+        if actor == filer:
+            return FILER
+        return endorsers.get(actor, "居民")  # an openid is never shown
+
+    history = []
+    for event in events:
+        url = _URL.search(event.note) if event.kind == "photo" else None
+        note = _MEDIA_ID.sub("", event.note).strip() if event.kind == "photo" else event.note
+        history.append(
+            HistoryLine(
+                at=event.at,
+                what=texts.EVENT_NAMES.get(event.kind, event.kind),
+                who=who(event.actor),
+                note="照片" if url else note,
+                photo_url=url.group() if url else None,
+            )
+        )
+    reporters = [Reporter(CADRE_ENTRY if entry.entered_by_cadre else FILER, entry.created_at, entry.text)]
+    if not entry.entered_by_cadre and filer is None:
+        reporters = []
+    reporters += [Reporter(f"附议居民{n}", e.at, e.text) for n, e in enumerate(endorsements, start=1)]
+    pushes = []
+    for push in outbox:
+        if push.audience == "cadre":
+            to = f"干部 {cadre_by_openid.get(push.openid, '')}".strip()
+        else:
+            to = FILER if push.openid == filer else endorsers.get(push.openid, "居民")
+        pushes.append(
+            Push(
+                at=push.created_at,
+                to=to,
+                kind=PUSH_KIND_NAMES.get(push.kind, push.kind),
+                channel=CHANNEL_NAMES.get(push.channel or "", "—"),
+                outcome=PUSH_STATUS_NAMES.get(push.status, push.status),
+                attempts=push.attempts,
+                error=push.last_error,
+                sent_at=push.sent_at,
+            )
+        )
+    return TicketView(entry, ticket.lat, ticket.lon, history, reporters, pushes)

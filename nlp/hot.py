@@ -1,0 +1,211 @@
+"""Hot issues (热点问题): groups of messages about the same thing at the same place, across people and days.
+
+Each message becomes a TF-IDF vector of its words (the subject counted twice); two messages are linked
+when their cosine similarity reaches a threshold and they do not name different places; groups are the
+linked components. Pure: texts in, frozen dataclasses out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from nlp.segment import Segmenter
+
+SIMILAR = 0.42  # cosine of two messages about one thing (tuned on the public hot-issue corpus, see README)
+MAX_DF_SHARE = 0.01  # subject words in more messages than this share do not make candidates
+DETAIL_CHARS = 300
+TITLE_CHARS = 30
+_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+_PLACE = re.compile(
+    r"[\u4e00-\u9fffA-Za-z0-9]{2,12}?(?:小区|花园|家园|公寓|新城|广场|大厦|学院|大学|中学|小学|学校|幼儿园|医院|"
+    r"村|镇|街道|社区|大道|路|街|巷|公司|市场|苑|院|园|城)"
+)
+_DISTRICT = re.compile(r"^[A-Z]\d*[市区县]")  # the corpus' anonymised "A市", "A3区" prefixes
+STOPWORDS = frozenset(
+    (
+        "问题",
+        "反映",
+        "投诉",
+        "咨询",
+        "建议",
+        "关于",
+        "希望",
+        "请求",
+        "要求",
+        "请问",
+        "我们",
+        "你们",
+        "他们",
+        "这个",
+        "那个",
+        "什么",
+        "怎么",
+        "为什么",
+        "没有",
+        "已经",
+        "现在",
+        "相关",
+        "部门",
+        "领导",
+        "政府",
+        "市民",
+        "居民",
+        "情况",
+        "解决",
+        "处理",
+        "进行",
+        "可以",
+        "是否",
+        "能否",
+        "一直",
+        "目前",
+        "严重",
+        "影响",
+        "还是",
+        "但是",
+        "因为",
+        "所以",
+        "A市",
+        "市",
+        "区",
+        "县",
+    )
+)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One report: its id (ticket number or CSV id), text, who sent it and when (either may be unknown)."""
+
+    id: str
+    subject: str
+    detail: str = ""
+    person: str | None = None
+    at: datetime | None = None
+    place: str | None = None  # known place (a courtyard); None to find places in the text
+    words: tuple[str, ...] | None = None  # the subject's words when already cut (the ledger's search index)
+    reporters: int = 1  # people behind a message without a person (a ticket with its 附议)
+
+
+@dataclass(frozen=True)
+class HotIssue:
+    title: str
+    count: int  # messages in the group
+    people: int  # distinct people (messages without a person count one each)
+    ids: tuple[str, ...]
+    place: str | None
+    first: datetime | None
+    last: datetime | None
+
+
+def find_places(text: str) -> list[str]:
+    """The place names in a text (compounds, roads, schools …), without the anonymised district prefixes."""
+    names = []
+    for match in _PLACE.finditer(text):
+        name = _DISTRICT.sub("", _DISTRICT.sub("", match.group()))
+        if len(name) >= 3 and name not in STOPWORDS:
+            names.append(name)
+    return names
+
+
+def group(messages: Sequence[Message], *, segmenter: Segmenter, min_people: int = 2) -> list[HotIssue]:
+    """The hot issues among messages, hottest first: most people, then the most recent."""
+    subjects = [list(m.words) if m.words is not None else _words(m.subject, segmenter) for m in messages]
+    counts = [
+        Counter(s + s + _words(m.detail[:DETAIL_CHARS], segmenter)) for s, m in zip(subjects, messages, strict=True)
+    ]
+    vectors = _vectors(counts)
+    places = [
+        [m.place] if m.place is not None else find_places(m.subject + " " + m.detail[:DETAIL_CHARS]) for m in messages
+    ]
+    parent = list(range(len(messages)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in _similar_pairs(vectors, [set(s) for s in subjects]):
+        if places[i] and places[j] and not _same_place(places[i], places[j]):
+            continue  # both name places, and none in common: another place's problem
+        parent[root(i)] = root(j)
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(messages)):
+        members[root(i)].append(i)
+    issues = [_issue(messages, vectors, places, group) for group in members.values()]
+    issues = [issue for issue in issues if issue.people >= min_people]
+    return sorted(issues, key=lambda h: (-h.people, -h.count, -h.last.timestamp() if h.last else 0.0, h.ids))
+
+
+def _same_place(a: Sequence[str], b: Sequence[str]) -> bool:
+    return any(x in y or y in x for x in a for y in b)
+
+
+def _words(text: str, segmenter: Segmenter) -> list[str]:
+    tokens = (token.lower() for token in segmenter.cut(text))
+    return [t for t in tokens if len(t) >= 2 and _WORD.search(t) and t not in STOPWORDS]
+
+
+def _vectors(counts: Sequence[Counter[str]]) -> list[dict[str, float]]:
+    df: Counter[str] = Counter()
+    for c in counts:
+        df.update(c.keys())
+    n = len(counts)
+    vectors = []
+    for c in counts:
+        weights = {t: (1 + math.log(tf)) * math.log((1 + n) / (1 + df[t])) for t, tf in c.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        vectors.append({t: w / norm for t, w in weights.items() if w > 0})
+    return vectors
+
+
+def _similar_pairs(vectors: Sequence[dict[str, float]], keys: Sequence[set[str]]) -> list[tuple[int, int]]:
+    """Pairs whose cosine reaches SIMILAR. Candidates share a rarer subject word (an inverted index): the
+    subject names the thing and the place, and comparing every pair would be quadratic."""
+    cap = max(3, int(len(vectors) * MAX_DF_SHARE))
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, words in enumerate(keys):
+        for token in words:
+            postings[token].append(i)
+    candidates: set[tuple[int, int]] = set()
+    for posting in postings.values():
+        if 1 < len(posting) <= cap:
+            candidates.update((a, b) for k, a in enumerate(posting) for b in posting[k + 1 :])
+    pairs = []
+    for i, j in candidates:
+        small, large = (vectors[i], vectors[j]) if len(vectors[i]) <= len(vectors[j]) else (vectors[j], vectors[i])
+        if sum(w * large.get(t, 0.0) for t, w in small.items()) >= SIMILAR:
+            pairs.append((i, j))
+    return sorted(pairs)
+
+
+def _issue(
+    messages: Sequence[Message], vectors: Sequence[dict[str, float]], places: Sequence[list[str]], group: list[int]
+) -> HotIssue:
+    def centrality(i: int) -> float:
+        return sum(sum(w * vectors[j].get(t, 0.0) for t, w in vectors[i].items()) for j in group if j != i)
+
+    central = max(group, key=centrality) if len(group) > 2 else group[0]
+    subject = messages[central].subject or messages[central].detail
+    title = " ".join(subject.split())
+    title = title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS] + "…"
+    named = Counter(p for i in group for p in places[i][:1])
+    people = len({messages[i].person for i in group if messages[i].person}) + sum(
+        messages[i].reporters for i in group if not messages[i].person
+    )
+    times = [t for t in (messages[i].at for i in group) if t is not None]
+    return HotIssue(
+        title=title,
+        count=len(group),
+        people=people,
+        ids=tuple(messages[i].id for i in sorted(group)),
+        place=named.most_common(1)[0][0] if named else None,
+        first=min(times) if times else None,
+        last=max(times) if times else None,
+    )

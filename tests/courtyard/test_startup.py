@@ -1,0 +1,71 @@
+"""Several processes start together: schema upgrade and org import run one at a time, under a database lock."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import database_url
+from tests.courtyard.test_cli import COURTYARD, DATA, env_for
+from tests.fake_wechat import FakeWeChat
+
+
+def start_together(tmp_path: Path, env: dict[str, str], *extra: str, count: int = 2) -> list[tuple[str, str]]:
+    """Start count `courtyard serve` at the same instant; each one's (address, output) once it is ready."""
+    processes = [
+        subprocess.Popen(
+            [COURTYARD, "serve", "--port", "0", *extra],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    started = []
+    try:
+        for process in processes:
+            assert process.stdout is not None
+            seen: list[str] = []
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                line = process.stdout.readline()
+                if not line and process.poll() is not None:
+                    break
+                seen.append(line)
+                if match := re.search(r"webhook (http://\S+)/wechat", line):
+                    started.append((match.group(1), "".join(seen)))
+                    break
+            else:
+                pytest.fail("serve did not start in time:\n" + "".join(seen))
+            assert match, "serve exited:\n" + "".join(seen)
+        for address, _ in started:
+            assert requests.get(address + "/healthz", timeout=5).status_code == 200
+        return started
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def test_two_servers_started_at_once_on_an_empty_database(tmp_path: Path, fake_wechat: FakeWeChat) -> None:
+    env = env_for(tmp_path, fake_wechat, COURTYARD_DB_URL=database_url(tmp_path))
+    outputs = [output for _, output in start_together(tmp_path, env)]
+    assert sum("loaded the demo town" in o for o in outputs) == 1
+    assert sum("using the one in the database" in o for o in outputs) == 1
+
+
+def test_two_servers_importing_one_changed_org_file_at_once(tmp_path: Path, fake_wechat: FakeWeChat) -> None:
+    env = env_for(tmp_path, fake_wechat, COURTYARD_DB_URL=database_url(tmp_path))
+    org = tmp_path / "org.yaml"
+    org.write_text((DATA / "org_small.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    start_together(tmp_path, env, "--org", str(org), count=1)
+    org.write_text(org.read_text(encoding="utf-8").replace("桂花苑", "丹桂苑"), encoding="utf-8")
+    outputs = [output for _, output in start_together(tmp_path, env, "--org", str(org))]
+    assert sum("(unchanged)" in o for o in outputs) == 1

@@ -1,0 +1,121 @@
+"""A person out of reach for days: held pushes collapse per ticket, come back as one summary, and the level above hears."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from scheduler.sweeps import run_all
+from storage.models import Outbox, OutboxStatus
+from tests.conftest import Running
+from tests.fake_wechat import FakeWeChat
+from tests.support.chat import number_in, say
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LIFANG, WANGMING, ZHAOQIANG = "o_lifang", "o_wangming", "o_zhaoqiang"
+COMPLAINTS = [
+    "桂花苑三号楼门口的路灯坏了三天了",
+    "桂花苑五号楼楼道里堆满了垃圾没人收",
+    "桂花苑七号楼下水道堵了，污水冒出来",
+    "桂花苑一号楼的楼道灯不亮了",
+]
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+def sweep_hourly(server: Running, start: datetime, end: datetime) -> None:
+    moment = start
+    while moment <= end:
+        run_all(server.sweep_deps, moment)
+        moment += timedelta(hours=1)
+
+
+def pushes(server: Running, openid: str) -> list[Outbox]:
+    with server.db.transaction() as session:
+        return list(session.exec(select(Outbox).where(Outbox.openid == openid).order_by(col(Outbox.id))).all())
+
+
+def file_four(server: Running) -> list[int]:
+    server.clock.set(at("2026-11-24T10:00"))
+    return [number_in(say(server, f"o_neighbour{i}", text)) for i, text in enumerate(COMPLAINTS)]
+
+
+def test_a_cadre_silent_for_three_days_gets_one_summary(server: Running, fake_wechat: FakeWeChat) -> None:
+    server.clock.set(at("2026-11-23T09:00"))
+    say(server, LIFANG, "任务")  # her 48-hour window closes on Wednesday 09:00
+    numbers = file_four(server)
+    sweep_hourly(server, at("2026-11-24T10:00"), at("2026-11-28T09:00"))
+    delivered_before = len(fake_wechat.texts_for(LIFANG))
+    held = [p for p in pushes(server, LIFANG) if p.status == OutboxStatus.HELD]
+    # Due-soon on Thursday, overdue on Friday: per ticket only the latest state is still waiting.
+    assert sorted(p.ticket_id for p in held) == sorted(numbers)
+    assert all(p.text.startswith("【已超期】") for p in held)
+
+    server.clock.set(at("2026-11-28T10:00"))  # Saturday: three days after her window closed
+    say(server, LIFANG, "在吗")
+    run_all(server.sweep_deps, at("2026-11-28T10:01"))
+    released = fake_wechat.texts_for(LIFANG)[delivered_before:]
+    assert len(released) == 1
+    [summary] = released
+    assert summary.startswith("【未读汇总】") and len(summary.encode()) <= 2048
+    assert all(f"编号 {n}" in summary for n in numbers)
+    assert "【即将到期】" not in summary and "已被后来的消息取代" in summary
+    assert not [p for p in pushes(server, LIFANG) if p.status == OutboxStatus.HELD]
+    # Writing again after that brings nothing more.
+    server.clock.set(at("2026-11-28T10:05"))
+    say(server, LIFANG, "任务")
+    run_all(server.sweep_deps, at("2026-11-28T10:06"))
+    assert len(fake_wechat.texts_for(LIFANG)) == delivered_before + 1
+
+
+def test_the_community_hears_once_when_a_cadre_is_unreachable_for_a_working_day(
+    server: Running, fake_wechat: FakeWeChat
+) -> None:
+    server.clock.set(at("2026-11-23T09:00"))
+    say(server, LIFANG, "任务")
+    numbers = file_four(server)
+    sweep_hourly(server, at("2026-11-24T10:00"), at("2026-11-26T09:00"))
+    assert not [t for t in fake_wechat.texts_for(WANGMING) if t.startswith("【联系不上】")]  # held Thursday 08:30
+    sweep_hourly(server, at("2026-11-26T10:00"), at("2026-11-30T12:00"))
+    sweep_hourly(server, at("2026-11-26T10:00"), at("2026-11-30T12:00"))  # again: nothing twice
+    notices = [t for t in fake_wechat.texts_for(WANGMING) if t.startswith("【联系不上】")]
+    assert len(notices) == 1
+    [notice] = notices
+    assert "李芳" in notice and all(str(n) in notice for n in numbers)
+    assert not [t for t in fake_wechat.texts_for(ZHAOQIANG) if t.startswith("【联系不上】")]
+    with server.db.transaction() as session:
+        [sent] = [
+            p for p in session.exec(select(Outbox).where(Outbox.openid == WANGMING)).all() if "联系不上" in p.text
+        ]
+        assert f"{sent.created_at.astimezone(SHANGHAI):%m-%d %H:%M}" == "11-27 09:00"  # type: ignore[union-attr]
+
+
+def test_the_level_above_must_be_reachable(server: Running, fake_wechat: FakeWeChat) -> None:
+    """王明 is out of reach too: the town hears of 李芳 instead (and of 王明)."""
+    server.clock.set(at("2026-11-23T09:00"))
+    say(server, LIFANG, "任务")
+    say(server, WANGMING, "任务")
+    file_four(server)
+    sweep_hourly(server, at("2026-11-24T10:00"), at("2026-11-30T12:00"))
+    notices = [t for t in fake_wechat.texts_for(ZHAOQIANG) if t.startswith("【联系不上】")]
+    assert sorted(t[6:8] for t in notices) == ["李芳", "王明"]
+    assert not [t for t in fake_wechat.texts_for(WANGMING) if t.startswith("【联系不上】")]
+
+
+def test_a_resident_writing_after_a_silent_week_gets_one_push(server: Running, fake_wechat: FakeWeChat) -> None:
+    server.clock.set(at("2026-11-24T10:00"))
+    resident = "o_resident_a"
+    numbers = [number_in(say(server, resident, text)) for text in COMPLAINTS]
+    sweep_hourly(server, at("2026-11-24T10:00"), at("2026-12-03T09:00"))
+    decided = [p for p in pushes(server, resident) if p.kind == "status"]
+    assert len(decided) == 8  # two follow-ups per ticket while she was away
+    server.clock.set(at("2026-12-03T10:00"))
+    reply = say(server, resident, "查询")
+    assert all(f"编号 {n}" in reply for n in numbers)
+    run_all(server.sweep_deps, at("2026-12-03T10:01"))
+    [summary] = fake_wechat.texts_for(resident)
+    assert summary.startswith("【未读汇总】") and all(summary.count(f"编号 {n}") == 1 for n in numbers)

@@ -1,0 +1,200 @@
+"""The leaders' pages over real HTTP: sessions, CSRF, lock-out, reach, bad input, escaping."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from handlers.accounts import LOCK_MINUTES, MAX_FAILURES
+from tests.conftest import Running
+from tests.support.chat import number_in, say
+from tests.support.web import PASSWORD, WebClient, make_user
+
+COURTYARD = str(Path(sys.executable).parent / "courtyard")
+SCRIPT = "<script>alert('x')</script>桂花院子路灯坏了"
+
+
+def user_add(server: Running, *args: str, password: str = PASSWORD) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "COURTYARD_"))}
+    env |= {"COURTYARD_DB_URL": server.settings.courtyard_db_url}
+    return subprocess.run(
+        [COURTYARD, "user", "add", *args, "--password-stdin"],
+        input=password + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def signed_in(server: Running, name: str = "boss", role: str = "leader", cadre: str | None = None) -> WebClient:
+    make_user(server.db, name, role, cadre)
+    web = WebClient(server.base_url)
+    assert web.login(name).status_code == 303
+    return web
+
+
+def test_user_add_creates_accounts_and_refuses_bad_ones(server: Running) -> None:
+    made = user_add(server, "李芳账号", "--role", "cadre", "--cadre", "李芳")
+    assert made.returncode == 0 and "created" in made.stdout, made.stderr
+    again = user_add(server, "李芳账号", "--role", "cadre", "--cadre", "李芳", password="another password")
+    assert again.returncode == 0 and "updated" in again.stdout
+    web = WebClient(server.base_url)
+    assert web.login("李芳账号").status_code == 401  # the old password no longer works
+    assert web.login("李芳账号", "another password").status_code == 303
+    for args, problem in [
+        (("x", "--role", "cadre"), "--cadre"),
+        (("x", "--role", "cadre", "--cadre", "无此人"), "no cadre named"),
+        (("x", "--role", "mayor"), "--role"),
+        (("x", "--role", "leader", "--cadre", "李芳"), "only for --role cadre"),
+    ]:
+        refused = user_add(server, *args)
+        assert refused.returncode == 2 and problem in refused.stderr, (args, refused.stderr)
+    short = user_add(server, "y", "--role", "admin", password="short")
+    assert short.returncode == 2 and "at least" in short.stderr
+
+
+def test_every_page_needs_a_session(server: Running) -> None:
+    web = WebClient(server.base_url)
+    for path in ("/", "/ledger", "/tickets/1", "/ledger/export.xlsx", "/logout"):
+        response = web.get(path)
+        assert response.status_code == 303 and "/login?next=" in response.headers["Location"], path
+    api = web.get("/api/stats")
+    assert api.status_code == 401 and api.json() == {"error": "需要登录"}
+    assert web.get("/healthz").status_code == 200
+    assert web.get("/login").status_code == 200
+
+
+def test_login_sets_a_safe_cookie_and_returns_where_you_were(server: Running) -> None:
+    make_user(server.db, "boss", "leader")
+    web = WebClient(server.base_url)
+    response = web.login("boss", next_path="/ledger?urgent=yes")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/ledger?urgent=yes")
+    cookie = next(c for c in response.headers["Set-Cookie"].split(", courtyard") if "courtyard_session=" in c)
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
+    assert web.get("/").status_code == 200
+    evil = WebClient(server.base_url).login("boss", next_path="//evil.example/")
+    assert evil.headers["Location"] == server.base_url + "/"
+
+
+def test_cookies_are_secure_when_configured(start_server: Callable[..., Running]) -> None:
+    server = start_server(courtyard_cookie_secure="true")  # behind a TLS-terminating proxy
+    make_user(server.db, "boss", "leader")
+    assert "Secure" in WebClient(server.base_url).login("boss").headers["Set-Cookie"]
+
+
+def test_wrong_passwords_lock_the_account_for_a_while(server: Running) -> None:
+    make_user(server.db, "boss", "leader")
+    web = WebClient(server.base_url)
+    unknown = web.login("nobody")
+    assert unknown.status_code == 401 and "用户名或密码不正确" in unknown.text
+    for _ in range(MAX_FAILURES - 1):
+        wrong = web.login("boss", "guess")
+        assert wrong.status_code == 401 and "用户名或密码不正确" in wrong.text
+    locked = web.login("boss", "guess")
+    assert locked.status_code == 429 and "锁定" in locked.text
+    still = web.login("boss")  # even the right password waits
+    assert still.status_code == 429 and "courtyard_session" not in still.headers.get("Set-Cookie", "")
+    server.clock.advance(timedelta(minutes=LOCK_MINUTES + 1))
+    assert web.login("boss").status_code == 303
+
+
+def test_forms_without_the_right_csrf_token_change_nothing(server: Running) -> None:
+    make_user(server.db, "boss", "leader")
+    web = WebClient(server.base_url)
+    web.get("/login")
+    no_token = web.post("/login", {"username": "boss", "password": PASSWORD})
+    assert no_token.status_code == 403 and "courtyard_session" not in no_token.headers.get("Set-Cookie", "")
+    forged = web.post("/login", {"username": "boss", "password": PASSWORD, "csrf_token": "x" * 43})
+    assert forged.status_code == 403
+    assert web.login("boss").status_code == 303
+    for token in ("", "forged", web.csrf() + "x"):
+        refused = web.post("/logout", {"csrf_token": token})
+        assert refused.status_code == 403 and "安全校验" in refused.text
+    assert web.get("/").status_code == 200  # still signed in
+    out = web.post("/logout", {"csrf_token": web.csrf()})
+    assert out.status_code == 303 and web.get("/").status_code == 303
+
+
+def test_a_cadre_account_sees_only_its_reach(server: Running) -> None:
+    mine = number_in(say(server, "o_res_a", "桂花院子3栋门口的路灯坏了"))
+    theirs = number_in(say(server, "o_res_b", "银杏院2单元门口垃圾好几天没人收了"))
+    web = signed_in(server, "lifang", "cadre", "李芳")
+    assert web.get(f"/tickets/{mine}").status_code == 200
+    hidden = web.get(f"/tickets/{theirs}")
+    assert hidden.status_code == 404 and "银杏院" not in hidden.text and "垃圾" not in hidden.text
+    ledger = web.get("/ledger").text
+    assert f'href="/tickets/{mine}"' in ledger and f'href="/tickets/{theirs}"' not in ledger
+    stats = web.get("/api/stats").json()
+    assert stats["collected"] == 1 and [row["courtyard"] for row in stats["by_courtyard"]] == ["桂花苑"]
+    sheet = load_workbook(BytesIO(web.get("/ledger/export.xlsx").content))["台账"]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [mine]
+    assert "银杏院" not in web.get("/").text.split("院落排名")[1]
+    leader = signed_in(server)
+    assert leader.get(f"/tickets/{theirs}").status_code == 200 and leader.get("/api/stats").json()["collected"] == 2
+
+
+def test_bad_input_gets_a_clear_4xx_and_changes_nothing(server: Running) -> None:
+    number_in(say(server, "o_res_a", "桂花院子3栋门口的路灯坏了"))
+    web = signed_in(server)
+    for path, status, words in [
+        ("/ledger?courtyard=1%20OR%201=1", 400, "院落"),
+        ("/ledger?status=new'--", 400, "状态"),
+        ("/ledger?category=DROP%20TABLE", 400, "类别"),
+        ("/ledger?urgent=maybe", 400, "紧急"),
+        ("/ledger?from=2026-02-30", 400, "YYYY-MM-DD"),
+        ("/ledger?from=2026-11-30&to=2026-11-01", 400, "早于"),
+        ("/ledger?from=0001-01-01", 400, "之间"),
+        ("/ledger?sort=text;DROP", 400, "排序"),
+        ("/ledger?page=0", 400, "页码"),
+        ("/ledger?page=99", 404, "没有第 99 页"),
+        ("/?from=9999-01-01", 400, "之间"),
+        ("/tickets/abc", 404, "没有"),
+        ("/tickets/99999", 404, "没有编号 99999"),
+        ("/tickets/-1", 404, "没有"),
+        ("/no/such/page", 404, "没有这个页面"),
+    ]:
+        response = web.get(path)
+        assert response.status_code == status and words in response.text, (path, response.status_code)
+        assert "Traceback" not in response.text
+    api = web.get("/api/stats", **{"from": "2026-11-30", "to": "2026-11-01"})
+    assert api.status_code == 400 and "早于" in api.json()["error"]
+    for query in ("'; DROP TABLE ticket; --", '"路灯" OR 1=1', "NEAR(路灯 坏) *"):
+        response = web.get("/ledger", q=query)
+        assert response.status_code == 200 and "没有符合条件的问题" in response.text, query
+    for query in ('"', "%_%", "*"):  # no words at all: no search
+        response = web.get("/ledger", q=query)
+        assert response.status_code == 200 and "共 <strong>1</strong> 件" in response.text, query
+    assert "共 <strong>1</strong> 件" in web.get("/ledger").text  # the ledger is untouched
+
+
+def test_residents_text_is_shown_not_run(server: Running) -> None:
+    number = number_in(say(server, "o_res_x", SCRIPT))
+    say(server, "o_res_y", "桂花小区的路灯坏了好几天了")
+    web = signed_in(server)
+    for path in ("/ledger", f"/tickets/{number}", "/"):
+        page = web.get(path).text
+        assert "<script>alert" not in page, path
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in web.get(f"/tickets/{number}").text
+
+
+def test_the_ticket_page_names_reporters_by_role_never_openid(
+    server: Running, start_server: Callable[..., Running]
+) -> None:
+    number = number_in(say(server, "o_res_first", "桂花院子3栋门口的路灯坏了，晚上黑黢黢的"))
+    say(server, "o_res_second", "桂花苑3栋门口那个路灯不亮了")
+    say(server, "o_lifang", f"受理 {number}")
+    server.drain()
+    page = signed_in(server).get(f"/tickets/{number}").text
+    assert "o_res_first" not in page and "o_res_second" not in page and "o_lifang" not in page
+    assert "首报居民" in page and "附议居民1" in page and "桂花苑3栋门口那个路灯不亮了" in page
+    assert "受理" in page and "李芳" in page
+    pushes = page.split('id="pushes"')[1]
+    assert "干部 李芳" in pushes and "新任务" in pushes and "已送达" in pushes and "客服消息" in pushes
