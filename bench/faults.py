@@ -252,6 +252,35 @@ def slow_api_and_racing_sweep(workdir: Path, fake: FakeWeChat, pushes: int) -> N
     )
 
 
+def killed_mid_send(workdir: Path, fake: FakeWeChat) -> None:
+    """serve is killed (-9) while WeChat holds a push it has delivered; a new serve takes over."""
+    env = environment(workdir, f"sqlite:///{workdir / 'kill.db'}", fake)
+    fake.hang_seconds = 30
+    fake.fail_next(Fault.DELIVER_THEN_HANG, kind="custom")
+    first = Serve(workdir, env)
+    reply = first.poster().text("o_kill", "桂花苑门口的路灯坏了", msg_id=next(_msg_ids))
+    number = re.search(r"编号 (\d+)", reply.content or "")
+    assert number, reply
+    wanted = f"【新任务】编号 {number.group(1)}"
+    fake.wait_for(lambda: any(t.startswith(wanted) for t in fake.texts_for("o_lifang")), 30)
+    first.process.kill()
+    first.process.wait()
+    began = time.monotonic()
+    second = Serve(workdir, env)
+    try:
+        delivered = lambda: sum(t.startswith(wanted) for t in fake.texts_for("o_lifang"))  # noqa: E731
+        wait_until(lambda: delivered() >= 2, 200)  # the dead claim's lease (120 s) runs out first
+        time.sleep(5)
+        logged = "possibly doubled" in second.log.read_text()
+    finally:
+        second.stop()
+    report(
+        f"kill -9 with a push in sending: deliveries after restart ({time.monotonic() - began:.0f} s)",
+        f"{delivered()} (logged as possibly doubled: {'yes' if logged else 'no'})",
+        "resent at most once",
+    )
+
+
 # --- 3. fuzz ------------------------------------------------------------------------------------
 
 FIELDS = [
@@ -570,6 +599,7 @@ def main() -> None:
         "sqlite-outage": lambda w, f: sqlite_outage(w, args.outage),
         "postgres-outage": lambda w, f: postgres_outage(w, args.outage),
         "pushes": lambda w, f: slow_api_and_racing_sweep(w, f, args.pushes),
+        "kill": killed_mid_send,
         "fuzz": lambda w, f: fuzz(w, f, args.fuzz),
         "abuse": abuse,
         "lock": lambda w, f: long_lock(w),

@@ -119,9 +119,9 @@ def make_app(
         if not ready():
             bottle.response.status = 503
             return "starting"
-        if not store.ok:
+        if not store.ok:  # the reason is in the log; this page is public
             bottle.response.status = 503
-            return f"cannot store messages: {store.reason}"
+            return "cannot store messages now"
         return "ok"
 
     def verify_url() -> str:

@@ -7,6 +7,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -60,11 +61,19 @@ class AccessToken:
 
 
 class TokenStore(Protocol):
-    """Where the current access token lives; shared by every client of one AppID."""
+    """Where the current access token lives; shared by every client of one AppID.
+
+    refreshing() is held while a client fetches a new token, so that one client fetches and the
+    others then find the new token stored; invalidate() forgets a token WeChat refused, for all.
+    """
 
     def get(self) -> AccessToken | None: ...
 
     def set(self, token: str, expires_at: datetime) -> None: ...
+
+    def invalidate(self, token: str) -> None: ...
+
+    def refreshing(self) -> AbstractContextManager[object]: ...
 
 
 class InMemoryTokenStore:
@@ -72,6 +81,7 @@ class InMemoryTokenStore:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._refresh = threading.Lock()
         self._token: AccessToken | None = None
 
     def get(self) -> AccessToken | None:
@@ -83,6 +93,16 @@ class InMemoryTokenStore:
         """Replace the stored token."""
         with self._lock:
             self._token = AccessToken(token, expires_at)
+
+    def invalidate(self, token: str) -> None:
+        """Forget token unless another one replaced it already."""
+        with self._lock:
+            if self._token is not None and self._token.value == token:
+                self._token = None
+
+    def refreshing(self) -> AbstractContextManager[object]:
+        """One fetch at a time among the clients sharing this store."""
+        return self._refresh
 
 
 class _RedactSecrets(logging.Filter):
@@ -164,7 +184,7 @@ class WeChatAPI:
         token = self._fresh_token()
         if token is not None:
             return token
-        with self._token_lock:
+        with self._token_lock, self._store.refreshing():
             return self._fresh_token() or self._fetch_token()
 
     def _fresh_token(self) -> str | None:
@@ -174,28 +194,39 @@ class WeChatAPI:
         return None
 
     def _replace_token(self, rejected: str) -> str:
-        """Fetch a new token after WeChat rejected `rejected`, unless another caller already did."""
-        with self._token_lock:
+        """Fetch a new token after WeChat rejected `rejected` (forgotten for every client), unless
+        another caller already did."""
+        self._store.invalidate(rejected)
+        with self._token_lock, self._store.refreshing():
             fresh = self._fresh_token()
             if fresh is not None and fresh != rejected:
                 return fresh
-            return self._fetch_token()
+            return self._fetch_token(rejected=rejected)
 
-    def _fetch_token(self) -> str:
+    def _fetch_token(self, *, rejected: str | None = None) -> str:
+        """Fetch from stable_token, which hands every caller the same token while it is valid (so a
+        fetch never retires a token another server still uses); forced after WeChat refused one,
+        which it would otherwise hand back while it thinks it valid."""
         now = self._clock()
+        value, expires_in = self._stable_token(force=rejected is not None)
+        self._store.set(value, now + timedelta(seconds=expires_in))
+        log.info("fetched a WeChat access token valid for %d s", expires_in)
+        return value
+
+    def _stable_token(self, *, force: bool) -> tuple[str, int]:
+        payload = {"grant_type": "client_credential", "appid": self._app_id, "secret": self._secret}
         body = self._request(
-            "GET",
-            "/cgi-bin/token",
-            params={"grant_type": "client_credential", "appid": self._app_id, "secret": self._secret},
+            "POST",
+            "/cgi-bin/stable_token",
+            data=json.dumps(payload | {"force_refresh": force}).encode("utf-8"),
+            headers={"Content-Type": "application/json; charset=utf-8"},
         )
         if body["errcode"]:
             raise WeChatTokenError(body["errcode"], str(body.get("errmsg", "")))
         value, expires_in = body.get("access_token"), body.get("expires_in")
         if not isinstance(value, str) or not value or not isinstance(expires_in, int):
-            raise WeChatTransportError("GET /cgi-bin/token: answer without access_token/expires_in")
-        self._store.set(value, now + timedelta(seconds=expires_in))
-        log.info("fetched a WeChat access token valid for %d s", expires_in)
-        return value
+            raise WeChatTransportError("POST /cgi-bin/stable_token: answer without access_token/expires_in")
+        return value, expires_in
 
     def _post(self, path: str, payload: dict[str, Any]) -> None:
         """POST JSON with the access token; on a token errcode, refresh once and retry once."""
@@ -214,6 +245,7 @@ class WeChatAPI:
         answer = self._request(
             "POST",
             path,
+            delivers=True,
             params={"access_token": token},
             data=body,
             headers={"Content-Type": "application/json; charset=utf-8"},
@@ -221,10 +253,11 @@ class WeChatAPI:
         if answer["errcode"]:
             raise WeChatAPIError(answer["errcode"], str(answer.get("errmsg", "")))
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _request(self, method: str, path: str, *, delivers: bool = False, **kwargs: Any) -> dict[str, Any]:
         """Do one HTTP call and return its JSON object, `errcode` filled in (0 when absent).
 
-        Errors never carry the URL: it holds the secret or the token.
+        delivers: the call sends a message, so an answer that never came means it may have been
+        delivered. Errors never carry the URL: it holds the secret or the token.
         """
         where = f"{method} {path}"
         try:
@@ -233,12 +266,12 @@ class WeChatAPI:
             raise WeChatTransportError(f"{where}: no connection within {self._timeout} s") from None
         except requests.Timeout:
             raise WeChatTransportError(
-                f"{where}: no answer within {self._timeout} s", maybe_delivered=method == "POST"
+                f"{where}: no answer within {self._timeout} s", maybe_delivered=delivers
             ) from None
         except requests.ConnectionError as exc:
             # Refused or unreachable: nothing was sent. Cut off later: it may have been acted on.
             raise WeChatTransportError(
-                f"{where}: {type(exc).__name__}", maybe_delivered=method == "POST" and _was_sent(exc)
+                f"{where}: {type(exc).__name__}", maybe_delivered=delivers and _was_sent(exc)
             ) from None
         except requests.RequestException as exc:
             raise WeChatTransportError(f"{where}: {type(exc).__name__}") from None

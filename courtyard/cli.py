@@ -19,6 +19,7 @@ import typer
 
 if TYPE_CHECKING:
     from courtyard.settings import Settings
+    from storage.db import Database
 
 
 # Warn at start-up when holiday data runs out within this many days (the State Council publishes the
@@ -51,17 +52,26 @@ def serve(
     org: Annotated[Path | None, typer.Option(help="Org chart YAML to import before serving.")] = None,
     threads: Annotated[int, typer.Option(help="Worker threads for HTTP requests.")] = 8,
     verbose: Annotated[bool, typer.Option(help="Log at DEBUG, libraries' chatter included.")] = False,
+    workers: Annotated[
+        int, typer.Option(help="Server processes on the one port (PostgreSQL only; one of them runs the sweeps).")
+    ] = 1,
 ) -> None:
     """Run the WeChat webhook at /wechat, the web pages and the scheduler."""
     from waitress import create_server
 
     from courtyard import messages, runtime
+    from courtyard.workers import run_workers, workers_refusal
     from handlers.policy import PolicyError
+    from scheduler.election import ElectedScheduler
     from scheduler.sweeps import build_scheduler
+    from storage.leader import leadership
     from storage.orgfile import OrgFileError
 
     started = time.perf_counter()
     settings = _settings()
+    if refusal := workers_refusal(workers, settings.courtyard_db_url):
+        typer.echo(refusal, err=True)
+        raise typer.Exit(2)
     runtime.configure_logging(verbose=verbose)
     db = runtime.open_database(settings)
     try:
@@ -71,6 +81,14 @@ def serve(
         raise typer.Exit(2) from None
     if not settings.wechat_token:
         typer.echo(messages.DEVELOPMENT_TOKEN.format(token=settings.token))
+    if workers > 1:
+        try:
+            runtime.build_calendar(settings, db)  # a bad policy stops the start here, not in every worker
+        except PolicyError as exc:
+            typer.echo(messages.POLICY_ERROR.format(error=exc), err=True)
+            raise typer.Exit(2) from None
+        db.engine.dispose()  # no connection crosses the fork
+        raise typer.Exit(run_workers(settings, host=host, port=port, threads=threads, workers=workers))
     ready = threading.Event()
     try:
         parts = runtime.build_server(settings, db, ready, host=host, threads=threads)
@@ -89,9 +107,14 @@ def serve(
         typer.echo(_listen_error(exc, host, port), err=True)
         raise typer.Exit(2) from None
     # The ledger's time work runs whatever is configured; only the drain needs a way to send.
-    scheduler = build_scheduler(deps, settings.tz, drain=parts.drains)
-    scheduler.start()
+    # Of all processes on this database, only the elected one runs the sweeps.
+    scheduler = ElectedScheduler(
+        leadership(db.engine), lambda: build_scheduler(deps, settings.tz, drain=parts.drains)
+    ).start()
     ready.set()
+    # Tickets filed before the search index existed (or by another process) are indexed in the background,
+    # so the first search or dashboard does not wait for a large backlog.
+    threading.Thread(target=index_backlog, args=(db,), name="search-index", daemon=True).start()
     address = f"http://{host}:{server.effective_port}"
     typer.echo(messages.READY.format(seconds=time.perf_counter() - started, address=address))
     for line in runtime.next_steps(address, demo=parts.demo, token_set=bool(settings.wechat_token)):
@@ -102,7 +125,7 @@ def serve(
     except KeyboardInterrupt:
         pass
     finally:
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown()
 
 
 def _listen_error(exc: OSError, host: str, port: int) -> str:
@@ -114,6 +137,16 @@ def _listen_error(exc: OSError, host: str, port: int) -> str:
     if exc.errno == errno.EACCES:
         return messages.PORT_FORBIDDEN.format(port=port)
     return messages.ADDRESS_UNUSABLE.format(host=host, port=port, reason=exc.strerror or exc)
+
+
+def index_backlog(db: Database) -> None:
+    """Index for search every ticket not yet indexed (run beside the server)."""
+    from handlers.search import refresh_index
+
+    try:
+        refresh_index(db=db)
+    except Exception:  # the pages index what is missing on their own; this only gets ahead of them
+        logging.getLogger(__name__).exception("indexing the ledger for search failed")
 
 
 @org_app.command("import")
@@ -238,11 +271,16 @@ def _quiet_jieba() -> None:
 @app.command()
 def sweep(
     at: Annotated[str | None, typer.Option(help="Run as of this ISO-8601 moment (default: now).")] = None,
+    wait: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait for the scheduler lock held by another process.")
+    ] = 30.0,
 ) -> None:
     """Run every scheduler sweep once, including the outbox drain, and print what it did."""
     from courtyard import messages, runtime
     from handlers.policy import PolicyError
+    from scheduler.election import leading
     from scheduler.sweeps import run_all
+    from storage.leader import leadership
 
     settings = _settings()
     now = parse_moment(at, settings) if at else datetime.now(settings.tz)
@@ -254,7 +292,17 @@ def sweep(
         raise typer.Exit(2) from None
     if not settings.can_push:
         typer.echo(messages.SWEEP_NO_CREDENTIALS)
-    reports = run_all(deps, now, drain=settings.can_push)
+    lock = leadership(db.engine)
+    if not lock.acquire():
+        typer.echo(messages.SWEEP_WAITING.format(seconds=wait))
+        deadline = time.monotonic() + wait
+        while not lock.acquire():
+            if time.monotonic() >= deadline:
+                typer.echo(messages.SWEEP_LOCK_BUSY, err=True)
+                raise typer.Exit(1)
+            time.sleep(1.0)
+    with leading(lock):
+        reports = run_all(deps, now, drain=settings.can_push)
     typer.echo(f"sweep as of {now.isoformat()}")
     for name, report in reports.items():
         counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "nothing due"

@@ -44,6 +44,20 @@ NO_STATUS_TEMPLATE = (
     "等 TA 下次发消息时合并成一条发出。"
     "要让这些推送随时送达，请在公众号后台“模板消息”里添加一个办理进度类模板，把模板 ID 填入 WECHAT_TEMPLATE_STATUS。"
 )
+WORKERS_AT_LEAST_ONE = "--workers 至少为 1（收到的是 {workers}）。"
+WORKERS_NEED_POSTGRES = (
+    "--workers {workers}：SQLite 只能由一个进程写入，多进程请把 COURTYARD_DB_URL 设为 PostgreSQL；"
+    "用 SQLite 时去掉 --workers（或写 --workers 1）。"
+)
+WORKERS_READY = (
+    "院落民情直通车已就绪：{workers} 个工作进程共用一个端口，其中一个负责定时任务。"
+    "公众号后台的服务器地址填 webhook {address}/wechat ，健康检查 {address}/healthz"
+)
+SWEEP_WAITING = "另一个进程（多半是正在运行的 courtyard serve）正在执行定时任务，最多等它 {seconds:g} 秒……"
+SWEEP_LOCK_BUSY = (
+    "没有执行：另一个进程一直占着定时任务（调度锁），为免重复提醒，本次不运行。"
+    "正在运行的 courtyard serve 会按时自动执行这些任务；确需手动执行，请先停止 serve 再试。"
+)
 SWEEP_NO_CREDENTIALS = "未设置 WECHAT_APP_ID / WECHAT_APP_SECRET：本次生成的推送留在发件箱，设置后再发出。"
 READY = (
     "院落民情直通车已就绪（用时 {seconds:.2f} 秒）。公众号后台的服务器地址填 webhook {address}/wechat ，"

@@ -17,7 +17,8 @@ from sqlalchemy import make_url
 
 from bot.app import WeChatConfig, make_app
 from bot.sender import WeChatSender
-from bot.wechat_api import InMemoryTokenStore, WeChatAPI
+from bot.token_store import DatabaseTokenStore
+from bot.wechat_api import WeChatAPI
 from courtyard import messages
 from courtyard.settings import Settings
 from handlers import org as org_use_cases
@@ -127,9 +128,11 @@ class Keeper:
         return self
 
     def stop(self) -> None:
+        """Stop the upkeep and close the webhook's database connections."""
         self._stop.set()
         self.conversation.journaled.set()
         self._thread.join(timeout=10)
+        self.db.engine.dispose()
 
     def tick(self) -> None:
         """One round: probe, replay what waits, prune now and then."""
@@ -165,20 +168,21 @@ def build_sweep_deps(
     """The sweeps' dependencies; pushes go to WeChat unless another sender is given."""
     return SweepDeps(
         db=db,
-        sender=sender or build_wechat_sender(settings),
+        sender=sender or build_wechat_sender(settings, db),
         templates=build_templates(settings),
         calendar=build_calendar(settings, db),
         clock=clock,
     )
 
 
-def build_wechat_sender(settings: Settings) -> WeChatSender:
+def build_wechat_sender(settings: Settings, db: Database) -> WeChatSender:
+    """A sender whose access token is shared through the database with every other process."""
     api = WeChatAPI(
         base_url=settings.wechat_api_base,
         app_id=settings.wechat_app_id,
         app_secret=settings.wechat_app_secret,
         timeout=API_TIMEOUT_SECONDS,
-        token_store=InMemoryTokenStore(),
+        token_store=DatabaseTokenStore(db, settings.wechat_app_id),
     )
     return WeChatSender(api)
 
@@ -299,7 +303,7 @@ def build_server(
 
     sender = RoutingSender(
         screens=ScreenSender(feeds),
-        real=build_wechat_sender(settings) if settings.can_push else None,
+        real=build_wechat_sender(settings, db) if settings.can_push else None,
         is_persona=is_persona,
         blocked=blocked,
     )

@@ -69,7 +69,8 @@ class Conversation:
             # Older messages wait in the journal: this one queues behind them, so a person's
             # messages are handled in the order they were sent. While the database is known to
             # be down, the answer comes at once instead of after a wait for it.
-            return self.keep_for_later(inbound)
+            earlier = self._answered_before(inbound)
+            return earlier if earlier is not None else self.keep_for_later(inbound)
         if self.ctx.db.writer_stuck():
             self.health.mark(ok=False, reason="a write is stuck waiting for the database")
             return self.keep_for_later(inbound)
@@ -86,6 +87,20 @@ class Conversation:
             return self.keep_for_later(inbound)
         self.health.mark(ok=True)
         return reply
+
+    def _answered_before(self, inbound: Inbound) -> str | None:
+        """The reply a WeChat retry of an already stored message was given, read without waiting
+        for a writer; None when it is not stored or the database cannot say."""
+        if not self.health.ok:
+            return None
+        try:
+            with self.ctx.db.snapshot() as session:
+                earlier = ticket_repo.inbound_by_key(session=session, key=inbound.key)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            return None
+        return earlier.reply if earlier else None
 
     def _handle_in_database(self, inbound: Inbound) -> str:
         with self.ctx.db.transaction() as session:

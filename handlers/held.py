@@ -16,18 +16,27 @@ from sqlmodel import Session
 from handlers import texts
 from storage import outbox as outbox_repo
 from storage import tickets as ticket_repo
-from storage.models import Outbox
+from storage.models import OPEN_STATUSES, Outbox
 
 SUMMARY_LIMIT_BYTES = 2048
 LINE_CHARS = 60
 # Most urgent first: what asks the person to act now, then new work, then news, then digests.
-_RANK = {"escalation": 0, "reminder": 1, "new_task": 2, "survey": 3, "digest": 5}
+_RANK = {"escalation": 0, "reminder": 1, "new_task": 2, "digest": 5}
 _NEWS_RANK = 4
+_CALLS_TO_WORK = ("reminder", "escalation", "new_task")
+_REMINDERS = ("reminder", "escalation")
 
 
 def on_held(*, session: Session, push: Outbox) -> int:
     """A push was just held: the person's earlier held pushes on the same subject are dropped."""
     return outbox_repo.supersede_held(session=session, row=push)
+
+
+def newer_reminder(*, session: Session, push: Outbox) -> int | None:
+    """For a reminder or 督办 still waiting to go: a later one about the same ticket that makes it stale."""
+    if push.kind not in _REMINDERS:
+        return None
+    return outbox_repo.newer_on_same_ticket(session=session, row=push, kinds=_REMINDERS)
 
 
 def release(*, session: Session, openid: str, now: datetime, since: datetime | None) -> int:
@@ -37,6 +46,9 @@ def release(*, session: Session, openid: str, now: datetime, since: datetime | N
     pushes the summary mentions.
     """
     held = list(outbox_repo.held_for(session=session, openid=openid))
+    stale = [p.id for p in held if p.id is not None and _overtaken(session, p)]
+    outbox_repo.retire(session=session, ids=stale, reason="the ticket moved on: no longer open")
+    held = [p for p in held if p.id not in stale]
     if len(held) <= 1:
         return outbox_repo.release_held(session=session, openid=openid, now=now)
     dropped = outbox_repo.count_since(session=session, openid=openid, since=since) - len(held)
@@ -48,11 +60,20 @@ def release(*, session: Session, openid: str, now: datetime, since: datetime | N
     return len(held)
 
 
+def _overtaken(session: Session, push: Outbox) -> bool:
+    """A call to work on a ticket that is no longer open (resolved, closed, withdrawn meanwhile)."""
+    if push.kind not in _CALLS_TO_WORK or push.ticket_id is None:
+        return False
+    ticket = ticket_repo.get_ticket(session=session, ticket_id=push.ticket_id)
+    return ticket is not None and ticket.status not in OPEN_STATUSES
+
+
 def summary_text(session: Session, held: Sequence[Outbox], dropped: int) -> str:
     """Counts, then the most urgent items one line each (naming 编号 N), within WeChat's size limit."""
     cadre = held[0].audience == "cadre"
     tickets = {p.ticket_id for p in held if p.ticket_id is not None}
-    header = texts.HELD_SUMMARY_HEADER.format(count=len(held) + max(dropped, 0), tickets=len(tickets))
+    about = texts.HELD_SUMMARY_ABOUT.format(tickets=len(tickets)) if tickets else ""
+    header = texts.HELD_SUMMARY_HEADER.format(count=len(held) + max(dropped, 0), about=about)
     if dropped > 0:
         header += texts.HELD_SUMMARY_DROPPED.format(dropped=dropped)
     footer = texts.HELD_SUMMARY_FOOTER_CADRE if cadre else texts.HELD_SUMMARY_FOOTER_RESIDENT
@@ -68,10 +89,11 @@ def summary_text(session: Session, held: Sequence[Outbox], dropped: int) -> str:
     return "\n".join([header, *body, footer])
 
 
-def _urgency(session: Session, push: Outbox) -> tuple[int, int, int]:
+def _urgency(session: Session, push: Outbox) -> tuple[int, int, int, int]:
+    """Calls to act before news, urgent tickets first, newest ticket first, one ticket's pushes in order."""
     ticket = ticket_repo.get_ticket(session=session, ticket_id=push.ticket_id) if push.ticket_id else None
     urgent = 0 if ticket is not None and ticket.urgent else 1
-    return (_RANK.get(push.kind, _NEWS_RANK), urgent, -(push.id or 0))
+    return (_RANK.get(push.kind, _NEWS_RANK), urgent, -(push.ticket_id or 0), push.id or 0)
 
 
 def _line(push: Outbox) -> str:

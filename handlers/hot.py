@@ -23,7 +23,7 @@ DASHBOARD_TOP = 10
 CACHE_SECONDS = 300.0
 
 _segmenter = Segmenter()
-_cache: dict[tuple[Scope, int, int], tuple[float, list[HotIssue]]] = {}
+_cache: dict[tuple[str, Scope, int, int], tuple[float, list[HotIssue]]] = {}
 _lock = threading.Lock()
 
 
@@ -37,7 +37,7 @@ def from_ledger(
     monotonic: Callable[[], float] = time.monotonic,
 ) -> list[HotIssue]:
     """The hottest issues among tickets filed in the last days that scope may see (cached CACHE_SECONDS)."""
-    key = (scope, days, top)
+    key = (str(db.engine.url), scope, days, top)
     with _lock:
         cached = _cache.get(key)
         if cached and monotonic() - cached[0] < CACHE_SECONDS:

@@ -45,12 +45,13 @@ def file_complaint(
     hotline = texts.URGENT_PREFIX.format(hotline=analysis.hotline_text) if analysis.hotline_text else ""
     analyzer = ctx.analyzers.for_session(session)
     building = analysis.building
-    repeated = _repeated(session, analyzer, resident, text, building, now)
+    same_problem = _SameProblem(session, analyzer)
+    repeated = _repeated(session, same_problem, resident, text, building, now)
     if repeated is not None:
         return hotline + texts.ALREADY_REPORTED.format(number=repeated.id)
     courtyard = resolve_courtyard(session=session, name=analysis.courtyard, resident_id=resident.id)
     if courtyard is not None:
-        seconded = _second(session, analyzer, resident, courtyard, text, analysis, building, now)
+        seconded = _second(session, same_problem, resident, courtyard, text, analysis, building, now)
         if seconded is not None:
             return hotline + seconded
     ticket = new_ticket(text=text, analysis=analysis, now=now, resident_id=resident.id)
@@ -63,13 +64,14 @@ def file_complaint(
 
 
 def _repeated(
-    session: Session, analyzer: nlp.Analyzer, resident: Resident, text: str, building: str | None, now: datetime
+    session: Session, same_problem: _SameProblem, resident: Resident, text: str, building: str | None, now: datetime
 ) -> Ticket | None:
     """The resident's own ticket of the last minutes that this message repeats (a flood), if any."""
     flat = " ".join(text.split())
     for earlier in ticket_repo.recent_own_tickets(session=session, resident_id=_id(resident), since=now - FLOOD_WINDOW):
         if " ".join(earlier.text.split()) == flat or (
-            same_place(building, earlier.building) and analyzer.is_duplicate(text, earlier.text)
+            same_place(building, earlier.building)
+            and same_problem(text, earlier.text, both_name_a_building=bool(building and earlier.building))
         ):
             return earlier
     return None
@@ -77,7 +79,7 @@ def _repeated(
 
 def _second(
     session: Session,
-    analyzer: nlp.Analyzer,
+    same_problem: _SameProblem,
     resident: Resident,
     courtyard: Courtyard,
     text: str,
@@ -97,7 +99,9 @@ def _second(
     for candidate in ticket_repo.recent_open_in_courtyard(session=session, courtyard_id=courtyard.id, since=since):
         if analysis.urgent and not candidate.urgent:
             continue
-        if not same_place(building, candidate.building) or not analyzer.is_duplicate(text, candidate.text):
+        if not same_place(building, candidate.building) or not same_problem(
+            text, candidate.text, both_name_a_building=bool(building and candidate.building)
+        ):
             continue
         assert candidate.id is not None
         earlier = ticket_repo.get_ticket_for_update(session=session, ticket_id=candidate.id)
@@ -126,6 +130,33 @@ def _second(
             )
         return texts.SECONDED.format(number=earlier.id, count=count)
     return None
+
+
+# A building, unit or door as residents write it: 一号楼, 3栋, 2单元, 301号 (the place is compared apart).
+_PLACE_WORDS = re.compile(r"[0-9零〇一二两三四五六七八九十百]+\s*(?:号楼|栋|幢|号院|座|单元|号)")
+
+
+class _SameProblem:
+    """Whether two reports name the same problem, their courtyard names left out.
+
+    Places are compared on their own (same courtyard, same_place); left in, "银杏小区二十一号楼" shared
+    by two reports makes an elevator and a pothole look alike. Building words go too when both reports
+    named one (then it is the same one); otherwise they stay, for nlp's own building check.
+    """
+
+    def __init__(self, session: Session, analyzer: nlp.Analyzer) -> None:
+        self._analyzer = analyzer
+        names = {n for yard in org_repo.courtyard_names(session=session) for n in (yard.name, *yard.aliases)}
+        self._names = sorted(names, key=len, reverse=True)
+
+    def _strip(self, text: str, buildings: bool) -> str:
+        for name in self._names:
+            text = text.replace(name, "")
+        return _PLACE_WORDS.sub("", text) if buildings else text
+
+    def __call__(self, new: str, old: str, *, both_name_a_building: bool) -> bool:
+        strip = both_name_a_building
+        return self._analyzer.is_duplicate(self._strip(new, strip), self._strip(old, strip))
 
 
 _BUILDING = re.compile(r"(\d+)栋")

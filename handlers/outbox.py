@@ -83,6 +83,16 @@ def _attempt(db: Database, sender: Sender, templates: Templates, outbox_id: int,
             return None
         person = ticket_repo.resident_by_openid(session=session, openid=push.openid)
         last_message_at = person.last_message_at if person else None
+        newer = held.newer_reminder(session=session, push=push)
+        if newer is not None:  # a backlog (no credentials yet, a long outage): only the latest reminder goes
+            outbox_repo.settle(
+                session=session,
+                outbox_id=outbox_id,
+                status=OutboxStatus.SUPERSEDED,
+                now=now,
+                error=f"superseded by #{newer}",
+            )
+            return str(OutboxStatus.SUPERSEDED)
         if push.unknown_fate >= 2:
             log.error("push %d (%s to %s): fate unknown twice, not resent", push.id, push.kind, push.openid)
             outbox_repo.settle(

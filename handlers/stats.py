@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from handlers import texts
 from handlers.policy import WorkCalendar
 from storage import ledger_query
 from storage.db import Database
@@ -129,16 +130,73 @@ class Stats:
         }
 
 
+class WorkingClock:
+    """Working hours elapsed since a reference day, for any moment in O(1) after a walk over the days once.
+
+    The statistics ask thousands of "how much working time between these two moments?" questions;
+    each is a difference of two readings of this clock (the same answer as WorkCalendar's day-by-day walk).
+    """
+
+    def __init__(self, calendar: WorkCalendar, first: date) -> None:
+        self.calendar = calendar
+        self.first = first  # readings start at this local day's midnight; earlier moments are refused
+        self._sessions = [
+            (span.start.hour * 60 + span.start.minute, span.end.hour * 60 + span.end.minute)
+            for span in calendar.policy.working_hours
+        ]
+        self._day_minutes = sum(end - start for start, end in self._sessions)
+        self._before = [0]  # working minutes from first's midnight to the midnight starting each later day
+        self._workdays: dict[date, bool] = {}  # chinese_calendar validates its whole table on every call
+
+    def is_workday(self, day: date) -> bool:
+        known = self._workdays.get(day)
+        if known is None:
+            known = self._workdays[day] = self.calendar.is_workday(day)
+        return known
+
+    def _minutes_before(self, day: date) -> int:
+        offset = (day - self.first).days
+        if offset < 0:
+            raise ValueError(f"{day} is before the clock's first day {self.first}")
+        while len(self._before) <= offset:
+            ended = self.first + timedelta(days=len(self._before) - 1)
+            self._before.append(self._before[-1] + (self._day_minutes if self.is_workday(ended) else 0))
+        return self._before[offset]
+
+    def reading(self, moment: datetime) -> float:
+        """Working minutes between the reference day and moment."""
+        local = moment.astimezone(self.calendar.tz)
+        day = local.date()
+        minutes = float(self._minutes_before(day))
+        if self.is_workday(day):
+            now = local.hour * 60 + local.minute + local.second / 60
+            for start, end in self._sessions:
+                if now <= start:
+                    break
+                minutes += (now if now < end else end) - start
+        return minutes
+
+
 class Counter:
     """Adds tickets to Counts, judging 受理 in time on the work calendar."""
 
-    def __init__(self, calendar: WorkCalendar) -> None:
+    def __init__(self, calendar: WorkCalendar, first: date) -> None:
         self.calendar = calendar
-        self._day_hours = calendar.policy.day_hours
+        self.clock = WorkingClock(calendar, first)
+        self._day_minutes = calendar.policy.day_hours * 60
 
-    def accepted_in_time(self, row: StatRow) -> bool:
-        """受理 within one working day of filing (DESIGN §4)."""
-        return row.accepted_at is not None and row.accepted_at <= self.calendar.add_working_days(row.created_at, 1)
+    def accepted_in_time(self, row: StatRow, start: float) -> bool:
+        """受理 within one working day of filing (DESIGN §4); start is the clock's reading at filing."""
+        if row.accepted_at is None:
+            return False
+        if row.accepted_at <= row.created_at:
+            return True
+        worked = self.clock.reading(row.accepted_at) - start
+        if abs(worked - self._day_minutes) < 1e-6:
+            # Exactly a working day's worth: in time only if the day ran out no earlier than a second ago
+            # (accepted at the deadline itself), not in the evening or weekend that followed it.
+            return self.clock.reading(row.accepted_at - timedelta(seconds=1)) - start < self._day_minutes
+        return worked < self._day_minutes
 
     def add(self, counts: Counts, row: StatRow, in_time: bool, days: float | None) -> None:
         counts.collected += 1
@@ -153,10 +211,11 @@ class Counter:
             counts.satisfied += row.satisfaction == "satisfied"
             counts.basically_satisfied += row.satisfaction == "basic"
 
-    def resolve_days(self, row: StatRow) -> float | None:
+    def resolve_days(self, row: StatRow, start: float) -> float | None:
+        """Working days from filing to 办结; start is the clock's reading at filing."""
         if row.resolved_at is None or row.status not in DONE_STATUSES:
             return None
-        return self.calendar.working_hours_between(row.created_at, row.resolved_at) / self._day_hours
+        return max(0.0, self.clock.reading(row.resolved_at) - start) / self._day_minutes
 
 
 def compute(*, db: Database, calendar: WorkCalendar, scope: Scope, period: Period, now: datetime) -> Stats:
@@ -168,15 +227,16 @@ def compute(*, db: Database, calendar: WorkCalendar, scope: Scope, period: Perio
         courtyards: dict[int | None, tuple[str, int | None]] = {
             o.id: (o.name, community) for o, community in ledger_query.courtyards(session=session)
         }
-    counter = Counter(calendar)
+    counter = Counter(calendar, period.first)
     total = Counts()
     by_courtyard: dict[int | None, Group] = {}
     by_community: dict[int | None, Group] = {}
     by_category: dict[str, Group] = {}
     for row in rows:
-        in_time, days = counter.accepted_in_time(row), counter.resolve_days(row)
+        start = counter.clock.reading(row.created_at)
+        in_time, days = counter.accepted_in_time(row, start), counter.resolve_days(row, start)
         counter.add(total, row, in_time, days)
-        name, community_id = courtyards.get(row.courtyard_id, ("未确定院落", row.community_id))
+        name, community_id = courtyards.get(row.courtyard_id, (texts.UNKNOWN_COURTYARD_NAME, row.community_id))
         courtyard = by_courtyard.setdefault(
             row.courtyard_id, Group(name, key=row.courtyard_id, community=communities.get(community_id or -1))
         )
@@ -185,7 +245,7 @@ def compute(*, db: Database, calendar: WorkCalendar, scope: Scope, period: Perio
             row.community_id, Group(communities.get(row.community_id or -1, "未确定社区"), key=row.community_id)
         )
         counter.add(community.counts, row, in_time, days)
-        category = by_category.setdefault(row.category, Group(_category_name(row.category), key=row.category))
+        category = by_category.setdefault(row.category, Group(texts.category_label(row.category), key=row.category))
         counter.add(category.counts, row, in_time, days)
     return Stats(
         period=period,
@@ -194,10 +254,6 @@ def compute(*, db: Database, calendar: WorkCalendar, scope: Scope, period: Perio
         by_community=worst_first(by_community.values(), total),
         by_category=sorted(by_category.values(), key=lambda g: (-g.counts.collected, g.name)),
     )
-
-
-def _category_name(category: str) -> str:
-    return "类别待确认" if category == "其他" else category
 
 
 def worst_first(groups: Iterable[Group], total: Counts) -> list[Group]:

@@ -251,34 +251,63 @@ class Sweeper:
     # --- cadres nobody can reach ------------------------------------------------------------
 
     def _unreachable_cadres(self, now: datetime, report: SweepReport) -> None:
-        """A cadre whose pushes have been held for a working day: the reachable level above is told, once."""
+        """Cadres whose pushes have been held for a working day: the reachable level above is told, once.
+
+        One transaction, so each supervisor gets one push however many of their cadres are out of reach.
+        """
         with self.db.transaction() as session:
             waiting = outbox_repo.openids_with_held(session=session)
-        for openid in waiting:
-            with self.db.transaction() as session:
+            lines: dict[int, list[str]] = {}
+            supervisors_by_id: dict[int, Cadre] = {}
+            for openid in waiting:
                 cadre = org_repo.active_cadre_by_openid(session=session, openid=openid)
-                if cadre is None:
+                since = self._unreachable_since(session, openid) if cadre is not None else None
+                if cadre is None or since is None or self.calendar.add_working_days(since, 1) > now:
                     continue
-                person = ticket_repo.resident_by_openid(session=session, openid=openid)
-                wrote = person.last_message_at if person is not None else None
-                first = outbox_repo.first_undelivered_since(session=session, openid=openid, since=wrote)
-                if first is None:
-                    continue
-                since = max(first, wrote + SERVICE_WINDOW) if wrote is not None else first
-                if self.calendar.add_working_days(since, 1) > now:
-                    continue
-                key = f"unreachable:{cadre.id}:{since.isoformat()}"
                 supervisors = self._reachable_above(session, cadre, set(waiting))
+                key = f"unreachable:{cadre.id}:{since.isoformat()}"
                 if not supervisors or not sweep_repo.record_action(
                     session=session, key=key, kind="unreachable", ticket_id=None, now=now
                 ):
                     continue
-                text = self._unreachable_text(session, cadre, openid)
+                line = self._unreachable_line(session, cadre, openid)
                 for supervisor in supervisors:
-                    notify.tell_cadre(
-                        session=session, cadre=supervisor, kind="escalation", ticket_id=None, text=text, now=now
-                    )
+                    assert supervisor.id is not None
+                    lines.setdefault(supervisor.id, []).append(line)
+                    supervisors_by_id[supervisor.id] = supervisor
+                self._note_unreachable(session, cadre, openid, supervisors, now)
                 report.add("unreachable_cadre")
+            for supervisor_id, found in lines.items():
+                notify.tell_cadre(
+                    session=session,
+                    cadre=supervisors_by_id[supervisor_id],
+                    kind="escalation",
+                    ticket_id=None,
+                    text=_fit(texts.UNREACHABLE_HEADER, found, texts.UNREACHABLE_FOOTER),
+                    now=now,
+                )
+
+    def _unreachable_since(self, session: Session, openid: str) -> datetime | None:
+        """Since when pushes to a person cannot reach them: their window closed and something was held."""
+        person = ticket_repo.resident_by_openid(session=session, openid=openid)
+        wrote = person.last_message_at if person is not None else None
+        first = outbox_repo.first_undelivered_since(session=session, openid=openid, since=wrote)
+        if first is None:
+            return None
+        return max(first, wrote + SERVICE_WINDOW) if wrote is not None else first
+
+    def _note_unreachable(
+        self, session: Session, cadre: Cadre, openid: str, supervisors: list[Cadre], now: datetime
+    ) -> None:
+        """A history line on each open ticket whose pushes to cadre are held."""
+        note = texts.UNREACHABLE_EVENT.format(name=cadre.name, told="、".join(c.name for c in supervisors))
+        held = outbox_repo.held_for(session=session, openid=openid)
+        for ticket_id in sorted({p.ticket_id for p in held if p.ticket_id is not None}):
+            ticket = ticket_repo.get_ticket(session=session, ticket_id=ticket_id)
+            if ticket is not None and ticket.status in OPEN_STATUSES:
+                ticket_repo.add_event(
+                    session=session, ticket=ticket, kind="supervised", actor="system", note=note, at=now
+                )
 
     def _reachable_above(self, session: Session, cadre: Cadre, unreachable: set[str]) -> list[Cadre]:
         """The nearest level above cadre with someone bound and not waiting for pushes themselves."""
@@ -293,7 +322,7 @@ class Sweeper:
                 return reachable
         return []
 
-    def _unreachable_text(self, session: Session, cadre: Cadre, openid: str) -> str:
+    def _unreachable_line(self, session: Session, cadre: Cadre, openid: str) -> str:
         held = outbox_repo.held_for(session=session, openid=openid)
         numbers = sorted({p.ticket_id for p in held if p.ticket_id is not None})
         shown = "、".join(str(n) for n in numbers[:UNREACHABLE_NUMBERS])
@@ -302,12 +331,12 @@ class Sweeper:
         if place is None and cadre.community_id is not None:
             community = org_repo.get_community(session=session, community_id=cadre.community_id)
             place = community.name if community else None
-        return texts.UNREACHABLE_SUPERVISE.format(
+        return texts.UNREACHABLE_LINE.format(
             name=cadre.name,
             place=place or texts.ROLE_NAMES.get(cadre.role, ""),
+            phone=texts.UNREACHABLE_PHONE.format(phone=cadre.phone) if cadre.phone else "",
             count=len(held),
             numbers=texts.UNREACHABLE_NUMBERS.format(numbers=shown) if numbers else "",
-            phone=texts.UNREACHABLE_PHONE.format(phone=cadre.phone) if cadre.phone else "",
         )
 
     # --- digests ------------------------------------------------------------------------------
@@ -438,6 +467,16 @@ def _tell_all(session: Session, cadres: list[Cadre], kind: str, ticket: Ticket, 
         notify.tell_cadre(session=session, cadre=c, kind=kind, ticket_id=ticket.id, text=text, now=now) for c in cadres
     ]
     return any(told)
+
+
+def _fit(header: str, items: list[str], footer: str, limit: int = 2048) -> str:
+    """Header, as many items as fit a chat message (the rest counted), and footer."""
+    for kept in range(len(items), -1, -1):
+        more = [texts.UNREACHABLE_MORE.format(count=len(items) - kept)] if kept < len(items) else []
+        text = "\n".join([header, *items[:kept], *more, footer])
+        if len(text.encode("utf-8")) <= limit:
+            return text
+    return "\n".join([header, footer])
 
 
 def _stamp(period: object) -> str:

@@ -355,18 +355,20 @@ BIND_BUSY = "绑定的人太多了，请过几分钟再试。"
 
 # --- Delivery: what was held while a person's 48-hour window was closed, and who cannot be reached ----
 
-HELD_SUMMARY_HEADER = "【未读汇总】您没上线期间有 {count} 条通知，涉及 {tickets} 件诉求，合并成这一条（最紧急的在前）："
+HELD_SUMMARY_HEADER = "【未读汇总】您没上线期间有 {count} 条通知{about}，合并成这一条（最紧急的在前）："
+HELD_SUMMARY_ABOUT = "，涉及 {tickets} 件诉求"
 HELD_SUMMARY_DROPPED = "其中 {dropped} 条已被后来的消息取代，不再单列。"
 HELD_SUMMARY_MORE = "……另有 {more} 条，未列出。"
 HELD_SUMMARY_FOOTER_CADRE = "回复“任务”查看全部待办，“详情 编号”看某一件的经过。"
 HELD_SUMMARY_FOOTER_RESIDENT = "回复“查询”看您反映过的全部问题，“查询 编号”看某一件的进展。"
 
-UNREACHABLE_SUPERVISE = (
-    "【联系不上】{name}（{place}）已超过1个工作日收不到系统通知：TA 48小时内没有给公众号发过消息，"
-    "{count} 条通知暂存未发{numbers}。请电话联系TA{phone}，提醒TA给公众号发任意一条消息，暂存的通知就会送到。"
-)
-UNREACHABLE_NUMBERS = "（涉及编号 {numbers}）"
-UNREACHABLE_PHONE = "（{phone}）"
+UNREACHABLE_HEADER = "【联系不上】以下干部已超过1个工作日收不到系统通知（48小时内没有给公众号发过消息）："
+UNREACHABLE_LINE = "· {name}（{place}）{phone}：{count} 条通知暂存未发{numbers}"
+UNREACHABLE_NUMBERS = "，涉及编号 {numbers}"
+UNREACHABLE_PHONE = "，电话 {phone}"
+UNREACHABLE_MORE = "……另有 {count} 位，未列出。"
+UNREACHABLE_FOOTER = "请电话联系，提醒TA给公众号发任意一条消息，暂存的通知就会送到。"
+UNREACHABLE_EVENT = "{name}超过1个工作日收不到通知，已告知{told}"
 
 HANDOVER_TASKS = "【工作交接】{gone}已不在组织架构中，TA 名下 {count} 件诉求转由您负责："
 HANDOVER_LINE = "编号 {number}｜{status}｜{courtyard}｜{excerpt}"

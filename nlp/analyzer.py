@@ -184,6 +184,8 @@ class Analyzer:
                     if found:
                         return found
             return None
+        if rule is not None:  # the rules saw a danger now: the model has a lower bar to clear
+            threshold = min(threshold, chat.settings["urgent_rule_threshold"])
         if heads["urgent"]["1"] < threshold:
             return None
         hotline = max(heads["hotline"], key=heads["hotline"].__getitem__)

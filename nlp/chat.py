@@ -32,14 +32,12 @@ class Head:
     dense: np.ndarray  # (D, K) float32
     intercept: np.ndarray  # (K,) float32
 
-    def probabilities(self, index: np.ndarray, values: np.ndarray, dense: np.ndarray) -> dict[str, float]:
-        """Softmax of the head's scores for one message's sparse n-gram vector and dense features."""
-        scores = (values @ self.weights[index] if index.size else 0.0) + dense @ self.dense + self.intercept
-        logits = scores.tolist()
-        top = max(logits)
-        exp = [math.exp(s - top) for s in logits]
-        total = sum(exp)
-        return {c: e / total for c, e in zip(self.classes, exp, strict=True)}
+
+def _softmax(classes: Sequence[str], scores: Sequence[float]) -> dict[str, float]:
+    top = max(scores)
+    exp = [math.exp(s - top) for s in scores]
+    total = sum(exp)
+    return {c: e / total for c, e in zip(classes, exp, strict=True)}
 
 
 @dataclass(frozen=True)
@@ -51,6 +49,18 @@ class ChatModel:
     char_range: tuple[int, int]
     heads: dict[str, Head]
     settings: dict[str, float]  # thresholds and blend weights chosen by cross-validation
+
+    def __post_init__(self) -> None:
+        # Every head's weights side by side: one gather and one product per message, not one per head.
+        heads = [self.heads[name] for name in HEADS]
+        object.__setattr__(self, "_weights", np.hstack([h.weights for h in heads]))
+        object.__setattr__(self, "_dense", np.vstack([h.dense.T for h in heads]).T.copy())
+        object.__setattr__(self, "_intercept", np.concatenate([h.intercept for h in heads]))
+        bounds, start = [], 0
+        for head in heads:
+            bounds.append((start, start + len(head.classes)))
+            start += len(head.classes)
+        object.__setattr__(self, "_bounds", tuple(bounds))
 
     @classmethod
     def load(cls, path: Path = CHAT_ARTEFACT) -> ChatModel:
@@ -86,8 +96,12 @@ class ChatModel:
     def predict(self, text: str, dense: Sequence[float]) -> dict[str, dict[str, float]]:
         """Every head's class probabilities for one normalised text and its dense features."""
         index, values = self.vector(text)
-        features = np.asarray(dense, dtype=np.float32)
-        return {name: head.probabilities(index, values, features) for name, head in self.heads.items()}
+        scores = np.asarray(dense, dtype=np.float32) @ self._dense + self._intercept  # type: ignore[attr-defined]
+        if index.size:
+            scores += values @ self._weights[index]  # type: ignore[attr-defined]
+        flat = scores.tolist()
+        return {name: _softmax(self.heads[name].classes, flat[low:high])
+                for name, (low, high) in zip(HEADS, self._bounds, strict=True)}  # type: ignore[attr-defined]
 
 
 _lock = threading.Lock()

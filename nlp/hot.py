@@ -17,6 +17,7 @@ from datetime import datetime
 from nlp.segment import Segmenter
 
 SIMILAR = 0.42  # cosine of two messages about one thing (tuned on the public hot-issue corpus, see README)
+SIMILAR_AT_PLACE = 0.28  # enough when both name the same place (a compound's shops: smoke, noise, night stalls)
 MAX_DF_SHARE = 0.01  # subject words in more messages than this share do not make candidates
 DETAIL_CHARS = 300
 TITLE_CHARS = 30
@@ -26,6 +27,10 @@ _PLACE = re.compile(
     r"村|镇|街道|社区|大道|路|街|巷|公司|市场|苑|院|园|城)"
 )
 _DISTRICT = re.compile(r"^[A-Z]\d*[市区县]")  # the corpus' anonymised "A市", "A3区" prefixes
+# A match that starts with a generic word is not a name ("小区临街", "附近的路"): it would join any two compounds.
+_GENERIC = re.compile(
+    r"^(?:小区|临街|附近|周边|门口|楼下|一楼|底层|我们|我家|本村|该|这|那|在|到|从|对|和|与|及|的|想|要|请|买|去|而|但|就|也|还)"
+)
 STOPWORDS = frozenset(
     (
         "问题",
@@ -108,21 +113,25 @@ def find_places(text: str) -> list[str]:
     names = []
     for match in _PLACE.finditer(text):
         name = _DISTRICT.sub("", _DISTRICT.sub("", match.group()))
-        if len(name) >= 3 and name not in STOPWORDS:
+        if len(name) >= 3 and name not in STOPWORDS and not _GENERIC.match(name):
             names.append(name)
     return names
 
 
 def group(messages: Sequence[Message], *, segmenter: Segmenter, min_people: int = 2) -> list[HotIssue]:
     """The hot issues among messages, hottest first: most people, then the most recent."""
-    subjects = [list(m.words) if m.words is not None else _words(m.subject, segmenter) for m in messages]
+    places = [
+        [m.place] if m.place is not None else find_places(m.subject + " " + m.detail[:DETAIL_CHARS]) for m in messages
+    ]
+    # A place's name is a word of its own: the tokenizer may cut a compound's name into pieces.
+    subjects = [
+        (list(m.words) if m.words is not None else _words(m.subject, segmenter)) + [p.lower() for p in named]
+        for m, named in zip(messages, places, strict=True)
+    ]
     counts = [
         Counter(s + s + _words(m.detail[:DETAIL_CHARS], segmenter)) for s, m in zip(subjects, messages, strict=True)
     ]
     vectors = _vectors(counts)
-    places = [
-        [m.place] if m.place is not None else find_places(m.subject + " " + m.detail[:DETAIL_CHARS]) for m in messages
-    ]
     parent = list(range(len(messages)))
 
     def root(i: int) -> int:
@@ -131,9 +140,12 @@ def group(messages: Sequence[Message], *, segmenter: Segmenter, min_people: int 
             i = parent[i]
         return i
 
-    for i, j in _similar_pairs(vectors, [set(s) for s in subjects]):
-        if places[i] and places[j] and not _same_place(places[i], places[j]):
-            continue  # both name places, and none in common: another place's problem
+    for i, j, score in _similar_pairs(vectors, [set(s) for s in subjects]):
+        if places[i] and places[j]:
+            if not _same_place(places[i], places[j]):
+                continue  # both name places, and none in common: another place's problem
+        elif score < SIMILAR:
+            continue
         parent[root(i)] = root(j)
     members: dict[int, list[int]] = defaultdict(list)
     for i in range(len(messages)):
@@ -159,15 +171,15 @@ def _vectors(counts: Sequence[Counter[str]]) -> list[dict[str, float]]:
     n = len(counts)
     vectors = []
     for c in counts:
-        weights = {t: (1 + math.log(tf)) * math.log((1 + n) / (1 + df[t])) for t, tf in c.items()}
+        weights = {t: (1 + math.log(tf)) * (1 + math.log((1 + n) / (1 + df[t]))) for t, tf in c.items()}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         vectors.append({t: w / norm for t, w in weights.items() if w > 0})
     return vectors
 
 
-def _similar_pairs(vectors: Sequence[dict[str, float]], keys: Sequence[set[str]]) -> list[tuple[int, int]]:
-    """Pairs whose cosine reaches SIMILAR. Candidates share a rarer subject word (an inverted index): the
-    subject names the thing and the place, and comparing every pair would be quadratic."""
+def _similar_pairs(vectors: Sequence[dict[str, float]], keys: Sequence[set[str]]) -> list[tuple[int, int, float]]:
+    """Pairs whose cosine reaches SIMILAR_AT_PLACE, with it. Candidates share a rarer subject word (an
+    inverted index): the subject names the thing and the place, and comparing every pair would be quadratic."""
     cap = max(3, int(len(vectors) * MAX_DF_SHARE))
     postings: dict[str, list[int]] = defaultdict(list)
     for i, words in enumerate(keys):
@@ -180,8 +192,9 @@ def _similar_pairs(vectors: Sequence[dict[str, float]], keys: Sequence[set[str]]
     pairs = []
     for i, j in candidates:
         small, large = (vectors[i], vectors[j]) if len(vectors[i]) <= len(vectors[j]) else (vectors[j], vectors[i])
-        if sum(w * large.get(t, 0.0) for t, w in small.items()) >= SIMILAR:
-            pairs.append((i, j))
+        score = sum(w * large.get(t, 0.0) for t, w in small.items())
+        if score >= SIMILAR_AT_PLACE:
+            pairs.append((i, j, score))
     return sorted(pairs)
 
 
@@ -195,7 +208,7 @@ def _issue(
     subject = messages[central].subject or messages[central].detail
     title = " ".join(subject.split())
     title = title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS] + "…"
-    named = Counter(p for i in group for p in places[i][:1])
+    named = Counter(p for i in group for p in set(places[i]))
     people = len({messages[i].person for i in group if messages[i].person}) + sum(
         messages[i].reporters for i in group if not messages[i].person
     )

@@ -148,10 +148,11 @@ class Ticket(SQLModel, table=True):
     merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
     created_at: datetime = _when(index=True)  # the ledger's and the statistics' periods
     updated_at: datetime = _when()
-    accepted_at: datetime | None = _when(nullable=True)
-    resolved_at: datetime | None = _when(nullable=True)
+    # Indexed for the dashboard's counts of what was accepted, resolved or fell due in a period.
+    accepted_at: datetime | None = _when(nullable=True, index=True)
+    resolved_at: datetime | None = _when(nullable=True, index=True)
     closed_at: datetime | None = _when(nullable=True)
-    due_at: datetime | None = _when(nullable=True)
+    due_at: datetime | None = _when(nullable=True, index=True)
     satisfaction: str | None = None  # the resident's survey answer: satisfied, basic, unsatisfied, none
     overdue: bool = False  # marked once its deadline passed while it was open
     assigned_at: datetime | None = _when(nullable=True)  # when the current assignee got it
@@ -241,6 +242,27 @@ class SweepAction(SQLModel, table=True):
     kind: str
     ticket_id: int | None = Field(default=None, foreign_key="ticket.id", index=True)
     at: datetime = _when()
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Who runs the sweeps on SQLite: a lease the holder renews by heartbeat (PostgreSQL uses an advisory lock)."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=200)
+    expires_at: datetime = _when()
+    heartbeat_at: datetime = _when()
+
+
+class AccessTokenRow(SQLModel, table=True):
+    """The WeChat access token every process of one AppID uses, and who is fetching the next one."""
+
+    __tablename__ = "accesstoken"
+
+    app_id: str = Field(primary_key=True, max_length=64)
+    value: str | None = None
+    expires_at: datetime | None = _when(nullable=True)
+    refreshing_by: str | None = Field(default=None, max_length=200)
+    refreshing_until: datetime | None = _when(nullable=True)
 
 
 class Endorsement(SQLModel, table=True):

@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 from storage.db import database_now
 from storage.models import Outbox, OutboxStatus
 
+SURVEY = "survey"
+
 
 def enqueue(
     *,
@@ -138,12 +140,15 @@ def rewrite_unsent(*, session: Session, push: Outbox, text: str) -> bool:
 
 
 def supersede_held(*, session: Session, row: Outbox) -> int:
-    """Retire the person's earlier held pushes that row makes stale: about the same ticket, or the same digest kind."""
-    same_subject = (
-        col(Outbox.ticket_id) == row.ticket_id
-        if row.ticket_id is not None
-        else (col(Outbox.ticket_id).is_(None)) & (col(Outbox.kind) == row.kind)
-    )
+    """Retire the person's earlier held pushes that row makes stale: about the same ticket, or an older digest."""
+    if row.ticket_id is None and row.kind != "digest":
+        return 0  # a push about no ticket (a hand-over, a 【联系不上】) stands on its own
+    if row.ticket_id is None:
+        same_subject = col(Outbox.ticket_id).is_(None) & (col(Outbox.kind) == row.kind)
+    elif row.kind == SURVEY:  # asking for the survey replaces an earlier ask, not the news of the result
+        same_subject = (col(Outbox.ticket_id) == row.ticket_id) & (col(Outbox.kind) == SURVEY)
+    else:
+        same_subject = (col(Outbox.ticket_id) == row.ticket_id) & (col(Outbox.kind) != SURVEY)
     result = session.execute(
         update(Outbox)
         .where(
@@ -206,3 +211,20 @@ def first_undelivered_since(*, session: Session, openid: str, since: datetime | 
     if since is not None:
         query = query.where(col(Outbox.created_at) >= since)
     return session.exec(query).one()
+
+
+def newer_on_same_ticket(*, session: Session, row: Outbox, kinds: Sequence[str]) -> int | None:
+    """A later push of one of kinds to the same person about the same ticket, not yet given up; its id."""
+    if row.ticket_id is None:
+        return None
+    return session.exec(
+        select(Outbox.id)
+        .where(
+            col(Outbox.openid) == row.openid,
+            col(Outbox.ticket_id) == row.ticket_id,
+            col(Outbox.id) > row.id,
+            col(Outbox.kind).in_(list(kinds)),
+            col(Outbox.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.HELD, OutboxStatus.SENT)),
+        )
+        .order_by(col(Outbox.id).desc())
+    ).first()

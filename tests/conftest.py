@@ -127,6 +127,7 @@ def start_server(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[Callable[.
             closing.set()
             server.close()
             app.config["courtyard.keeper"].stop()
+            db.engine.dispose()
 
         threading.Thread(target=run, daemon=True).start()
         stops.append(stop)

@@ -22,6 +22,7 @@ TEXT_LIMIT_BYTES = 2048
 
 _PATHS: dict[str, Kind] = {
     "/cgi-bin/token": "token",
+    "/cgi-bin/stable_token": "token",
     "/cgi-bin/message/custom/send": "custom",
     "/cgi-bin/message/template/send": "template",
 }
@@ -100,6 +101,7 @@ class _State:
     messages: list[Message] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
     token_requests: int = 0
+    stable_token: str | None = None  # what /cgi-bin/stable_token hands out until it expires or is revoked
 
 
 class FakeWeChat:
@@ -221,7 +223,7 @@ class FakeWeChat:
 
     @property
     def token_requests(self) -> int:
-        """How many times /cgi-bin/token was called."""
+        """How many times /cgi-bin/token or /cgi-bin/stable_token was called."""
         with self._changed:
             return self._state.token_requests
 
@@ -251,7 +253,9 @@ class FakeWeChat:
             for token, (expires_at, _) in list(self._state.tokens.items()):
                 self._state.tokens[token] = (expires_at, code)
 
-    def _token_answer(self, query: dict[str, str]) -> dict[str, Any] | Fault:
+    def _token_answer(self, query: dict[str, str], *, stable: bool = False) -> dict[str, Any] | Fault:
+        """/cgi-bin/token issues a new token each call; /cgi-bin/stable_token hands out the same one
+        while it is valid, unless asked to force a refresh."""
         with self._changed:
             self._state.token_requests += 1
             self._changed.notify_all()
@@ -262,8 +266,14 @@ class FakeWeChat:
                 return _refusal(40013)
             if query.get("secret") != self.app_secret:
                 return _refusal(40125)
+            current = self._state.stable_token
+            if stable and current is not None and not query.get("force_refresh") and self._check_token(current) == 0:
+                expires_at = self._state.tokens[current][0]
+                return {"access_token": current, "expires_in": int((expires_at - _now()).total_seconds())}
             token = secrets.token_urlsafe(24)
             self._state.tokens[token] = (_now() + timedelta(seconds=self.expires_in), 0)
+            if stable:
+                self._state.stable_token = token
             return {"access_token": token, "expires_in": self.expires_in}
 
     def _send_answer(self, kind: Literal["custom", "template"], token: str | None, raw: bytes) -> Outcome:
@@ -375,6 +385,9 @@ class _Handler(BaseHTTPRequestHandler):
         path, query = self._target()
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         kind = _PATHS.get(path)
+        if path == "/cgi-bin/stable_token":
+            self._stable_token(fake, raw)
+            return
         if kind not in ("custom", "template"):
             self._reply(404, {"errcode": 404, "errmsg": "not found"})
             return
@@ -385,6 +398,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, {"errcode": 0, "errmsg": "ok", "msgid": len(fake.messages)})
         else:
             self._reply(200, _refusal(outcome))
+
+    def _stable_token(self, fake: FakeWeChat, raw: bytes) -> None:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            self._reply(200, _refusal(47001))
+            return
+        query = {k: str(v) for k, v in body.items() if k in ("grant_type", "appid", "secret")}
+        if body.get("force_refresh") is True:
+            query["force_refresh"] = "1"
+        answer = fake._token_answer(query, stable=True)
+        if isinstance(answer, Fault):
+            self._fault(fake, answer)
+        else:
+            self._reply(200, answer)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""

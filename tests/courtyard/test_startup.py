@@ -57,8 +57,8 @@ def start_together(tmp_path: Path, env: dict[str, str], *extra: str, count: int 
 def test_two_servers_started_at_once_on_an_empty_database(tmp_path: Path, fake_wechat: FakeWeChat) -> None:
     env = env_for(tmp_path, fake_wechat, COURTYARD_DB_URL=database_url(tmp_path))
     outputs = [output for _, output in start_together(tmp_path, env)]
-    assert sum("loaded the demo town" in o for o in outputs) == 1
-    assert sum("using the one in the database" in o for o in outputs) == 1
+    assert sum("已载入示范镇" in o for o in outputs) == 1
+    assert sum("使用数据库中已有的" in o for o in outputs) == 1
 
 
 def test_two_servers_importing_one_changed_org_file_at_once(tmp_path: Path, fake_wechat: FakeWeChat) -> None:
@@ -68,4 +68,4 @@ def test_two_servers_importing_one_changed_org_file_at_once(tmp_path: Path, fake
     start_together(tmp_path, env, "--org", str(org), count=1)
     org.write_text(org.read_text(encoding="utf-8").replace("桂花苑", "丹桂苑"), encoding="utf-8")
     outputs = [output for _, output in start_together(tmp_path, env, "--org", str(org))]
-    assert sum("(unchanged)" in o for o in outputs) == 1
+    assert sum("没有改动" in o for o in outputs) == 1

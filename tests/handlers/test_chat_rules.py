@@ -251,7 +251,7 @@ def test_own_entry_does_not_push_back_and_rebinding_says_bound(chat: Chat) -> No
 
 
 def test_a_long_complaint_is_one_push_and_every_reply_fits(chat: Chat) -> None:
-    long_text = "桂花苑3栋楼道的灯坏了，" + "晚上上下楼黑黢黢的老人摔了好几次，" * 300
+    long_text = "桂花苑3栋楼道的灯坏了，" + "晚上上下楼黑黢黢的很不方便，" * 300
     reply = chat.say("o_a", long_text)
     n = number_in(reply)
     pushes = chat.pushes(LIFANG)
@@ -295,3 +295,10 @@ def test_the_weekly_figures_leave_out_what_was_not_a_problem(chat: Chat) -> None
     Sweeper(chat.db, chat.ctx.calendar).run(monday)
     digest = [t for t in chat.pushes(ZHAOQIANG, monday) if t.startswith("【每周民情简报】")]
     assert digest and "收到诉求 1 件" in digest[-1]
+
+
+def test_a_shared_place_does_not_make_two_problems_one(chat: Chat) -> None:
+    lift = number_in(chat.say("o_a", "银杏小区二十一号楼电梯坏了好几天了"))
+    pothole = number_in(chat.say("o_b", "银杏小区二十一号楼门口路面有个大坑"))
+    assert lift != pothole
+    assert number_in(chat.say("o_c", "银杏院21栋电梯坏了 好几天了")) == lift

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from scheduler.sweeps import run_all
-from storage.models import Outbox, OutboxStatus
+from storage.models import Outbox, OutboxStatus, TicketEvent
 from tests.conftest import Running
 from tests.fake_wechat import FakeWeChat
 from tests.support.chat import number_in, say
@@ -85,13 +85,15 @@ def test_the_community_hears_once_when_a_cadre_is_unreachable_for_a_working_day(
     notices = [t for t in fake_wechat.texts_for(WANGMING) if t.startswith("【联系不上】")]
     assert len(notices) == 1
     [notice] = notices
-    assert "李芳" in notice and all(str(n) in notice for n in numbers)
+    assert "· 李芳（桂花苑）" in notice and f"涉及编号 {'、'.join(map(str, sorted(numbers)))}" in notice
     assert not [t for t in fake_wechat.texts_for(ZHAOQIANG) if t.startswith("【联系不上】")]
     with server.db.transaction() as session:
         [sent] = [
             p for p in session.exec(select(Outbox).where(Outbox.openid == WANGMING)).all() if "联系不上" in p.text
         ]
         assert f"{sent.created_at.astimezone(SHANGHAI):%m-%d %H:%M}" == "11-27 09:00"  # type: ignore[union-attr]
+        lines = session.exec(select(TicketEvent).where(TicketEvent.note == "李芳超过1个工作日收不到通知，已告知王明")).all()
+        assert sorted(e.ticket_id for e in lines) == sorted(numbers)
 
 
 def test_the_level_above_must_be_reachable(server: Running, fake_wechat: FakeWeChat) -> None:
@@ -102,7 +104,7 @@ def test_the_level_above_must_be_reachable(server: Running, fake_wechat: FakeWeC
     file_four(server)
     sweep_hourly(server, at("2026-11-24T10:00"), at("2026-11-30T12:00"))
     notices = [t for t in fake_wechat.texts_for(ZHAOQIANG) if t.startswith("【联系不上】")]
-    assert sorted(t[6:8] for t in notices) == ["李芳", "王明"]
+    assert sorted(line[2:4] for t in notices for line in t.splitlines() if line.startswith("· ")) == ["李芳", "王明"]
     assert not [t for t in fake_wechat.texts_for(WANGMING) if t.startswith("【联系不上】")]
 
 
@@ -119,3 +121,66 @@ def test_a_resident_writing_after_a_silent_week_gets_one_push(server: Running, f
     run_all(server.sweep_deps, at("2026-12-03T10:01"))
     [summary] = fake_wechat.texts_for(resident)
     assert summary.startswith("【未读汇总】") and all(summary.count(f"编号 {n}") == 1 for n in numbers)
+
+
+def test_a_held_call_to_work_on_a_ticket_done_meanwhile_is_dropped(server: Running, fake_wechat: FakeWeChat) -> None:
+    """王明 was told by 督办 about two tickets while away; 李芳 resolved one: he hears only of the other."""
+    server.clock.set(at("2026-11-20T09:00"))
+    say(server, WANGMING, "任务")  # his window closes on Sunday
+    first, second = file_four(server)[:2]
+    sweep_hourly(server, at("2026-11-24T10:00"), at("2026-11-25T12:00"))  # 督办 to the community, held
+    held = [p.ticket_id for p in pushes(server, WANGMING) if p.status == OutboxStatus.HELD]
+    assert first in held and second in held
+    server.clock.set(at("2026-11-25T13:00"))
+    say(server, LIFANG, f"办结 {first} 已修好")
+    for number in set(held) - {first, second}:
+        say(server, LIFANG, f"办结 {number} 已处理")
+    before = len(fake_wechat.texts_for(WANGMING))
+    server.clock.set(at("2026-11-25T14:00"))
+    say(server, WANGMING, "任务")
+    run_all(server.sweep_deps, at("2026-11-25T14:01"))
+    [released] = fake_wechat.texts_for(WANGMING)[before:]
+    assert f"编号 {second}" in released and f"编号 {first}" not in released
+
+
+def test_several_cadres_out_of_reach_make_one_push_to_the_community(server: Running, fake_wechat: FakeWeChat) -> None:
+    server.clock.set(at("2026-11-23T09:00"))
+    say(server, LIFANG, "任务")
+    say(server, "o_chengang", "任务")
+    server.clock.set(at("2026-11-24T10:00"))
+    lamp = number_in(say(server, "o_r1", "桂花苑三号楼门口的路灯坏了三天了"))
+    rubbish = number_in(say(server, "o_r2", "银杏院五号楼楼道里堆满了垃圾没人收"))
+    sweep_hourly(server, at("2026-11-24T10:00"), at("2026-11-30T12:00"))
+    [notice] = [t for t in fake_wechat.texts_for(WANGMING) if t.startswith("【联系不上】")]
+    assert "· 李芳（桂花苑）" in notice and f"涉及编号 {lamp}" in notice
+    assert "· 陈刚（银杏院）" in notice and f"涉及编号 {rubbish}" in notice
+
+
+def test_the_survey_ask_keeps_the_news_of_the_result(server: Running, fake_wechat: FakeWeChat) -> None:
+    server.clock.set(at("2026-11-24T10:00"))
+    number = number_in(say(server, "o_resident_b", COMPLAINTS[0]))
+    server.clock.set(at("2026-11-27T10:00"))  # her window has closed
+    say(server, LIFANG, f"受理 {number}")
+    say(server, LIFANG, f"办结 {number} 换了新灯泡")
+    run_all(server.sweep_deps, at("2026-11-27T10:01"))
+    server.clock.set(at("2026-11-28T09:00"))
+    say(server, "o_resident_b", "你好")
+    run_all(server.sweep_deps, at("2026-11-28T09:01"))
+    [summary] = fake_wechat.texts_for("o_resident_b")
+    assert "已受理" not in summary
+    assert 0 < summary.index("换了新灯泡") < summary.index("打个分")  # the result, then the question
+
+
+def test_a_backlog_sends_only_the_latest_reminder_per_ticket(server: Running, fake_wechat: FakeWeChat) -> None:
+    """Days of sweeps with nothing draining (no credentials yet): 【提醒】 and 【即将到期】 give way to 【已超期】."""
+    numbers = file_four(server)
+    server.clock.set(at("2026-11-26T09:30"))
+    say(server, LIFANG, "任务")  # her window is open when the pushes finally go
+    moment = at("2026-11-24T10:00")
+    while moment <= at("2026-11-27T12:00"):
+        run_all(server.sweep_deps, moment, drain=False)
+        moment += timedelta(hours=1)
+    server.drain(at("2026-11-27T12:00"))
+    sent = fake_wechat.texts_for(LIFANG)
+    assert sorted(t[:5] for t in sent) == ["【已超期】"] * 4 + ["【新任务】"] * 4
+    assert all(sum(f"编号 {n}（" in t for t in sent) == 2 for n in numbers)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import random
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ from storage import ledger_query
 from storage import org as org_repo
 from storage import tickets as ticket_repo
 from storage.db import Database, make_engine
-from storage.ledger_query import LedgerQuery, Scope
+from storage.ledger_query import LedgerQuery, Scope, StatRow
 from storage.migrate import upgrade
 from storage.models import TicketStatus
 from tests.conftest import database_url
@@ -187,3 +188,19 @@ def test_web_reach_is_the_chat_reach(db: Database) -> None:
             )
             expected = {t.id for t in tickets if t is not None and in_reach(cadre, t)}
             assert {row.id for row in rows} == expected and expected, name
+
+
+def test_the_working_clock_agrees_with_the_work_calendar() -> None:
+    """The fast clock of the statistics gives WorkCalendar's working hours, holidays and make-up days included."""
+    rng = random.Random(15)
+    clock = stats.WorkingClock(CALENDAR, date(2026, 9, 1))
+    for _ in range(400):
+        a = at(9, 1, 0) + timedelta(minutes=rng.randrange(60 * 24 * 80))
+        b = a + timedelta(minutes=rng.randrange(60 * 24 * 12))
+        expected = CALENDAR.working_hours_between(a, b) * 60
+        assert clock.reading(b) - clock.reading(a) == pytest.approx(expected, abs=1e-6), (a, b)
+        limit = CALENDAR.add_working_days(a, 1)
+        counter = stats.Counter(CALENDAR, date(2026, 9, 1))
+        for accepted in (b, limit, limit + timedelta(minutes=30)):  # at the limit, and just after it
+            row = StatRow(1, "accepted", None, None, "其他", a, accepted, None, None, False)
+            assert counter.accepted_in_time(row, clock.reading(a)) == (accepted <= limit), (a, accepted, limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from openpyxl import load_workbook
 from handlers.accounts import LOCK_MINUTES, MAX_FAILURES
 from tests.conftest import Running
 from tests.support.chat import number_in, say
+from tests.support.ledger import seed
 from tests.support.web import PASSWORD, WebClient, make_user
 
 COURTYARD = str(Path(sys.executable).parent / "courtyard")
@@ -198,3 +200,34 @@ def test_the_ticket_page_names_reporters_by_role_never_openid(
     assert "受理" in page and "李芳" in page
     pushes = page.split('id="pushes"')[1]
     assert "干部 李芳" in pushes and "新任务" in pushes and "已送达" in pushes and "客服消息" in pushes
+
+
+def test_hot_issues_of_the_ledger_on_the_dashboard_and_from_the_command(server: Running) -> None:
+    base = server.clock()
+    lamp = [
+        seed(server.db, courtyard="桂花苑", text=text, resident=f"o_h{n}", created_at=base - timedelta(days=days))
+        for n, (text, days) in enumerate(
+            [
+                ("桂花苑3栋门口的路灯坏了", 20),
+                ("桂花苑3栋门口路灯又坏了，晚上看不见", 11),
+                ("桂花苑3栋门口的路灯不亮", 2),
+            ]
+        )
+    ]
+    elsewhere = seed(server.db, courtyard="银杏院", text="银杏院3栋门口的路灯坏了", resident="o_h9", created_at=base)
+    old = seed(
+        server.db,
+        courtyard="桂花苑",
+        text="桂花苑3栋门口的路灯坏了",
+        resident="o_h8",
+        created_at=base - timedelta(days=60),
+    )
+    hot = signed_in(server).get("/").text.split('id="hot"')[1]
+    assert "3 人反映" in hot and all(f'href="/tickets/{n}"' in hot for n in lamp)
+    assert f'href="/tickets/{elsewhere}"' not in hot and f'href="/tickets/{old}"' not in hot
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "COURTYARD_"))}
+    env |= {"COURTYARD_DB_URL": server.settings.courtyard_db_url}
+    result = subprocess.run([COURTYARD, "hot", "--days", "90"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    first = json.loads(result.stdout.splitlines()[0])
+    assert sorted(first["ids"]) == sorted([*lamp, old]) and first["place"] == "桂花苑" and first["count"] == 4

@@ -1,0 +1,167 @@
+"""Server time of the leaders' pages on a 100 000-ticket ledger, against a bare SELECT count(*) in the same run.
+
+Usage: python bench/web.py [--tickets 100000] [--runs 30]
+Builds a SQLite ledger of a year of tickets (about 8 000 a month over the demo town's courtyards, texts
+from the colloquial test sentences, full-text index filled), serves it with `courtyard serve`'s app on
+loopback and times, alternating: the dashboard, the ledger page (a courtyard filter plus a search),
+/api/stats for this month and for the whole year, and `SELECT count(*) FROM ticket` on the same file.
+Target: dashboard and ledger ≤ 300 ms p95. Prints median and p95 of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import requests
+from sqlalchemy import insert, text
+from waitress import create_server
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from courtyard import runtime
+from courtyard.settings import Settings
+from handlers import hot, search
+from handlers.accounts import add_user
+from storage.models import Ticket, TicketSearch
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=TZ)
+CHUNK = 5000
+PASSWORD = "bench password"
+SURVEY_ANSWERS = ("satisfied", "basic", "unsatisfied", "none")
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def texts() -> list[str]:
+    root = Path(__file__).resolve().parent.parent
+    rows = []
+    for path in (root / "nlp/data/colloquial_train.csv", root / "bench/data/colloquial_dev.csv"):
+        with path.open(encoding="utf-8") as f:
+            rows += [(r["text"], r["label"]) for r in csv.DictReader(f)]
+    return [t for t, _ in rows]
+
+
+def build(path: Path, tickets: int) -> Settings:
+    settings = Settings(_env_file=None, courtyard_db_url=f"sqlite:///{path}")  # type: ignore[call-arg]
+    db = runtime.open_database(settings)
+    runtime.ensure_org_chart(db, None)
+    add_user(db=db, name="bench", role="leader", cadre_name=None, password=PASSWORD, now=NOW)
+    sentences = texts()
+    words = {s: " ".join(search.words(s)) for s in sentences}
+    rng = random.Random(7)
+    categories = ["城乡建设", "环境保护", "交通运输", "教育文体", "劳动和社会保障", "商贸旅游", "卫生计生", "其他"]
+    start = NOW - timedelta(days=365)
+    with db.engine.begin() as connection:
+        for first in range(0, tickets, CHUNK):
+            rows, indexed = [], []
+            for n in range(first, min(first + CHUNK, tickets)):
+                created = start + timedelta(seconds=365 * 86400 * n / tickets)
+                courtyard = 1 + rng.randrange(4)
+                sentence = sentences[rng.randrange(len(sentences))]
+                fate = rng.random()
+                accepted = created + timedelta(hours=rng.choice((1, 3, 20, 50))) if fate > 0.05 else None
+                resolved = accepted + timedelta(days=rng.choice((1, 2, 4, 8))) if accepted and fate > 0.15 else None
+                done = resolved is not None and resolved < NOW
+                status = "closed" if done and fate > 0.3 else "resolved" if done else "accepted" if accepted else "new"
+                rows.append(
+                    dict(
+                        id=n + 1, text=sentence, category=categories[rng.randrange(len(categories))],
+                        confidence=0.9, urgent=fate < 0.02, status=status, courtyard_id=courtyard,
+                        community_id=1 if courtyard <= 2 else 2, assignee_id=courtyard + 2, created_at=created,
+                        updated_at=created, accepted_at=accepted, resolved_at=resolved if done else None,
+                        closed_at=resolved if status == "closed" else None, due_at=created + timedelta(days=5),
+                        satisfaction=rng.choice(SURVEY_ANSWERS) if status == "closed" else None,
+                        overdue=status in ("new", "accepted") and created + timedelta(days=5) < NOW, nudge_step=0,
+                    )
+                )  # fmt: skip
+                indexed.append(dict(ticket_id=n + 1, tokens=words[sentence]))
+            connection.execute(insert(Ticket), rows)
+            connection.execute(insert(TicketSearch), indexed)
+    return settings
+
+
+def serve(settings: Settings) -> tuple[str, callable]:  # type: ignore[valid-type]
+    db = runtime.open_database(settings)
+    ready = threading.Event()
+    app = runtime.build_web_app(settings, db, ready, lambda: NOW)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    ready.set()
+    threading.Thread(target=server.run, daemon=True).start()
+    return f"http://127.0.0.1:{server.effective_port}", server.close  # type: ignore[union-attr]
+
+
+def login(base: str) -> requests.Session:
+    http = requests.Session()
+    form = http.get(base + "/login", timeout=30)
+    token = _CSRF.search(form.text)
+    assert token
+    answer = http.post(
+        base + "/login", data={"username": "bench", "password": PASSWORD, "csrf_token": token.group(1)}, timeout=30
+    )
+    assert answer.ok and "退出" in answer.text, answer.status_code
+    return http
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="courtyard-bench-web-"))
+    try:
+        began = time.perf_counter()
+        settings = build(folder / "ledger.db", args.tickets)
+        print(f"built a ledger of {args.tickets} tickets in {time.perf_counter() - began:.1f}s")
+        base, stop = serve(settings)
+        http = login(base)
+        year = f"from={(NOW - timedelta(days=364)).date()}&to={NOW.date()}"
+        pages = {
+            "dashboard /": "/",
+            "ledger /ledger?courtyard=2&q=路灯": "/ledger?courtyard=2&q=%E8%B7%AF%E7%81%AF",
+            "/api/stats (this month)": "/api/stats",
+            "/api/stats (a whole year)": f"/api/stats?{year}",
+        }
+        hot._cache.clear()
+        cold = time.perf_counter()
+        assert http.get(base + "/", timeout=120).ok
+        print(f"first dashboard (hot issues computed, then cached {hot.CACHE_SECONDS:.0f}s): "
+              f"{(time.perf_counter() - cold) * 1000:.0f} ms")  # fmt: skip
+        engine = runtime.open_database(settings).engine
+        times: dict[str, list[float]] = {name: [] for name in [*pages, "bare SELECT count(*) FROM ticket"]}
+        for _ in range(args.runs):
+            for name, path in pages.items():
+                started = time.perf_counter()
+                response = http.get(base + path, timeout=120)
+                times[name].append(time.perf_counter() - started)
+                assert response.status_code == 200, (path, response.status_code)
+            started = time.perf_counter()
+            with engine.connect() as connection:
+                connection.execute(text("SELECT count(*) FROM ticket")).scalar_one()
+            times["bare SELECT count(*) FROM ticket"].append(time.perf_counter() - started)
+        stop()
+        print(f"{args.runs} runs each, alternating, on {args.tickets} tickets (SQLite, WAL):")
+        print(f"{'request':48} {'median':>10} {'p95':>10}")
+        for name, values in times.items():
+            print(f"{name:48} {statistics.median(values) * 1000:8.1f}ms {percentile(values, 0.95) * 1000:8.1f}ms")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

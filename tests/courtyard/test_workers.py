@@ -1,0 +1,104 @@
+"""`courtyard serve --workers N`: several processes on one port on PostgreSQL; refused on SQLite and for 0."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+
+from storage.leader import SCHEDULER_LOCK_KEY
+from tests.conftest import TOKEN, database_url
+from tests.courtyard.test_cli import COURTYARD, env_for, run
+from tests.fake_wechat import FakeWeChat
+from tests.support.wechat_client import WeChatPoster
+
+needs_postgres = pytest.mark.skipif(
+    not os.environ.get("COURTYARD_TEST_POSTGRES"), reason="several workers need PostgreSQL (COURTYARD_TEST_POSTGRES)"
+)
+
+
+def test_workers_on_sqlite_are_refused_in_chinese(tmp_path: Path) -> None:
+    result = run(tmp_path, "serve", "--port", "0", "--workers", "4")
+    assert result.returncode == 2
+    assert "SQLite 只能由一个进程写入" in result.stderr and "PostgreSQL" in result.stderr
+    assert not (tmp_path / "cli.db").exists(), "refused before touching the database"
+
+
+def test_zero_workers_are_refused(tmp_path: Path) -> None:
+    result = run(tmp_path, "serve", "--port", "0", "--workers", "0")
+    assert result.returncode == 2
+    assert "--workers 至少为 1" in result.stderr
+
+
+@pytest.fixture
+def two_workers(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[tuple[str, str]]:
+    """`courtyard serve --workers 2` on a fresh PostgreSQL database; yields (base URL, database URL)."""
+    url = database_url(tmp_path)
+    process = subprocess.Popen(
+        [COURTYARD, "serve", "--port", "0", "--workers", "2"],
+        cwd=tmp_path,
+        env=env_for(tmp_path, fake_wechat, COURTYARD_DB_URL=url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if match := re.search(r"webhook (http://\S+)/wechat", line):
+            break
+    else:
+        pytest.fail("serve --workers 2 did not start:\n" + "".join(seen))
+    try:
+        assert "2 个工作进程" in line
+        yield match.group(1), url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@needs_postgres
+def test_two_workers_file_one_ticket_per_msgid_with_identical_replies(two_workers: tuple[str, str]) -> None:
+    base_url, url = two_workers
+    poster = WeChatPoster(base_url, token=TOKEN)
+    texts = [f"桂花苑{n}栋门口的路灯坏了第{n}次" for n in range(1, 6)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for n, said in enumerate(texts, start=1):
+            send = partial(poster.text, "o_same", said, msg_id=770000 + n)  # WeChat's retries of one message
+            replies = [future.result() for future in [pool.submit(send) for _ in range(8)]]
+            assert {r.status for r in replies} == {200}
+            assert len({r.content for r in replies}) == 1, [r.content for r in replies]
+            assert re.search(r"编号 \d+", replies[0].content or "")
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            for said in texts:
+                filed = connection.execute(text("SELECT count(*) FROM ticket WHERE text = :t"), {"t": said})
+                assert filed.scalar_one() == 1, said
+        deadline = time.monotonic() + 30
+        while leaders(engine) != 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert leaders(engine) == 1, "exactly one worker runs the sweeps"
+    finally:
+        engine.dispose()
+
+
+def leaders(engine: Engine) -> int:
+    """How many connections hold the scheduler's advisory lock."""
+    with engine.connect() as connection:
+        held = connection.execute(
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :key AND granted"),
+            {"key": SCHEDULER_LOCK_KEY},
+        )
+        return int(held.scalar_one())
