@@ -28,9 +28,13 @@ from handlers.outbox import Templates
 from handlers.ports import Sender
 from handlers.replay import ReplayGuard
 from handlers.simulation import (
+    DEMO_LOGIN,
+    DEMO_PASSWORD,
     DemoCheck,
+    ensure_demo_login,
     is_simulator_openid,
     latest_moment,
+    remove_demo_login,
     seed_demo_history,
     simulated_tickets_named,
 )
@@ -249,6 +253,8 @@ def ensure_org_chart(db: Database, org: Path | None, tz: ZoneInfo | None = None)
 def _ensure_org_chart(db: Database, org: Path | None, tz: ZoneInfo | None) -> str:
     if org is not None:
         result = org_use_cases.import_org_file(db=db, path=org, tz=tz)
+        if not DemoCheck(db=db, demo_file=demo_org_path())():
+            remove_demo_login(db=db)  # its password is printed in every README
         lines = [messages.org_result(org, result.courtyards, result.cadres, result.changed)]
         return "\n".join(lines + [messages.handover(h) for h in result.handovers])
     if org_use_cases.has_org_chart(db=db):
@@ -290,7 +296,9 @@ def build_server(
     feeds = Feeds(clock=clock, tz=settings.tz)
 
     def is_persona(openid: str) -> bool:
-        return is_simulator_openid(openid) or (openid in demo.openids and demo())
+        # The demo cadres' invented openids are played in the simulator; with credentials they are
+        # treated like any org chart openid and go to WeChat.
+        return is_simulator_openid(openid) or (not settings.can_push and openid in demo.openids and demo())
 
     def blocked(text: str) -> bool:
         return not demo() and bool(simulated_tickets_named(db=db, text=text))
@@ -305,11 +313,14 @@ def build_server(
     at_start = demo()
     drains = settings.can_push or at_start
     if at_start:
+        ensure_demo_login(db=db, now=clock())
         seed_demo_history(db=db, calendar=sweeps.calendar, now=clock())
         # After a restart the demo's clock resumes where the time machine had taken the ledger.
         latest = latest_moment(db=db)
         if latest is not None and latest > clock():
             clock.set(latest)
+    else:
+        remove_demo_login(db=db)
     wsgi = build_web_app(settings, db, ready, clock, threads=threads)
     simulator = SimulatorDeps(
         db=db,
@@ -324,7 +335,7 @@ def build_server(
             )
         ),
         is_demo=demo,
-        is_admin=is_admin or (lambda request: session_is_admin(request, db=db)),
+        is_admin=is_admin or (lambda request: session_is_admin(request, db=db, now=clock())),
         run_sweeps=lambda at: {name: report.counts for name, report in run_all(sweeps, at).items()},
         pushes_shown=lambda: drains,
         listen_host=host,
@@ -336,9 +347,10 @@ def build_server(
 def next_steps(address: str, *, demo: bool, token_set: bool) -> list[str]:
     """The three lines `serve` ends its start-up with: the simulator, the dashboard, and WeChat."""
     simulator = "演示数据，谁都能打开，扮演居民和干部试一遍" if demo else "正式组织架构：仅管理员登录后可用"
+    login = f"演示账号 {DEMO_LOGIN}，密码 {DEMO_PASSWORD}" if demo else "账号用 courtyard user add 创建"
     token = "令牌填 WECHAT_TOKEN 的值" if token_set else "先设置 WECHAT_TOKEN（现在用的是开发令牌）"
     return [
         f"聊天模拟器：{address}/simulator （{simulator}）",
-        "管理后台：网页版还在开发中，台账先用 courtyard export -o 台账.xlsx 导出",
+        f"管理后台：{address}/ （{login}）",
         f"接入微信：公众号“服务器地址”填 https://您的域名/wechat（HTTPS 反向代理到本机 {address}），{token}",
     ]

@@ -9,10 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from handlers import accounts
 from handlers.context import Context
 from handlers.conversation import Conversation
 from handlers.messages import Inbound
 from handlers.workcalendar import WorkCalendar
+from storage import accounts as account_repo
 from storage import org as org_repo
 from storage import simulation as sim_repo
 from storage.db import Database
@@ -186,3 +191,32 @@ def latest_moment(*, db: Database) -> datetime | None:
     """The latest moment in the ledger; the demo's clock never starts behind it (after a time machine run)."""
     with db.snapshot() as session:
         return sim_repo.latest_moment(session=session)
+
+
+DEMO_LOGIN = "demo"
+DEMO_PASSWORD = "courtyard-demo"  # printed by serve on the demo org chart; the account exists only there
+
+
+def ensure_demo_login(*, db: Database, now: datetime) -> None:
+    """On the demo org chart: a leader account with the printed password, created once."""
+    with db.snapshot() as session:
+        if account_repo.user_by_name(session=session, name=DEMO_LOGIN) is not None:
+            return
+    accounts.add_user(db=db, name=DEMO_LOGIN, role="leader", cadre_name=None, password=DEMO_PASSWORD, now=now)
+
+
+def remove_demo_login(*, db: Database) -> bool:
+    """Off the demo org chart: delete the demo account (only while it still has the published password)."""
+    with db.transaction() as session:
+        user = account_repo.user_by_name(session=session, name=DEMO_LOGIN)
+        if user is None or not _has_password(user.password_hash, DEMO_PASSWORD):
+            return False
+        sim_repo.remove_web_user(session=session, user=user)
+        return True
+
+
+def _has_password(password_hash: str, password: str) -> bool:
+    try:
+        return PasswordHasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, delete, func, select
 
 from storage.clock import as_utc
 from storage.models import (
@@ -22,6 +22,8 @@ from storage.models import (
     Ticket,
     TicketEvent,
     Town,
+    WebSession,
+    WebUser,
 )
 
 
@@ -126,3 +128,10 @@ def latest_moment(*, session: Session) -> datetime | None:
     ]
     known = [as_utc(m) if m.tzinfo else m.replace(tzinfo=UTC) for m in moments if m is not None]
     return max(known, default=None)
+
+
+def remove_web_user(*, session: Session, user: WebUser) -> None:
+    """Delete a web account and sign its browsers out."""
+    session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))
+    session.delete(user)
+    session.flush()

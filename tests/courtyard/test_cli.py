@@ -82,8 +82,6 @@ def test_serve_demo_town_end_to_end(tmp_path: Path, served: tuple[str, str], fak
     assert number, reply
     wanted = f"编号 {number.group(1)}"
     assert fake_wechat.wait_for(lambda: any(wanted in t for t in fake_wechat.texts_for("o_real_zhouwei")), timeout=10)
-    # The demo's invented cadres (o_lifang …) are simulator personas: their pushes never go to WeChat.
-    assert all(m.openid in ("o_real_zhouwei", "o_newcomer") for m in fake_wechat.messages)
 
 
 def test_org_import_is_idempotent_and_reports_bad_lines(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ def test_serve_ends_start_up_with_three_chinese_lines(tmp_path: Path) -> None:
             lines.append(process.stdout.readline().rstrip("\n"))
         simulator, dashboard, wechat = lines[-3:]
         assert simulator.startswith("聊天模拟器：http://127.0.0.1:") and "/simulator" in simulator, lines
-        assert dashboard.startswith("管理后台："), lines
+        assert dashboard.startswith("管理后台：http://127.0.0.1:") and "演示账号 demo，密码 courtyard-demo" in dashboard
         assert "/wechat" in wechat and "WECHAT_TOKEN" in wechat, lines
         url = simulator.removeprefix("聊天模拟器：").split()[0]
         page = requests.get(url, timeout=10)

@@ -13,12 +13,14 @@ import requests
 from sqlmodel import select
 
 from courtyard import runtime
+from handlers.simulation import DEMO_LOGIN, DEMO_PASSWORD
 from scheduler.sweeps import drain_outbox
 from storage.clock import ShiftedClock
 from storage.models import InboundMessage, Outbox, OutboxStatus
 from tests.conftest import TOKEN
 from tests.fake_wechat import FakeWeChat
 from tests.support.chat import number_in
+from tests.support.web import WebClient, make_user
 from tests.support.wechat_client import WeChatPoster
 from tests.web.simulator_fixtures import Simulator, start_simulator
 
@@ -86,7 +88,7 @@ def test_bad_input_gets_a_clear_answer_and_nothing_is_sent(
 
     assert inbound(sim, resident) == ["event"]  # only the subscription that created the persona
     assert inbound(sim, "o_nobody") == []
-    assert fake_wechat.requests == []
+    assert not [r for r in fake_wechat.requests if r.openid in (resident, "o_nobody")]
     # Nothing broken: a real photo and a message still go through.
     png = b"\x89PNG\r\n\x1a\n" + bytes(64)
     photo = requests.post(url, data={"openid": resident}, files={"photo": ("a.png", png)}, headers=WRITE, timeout=30)
@@ -180,3 +182,30 @@ def test_after_a_restart_the_demo_clock_resumes_where_the_time_machine_left_it(
     assert clock() < moved_to
     runtime.build_server(sim.settings, sim.db, threading.Event(), clock=clock)
     assert clock() >= moved_to - timedelta(minutes=1)
+
+
+def test_the_demo_login_opens_the_dashboard_only_while_the_demo_is_loaded(
+    start_simulator: Callable[..., Simulator],
+) -> None:
+    sim = start_simulator()
+    browser = WebClient(sim.base_url)
+    assert browser.login(DEMO_LOGIN, DEMO_PASSWORD).status_code == 303
+    assert browser.get("/").status_code == 200
+    runtime.ensure_org_chart(sim.db, REAL_ORG)  # an operator imports their own town
+    assert browser.get("/").status_code in (302, 303)
+    assert WebClient(sim.base_url).login(DEMO_LOGIN, DEMO_PASSWORD).status_code == 401
+
+
+def test_on_a_real_org_chart_an_admin_session_opens_the_simulator(start_simulator: Callable[..., Simulator]) -> None:
+    sim = start_simulator(org=REAL_ORG)
+    make_user(sim.db, "chief", "admin")
+    make_user(sim.db, "boss", "leader")
+    leader = WebClient(sim.base_url)
+    assert leader.login("boss").status_code == 303
+    assert leader.get("/simulator").status_code == 403
+    admin = WebClient(sim.base_url)
+    assert admin.login("chief").status_code == 303
+    page = admin.get("/simulator")
+    assert page.status_code == 200 and "聊天模拟器" in page.text
+    state = admin.get("/simulator/api/state").json()
+    assert state["demo"] is False and state["time_machine"] is False
