@@ -52,6 +52,10 @@ class WeChatTransportError(WeChatError):
         self.maybe_delivered = maybe_delivered
 
 
+class EndpointMissing(WeChatTransportError):
+    """The API answered 404: this server does not offer that endpoint (a stand-in without stable_token)."""
+
+
 @dataclass(frozen=True)
 class AccessToken:
     """An access token and the moment WeChat said it stops working."""
@@ -208,7 +212,11 @@ class WeChatAPI:
         fetch never retires a token another server still uses); forced after WeChat refused one,
         which it would otherwise hand back while it thinks it valid."""
         now = self._clock()
-        value, expires_in = self._stable_token(force=rejected is not None)
+        try:
+            value, expires_in = self._stable_token(force=rejected is not None)
+        except EndpointMissing:
+            log.warning("the WeChat API offers no /cgi-bin/stable_token: using GET /cgi-bin/token")
+            value, expires_in = self._token()
         self._store.set(value, now + timedelta(seconds=expires_in))
         log.info("fetched a WeChat access token valid for %d s", expires_in)
         return value
@@ -221,12 +229,16 @@ class WeChatAPI:
             data=json.dumps(payload | {"force_refresh": force}).encode("utf-8"),
             headers={"Content-Type": "application/json; charset=utf-8"},
         )
-        if body["errcode"]:
-            raise WeChatTokenError(body["errcode"], str(body.get("errmsg", "")))
-        value, expires_in = body.get("access_token"), body.get("expires_in")
-        if not isinstance(value, str) or not value or not isinstance(expires_in, int):
-            raise WeChatTransportError("POST /cgi-bin/stable_token: answer without access_token/expires_in")
-        return value, expires_in
+        return _token_of(body, "POST /cgi-bin/stable_token")
+
+    def _token(self) -> tuple[str, int]:
+        """The classic endpoint (DESIGN §4): each call issues a new token and retires the last one."""
+        body = self._request(
+            "GET",
+            "/cgi-bin/token",
+            params={"grant_type": "client_credential", "appid": self._app_id, "secret": self._secret},
+        )
+        return _token_of(body, "GET /cgi-bin/token")
 
     def _post(self, path: str, payload: dict[str, Any]) -> None:
         """POST JSON with the access token; on a token errcode, refresh once and retry once."""
@@ -275,6 +287,8 @@ class WeChatAPI:
             ) from None
         except requests.RequestException as exc:
             raise WeChatTransportError(f"{where}: {type(exc).__name__}") from None
+        if response.status_code == 404:
+            raise EndpointMissing(f"{where}: HTTP 404")
         if response.status_code >= 500:
             raise WeChatTransportError(f"{where}: HTTP {response.status_code}")
         try:
@@ -284,3 +298,13 @@ class WeChatAPI:
         if not isinstance(answer, dict) or not isinstance(answer.setdefault("errcode", 0), int):
             raise WeChatTransportError(f"{where}: HTTP {response.status_code}, not a WeChat JSON answer")
         return answer
+
+
+def _token_of(body: dict[str, Any], where: str) -> tuple[str, int]:
+    """The token and its lifetime from a token endpoint's answer."""
+    if body["errcode"]:
+        raise WeChatTokenError(body["errcode"], str(body.get("errmsg", "")))
+    value, expires_in = body.get("access_token"), body.get("expires_in")
+    if not isinstance(value, str) or not value or not isinstance(expires_in, int):
+        raise WeChatTransportError(f"{where}: answer without access_token/expires_in")
+    return value, expires_in

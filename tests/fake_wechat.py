@@ -119,7 +119,9 @@ class FakeWeChat:
         expires_in: int = 7200,
         template_ids: Iterable[str] | None = None,
         hang_seconds: float = 5.0,
+        offers_stable_token: bool = True,  # False: an older stand-in that answers 404 to stable_token
     ) -> None:
+        self.offers_stable_token = offers_stable_token
         self.app_id = app_id
         self.app_secret = app_secret
         self.expires_in = expires_in
@@ -385,7 +387,7 @@ class _Handler(BaseHTTPRequestHandler):
         path, query = self._target()
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         kind = _PATHS.get(path)
-        if path == "/cgi-bin/stable_token":
+        if path == "/cgi-bin/stable_token" and fake.offers_stable_token:
             self._stable_token(fake, raw)
             return
         if kind not in ("custom", "template"):

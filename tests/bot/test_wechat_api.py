@@ -83,6 +83,18 @@ def test_text_is_delivered_and_token_cached_across_sends(fake_wechat: FakeWeChat
     assert fake_wechat.token_requests == 1
 
 
+def test_a_stand_in_without_stable_token_is_asked_on_the_classic_token_endpoint() -> None:
+    with FakeWeChat(offers_stable_token=False) as fake:
+        api = WeChatAPI(base_url=fake.base_url, app_id=fake.app_id, app_secret=fake.app_secret, timeout=5.0)
+        try:
+            api.send_text("o_resident", "第一条")
+            api.send_text("o_resident", "第二条")
+        finally:
+            api.close()
+        assert fake.texts_for("o_resident") == ["第一条", "第二条"]
+        assert fake.token_requests == 1  # the GET /cgi-bin/token call; the 404 from stable_token is not counted
+
+
 def test_token_is_fetched_again_shortly_before_it_expires(
     fake_wechat: FakeWeChat, make_api: Callable[..., WeChatAPI]
 ) -> None:
