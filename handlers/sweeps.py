@@ -24,6 +24,7 @@ from storage.db import Database
 from storage.models import OPEN_STATUSES, Cadre, Role, Ticket, TicketStatus
 
 BATCH = 500
+STEPS_PER_RUN = 4  # the most steps one ticket takes in one run (reminder, community, town, and one spare)
 WORST_COURTYARDS = 3
 UNREACHABLE_NUMBERS = 10  # ticket numbers named in a 【联系不上】 push; the rest is "等"
 DIGEST_LINES = 30  # a chat message, not a report: the rest is one line and the web ledger
@@ -74,16 +75,21 @@ class Sweeper:
         report: SweepReport,
         act: Callable[[Session, Ticket, datetime], str | None],
     ) -> None:
-        """Act on every ticket whose timer has come, one transaction each; act must move or clear the timer."""
-        seen: set[int] = set()
+        """Act on every ticket whose timer has come, one transaction each; act must move or clear the timer.
+
+        A timer moved to a moment that has also come is acted on again in the same run (a ticket left
+        unaccepted past the community's and the town's 督办 gets every step), so a second run as of the
+        same moment finds nothing to do; STEPS_PER_RUN bounds it should an act fail to move its timer.
+        """
+        passes: dict[int, int] = {}
         while True:
             with self.db.transaction() as session:
                 ids = sweep_repo.due_ticket_ids(session=session, timer=timer, now=now, limit=BATCH)
-            fresh = [i for i in ids if i not in seen]
+            fresh = [i for i in ids if passes.get(i, 0) < STEPS_PER_RUN]
             if not fresh:
                 return
             for ticket_id in fresh:
-                seen.add(ticket_id)
+                passes[ticket_id] = passes.get(ticket_id, 0) + 1
                 with self.db.transaction() as session:
                     ticket = ticket_repo.get_ticket_for_update(session=session, ticket_id=ticket_id)
                     due = getattr(ticket, timer) if ticket is not None else None

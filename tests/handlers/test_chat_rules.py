@@ -302,3 +302,14 @@ def test_a_shared_place_does_not_make_two_problems_one(chat: Chat) -> None:
     pothole = number_in(chat.say("o_b", "银杏小区二十一号楼门口路面有个大坑"))
     assert lift != pothole
     assert number_in(chat.say("o_c", "银杏院21栋电梯坏了 好几天了")) == lift
+
+
+def test_a_sweep_takes_every_step_that_is_due_and_a_second_run_as_of_the_same_moment_does_nothing(chat: Chat) -> None:
+    n = number_in(chat.say("o_a", "桂花苑3栋的路灯坏了"))
+    sweeper = Sweeper(chat.db, chat.ctx.calendar)
+    a_week_later = datetime(2026, 12, 2, 17, 0, tzinfo=SHANGHAI)  # past the reminder, the community's and the town's 督办
+    first = sweeper.run(a_week_later)
+    assert {"unaccepted_reminder", "unaccepted_to_community", "unaccepted_to_town"} <= set(first.counts), first.counts
+    assert sweeper.run(a_week_later).total == 0  # DESIGN §4: run twice with the same --at, the second does nothing
+    assert any(f"编号 {n}" in t for t in chat.pushes(WANGMING, a_week_later))
+    assert any(f"编号 {n}" in t for t in chat.pushes(ZHAOQIANG, a_week_later))
