@@ -23,7 +23,7 @@ from storage import state as state_repo
 from storage import tickets as ticket_repo
 from storage.db import is_unavailable
 from storage.journal import Journal
-from storage.models import Cadre, Resident
+from storage.models import Cadre, InboundMessage, Resident
 
 log = logging.getLogger(__name__)
 
@@ -105,14 +105,7 @@ class Conversation:
     def _handle_in_database(self, inbound: Inbound) -> str:
         with self.ctx.db.transaction() as session:
             now = self.ctx.clock()
-            claimed = ticket_repo.claim_inbound(
-                session=session,
-                key=inbound.key,
-                openid=inbound.openid,
-                msg_type=inbound.kind,
-                content=inbound.content(),
-                now=now,
-            )
+            claimed = _claim(session, inbound, now)
             if claimed is None:
                 earlier = ticket_repo.inbound_by_key(session=session, key=inbound.key)
                 return earlier.reply if earlier else ""
@@ -175,14 +168,7 @@ class Conversation:
         inbound = durability.from_record(record)
         received_at = datetime.fromisoformat(str(record["received_at"]))
         with self.ctx.db.transaction() as session:
-            claimed = ticket_repo.claim_inbound(
-                session=session,
-                key=inbound.key,
-                openid=inbound.openid,
-                msg_type=inbound.kind,
-                content=inbound.content(),
-                now=received_at,
-            )
+            claimed = _claim(session, inbound, received_at)
             if claimed is None:
                 return  # already in the database (replayed before a crash, or a retry stored it)
             claimed.reply = str(record.get("reply", texts.KEPT_FOR_LATER))
@@ -361,14 +347,7 @@ class Conversation:
         False when the database would not take even that."""
         try:
             with self.ctx.db.transaction() as session:
-                row = ticket_repo.claim_inbound(
-                    session=session,
-                    key=inbound.key,
-                    openid=inbound.openid,
-                    msg_type=inbound.kind,
-                    content=inbound.content(),
-                    now=self.ctx.clock(),
-                )
+                row = _claim(session, inbound, self.ctx.clock())
                 if row is not None:
                     row.reply = texts.SERVER_TROUBLE
                     row.error = error[-4000:]
@@ -377,3 +356,15 @@ class Conversation:
             log.exception("could not record the failed message %s", inbound.key)
             return False
         return True
+
+
+def _claim(session: Session, inbound: Inbound, at: datetime) -> InboundMessage | None:
+    """Record the message once under its key; None when it was recorded before (a retry, a replay)."""
+    return ticket_repo.claim_inbound(
+        session=session,
+        key=inbound.key,
+        openid=inbound.openid,
+        msg_type=inbound.kind,
+        content=inbound.content(),
+        now=at,
+    )
