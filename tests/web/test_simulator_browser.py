@@ -76,9 +76,10 @@ def test_tour_resident_and_cadre_side_by_side(
     sim = start_simulator()
     driver = browser
     driver.get(sim.base_url + "/simulator")
-    assert "这是演示" in driver.find_element("id", "banner").text
+    assert "这是演示" in wait_for_text(driver, "banner", "这是演示")  # the page's script has loaded the demo
 
     # Left phone: a new resident files a complaint and gets a number.
+    wait(driver, lambda d: bool(d.find_elements("css selector", "#phone-0 .new-resident")), "no 新居民 button")
     driver.find_element("css selector", "#phone-0 .new-resident").click()
     wait_for(driver, 0, "欢迎关注")
     say(driver, 0, "桂花小区门口的路灯坏了三天了，晚上黑黢黢的")
