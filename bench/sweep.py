@@ -22,10 +22,10 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from courtyard.runtime import demo_org_path
-from handlers.org import import_org_file
-from handlers.outbox import Templates, drain
+from handlers.delivery import Templates, drain
+from handlers.followups import Sweeper
+from handlers.org_import import import_org_file
 from handlers.policy import Policy
-from handlers.sweeps import Sweeper
 from handlers.workcalendar import WorkCalendar
 from storage import migrate
 from storage.db import Database, make_engine

@@ -63,7 +63,7 @@ def serve(
     from courtyard.workers import run_workers, workers_refusal
     from handlers.policy import PolicyError
     from scheduler.election import ElectedScheduler
-    from scheduler.sweeps import build_scheduler
+    from scheduler.jobs import build_scheduler
     from storage.leader import leadership
     from storage.orgfile import OrgFileError
 
@@ -279,7 +279,7 @@ def sweep(
     from courtyard import messages, runtime
     from handlers.policy import PolicyError
     from scheduler.election import leading
-    from scheduler.sweeps import run_all
+    from scheduler.jobs import run_all
     from storage.leader import leadership
 
     settings = _settings()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from courtyard.settings import Settings
-from handlers.org import Handover
+from handlers.org_import import Handover
 
 ORG_IMPORTED = "组织架构：已导入 {path}，{courtyards} 个院落、{cadres} 名干部。"
 ORG_UNCHANGED = "组织架构：{path} 与数据库中的相同，没有改动（{courtyards} 个院落、{cadres} 名干部）。"

@@ -21,7 +21,7 @@ def places_from_database(url: str) -> list[nlp.Place]:
         return []  # before importing SQLAlchemy: the common case for a first try of the command
     from sqlalchemy import inspect
 
-    from storage import org as org_repo
+    from storage import org_chart as org_repo
     from storage.db import Database, make_engine
 
     engine = make_engine(url)

@@ -21,10 +21,10 @@ from bot.token_store import DatabaseTokenStore
 from bot.wechat_api import WeChatAPI
 from courtyard import messages
 from courtyard.settings import Settings
-from handlers import org as org_use_cases
+from handlers import org_import as org_use_cases
 from handlers.context import Context
 from handlers.conversation import Conversation
-from handlers.outbox import Templates
+from handlers.delivery import Templates
 from handlers.ports import Sender
 from handlers.replay import ReplayGuard
 from handlers.simulation import (
@@ -39,7 +39,7 @@ from handlers.simulation import (
     simulated_tickets_named,
 )
 from handlers.workcalendar import WorkCalendar
-from scheduler.sweeps import SweepDeps, run_all
+from scheduler.jobs import SweepDeps, run_all
 from storage import migrate
 from storage.clock import ShiftedClock, utc_now
 from storage.db import Database, make_engine, startup_lock
@@ -51,7 +51,7 @@ from web.simulator_wechat import Account, Feeds, RoutingSender, ScreenSender, We
 
 log = logging.getLogger(__name__)
 
-# Well inside handlers.outbox.CLAIM_LEASE: an answer WeChat gives late (its API has been seen to take
+# Well inside handlers.delivery.CLAIM_LEASE: an answer WeChat gives late (its API has been seen to take
 # 6 s) is still waited for and recorded, instead of the push being retried and doubled.
 API_TIMEOUT_SECONDS = 15.0
 # The webhook waits at most this long for a database lock or connection, then journals the message:

@@ -18,7 +18,7 @@ from sqlalchemy import make_url
 from courtyard import messages, runtime
 from courtyard.settings import Settings
 from scheduler.election import ElectedScheduler
-from scheduler.sweeps import build_scheduler
+from scheduler.jobs import build_scheduler
 from storage.db import Database, make_engine, startup_lock
 from storage.leader import leadership
 

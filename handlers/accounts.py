@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from storage import accounts as account_repo
-from storage import org as org_repo
+from storage import org_chart as org_repo
 from storage.db import Database
 from storage.ledger_query import Scope
 from storage.models import Cadre, Role, WebRole

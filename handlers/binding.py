@@ -11,7 +11,7 @@ from sqlmodel import Session
 from handlers import texts
 from handlers.commands import Audience, Call, ChatCommand, Numbers
 from storage import guards
-from storage import org as org_repo
+from storage import org_chart as org_repo
 from storage.db import Database
 from storage.models import Cadre
 

@@ -12,8 +12,8 @@ import nlp
 from handlers import intake, lifecycle, notify, texts, timers
 from handlers.commands import Audience, Call, ChatCommand, Numbers, normalise
 from handlers.context import Context
-from handlers.outbox import SERVICE_WINDOW
-from storage import org as org_repo
+from handlers.delivery import SERVICE_WINDOW
+from storage import org_chart as org_repo
 from storage import tickets as ticket_repo
 from storage.models import OPEN_STATUSES, Cadre, Courtyard, Resident, Role, Ticket, TicketStatus
 

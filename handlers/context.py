@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 import nlp
-from handlers.outbox import Templates
+from handlers.delivery import Templates
 from handlers.workcalendar import WorkCalendar
-from storage import org as org_repo
+from storage import org_chart as org_repo
 from storage.clock import utc_now
 from storage.db import Database
 

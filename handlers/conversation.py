@@ -17,7 +17,7 @@ from handlers.context import Context
 from handlers.durability import StoreHealth
 from handlers.messages import Inbound
 from storage import guards
-from storage import org as org_repo
+from storage import org_chart as org_repo
 from storage import outbox as outbox_repo
 from storage import state as state_repo
 from storage import tickets as ticket_repo

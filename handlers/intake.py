@@ -12,7 +12,7 @@ from sqlmodel import Session
 import nlp
 from handlers import notify, texts, timers
 from handlers.context import Context
-from storage import org as org_repo
+from storage import org_chart as org_repo
 from storage import tickets as ticket_repo
 from storage.models import OPEN_STATUSES, Cadre, Courtyard, Resident, Role, Ticket
 

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from handlers import timers
 from handlers.workcalendar import WorkCalendar
-from storage import org as org_repo
+from storage import org_chart as org_repo
 from storage import tickets as ticket_repo
 from storage.models import OPEN_STATUSES, Cadre, Ticket, TicketStatus
 

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from handlers import texts
 from handlers.workcalendar import WorkCalendar
-from storage import org as org_repo
+from storage import org_chart as org_repo
 from storage import outbox as outbox_repo
 from storage import tickets as ticket_repo
 from storage.models import Cadre, Resident, Role, Ticket

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from handlers import lifecycle, notify, texts
 from handlers.commands import Audience, Call, ChatCommand, Numbers
 from handlers.context import Context
-from storage import org as org_repo
+from storage import org_chart as org_repo
 from storage import tickets as ticket_repo
 from storage.models import OPEN_STATUSES, Resident, Ticket
 

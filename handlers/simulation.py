@@ -18,7 +18,7 @@ from handlers.conversation import Conversation
 from handlers.messages import Inbound
 from handlers.workcalendar import WorkCalendar
 from storage import accounts as account_repo
-from storage import org as org_repo
+from storage import org_chart as org_repo
 from storage import simulation as sim_repo
 from storage.db import Database
 from storage.models import OutboxStatus

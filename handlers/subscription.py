@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from handlers import texts
-from storage import org as org_repo
+from storage import org_chart as org_repo
 from storage import tickets as ticket_repo
 from storage.models import Resident
 

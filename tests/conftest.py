@@ -17,7 +17,7 @@ from waitress import create_server
 
 from courtyard import runtime
 from courtyard.settings import Settings
-from scheduler.sweeps import SweepDeps, drain_outbox
+from scheduler.jobs import SweepDeps, drain_outbox
 from storage.db import Database
 from tests.conftest_wechat import fake_wechat, wechat_api
 from tests.fake_wechat import FakeWeChat

@@ -66,7 +66,7 @@ def test_a_push_of_unknown_fate_is_resent_once_and_logged(
             )
 
     die_mid_send()
-    caplog.set_level(logging.WARNING, logger="handlers.outbox")
+    caplog.set_level(logging.WARNING, logger="handlers.delivery")
     assert server.drain() == {"sent:custom": 1}
     assert "possibly doubled" in caplog.text
     assert len(new_task_pushes(fake_wechat, number)) == 1

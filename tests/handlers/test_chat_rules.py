@@ -12,8 +12,8 @@ from handlers import lifecycle
 from handlers.binding import invite
 from handlers.commands import Audience, chinese_number, read_numbers
 from handlers.conversation import REGISTRY
+from handlers.followups import Sweeper
 from handlers.resident import COMMANDS as RESIDENT_COMMANDS
-from handlers.sweeps import Sweeper
 from storage.models import Cadre, Ticket, TicketStatus
 from tests.support.chat import number_in
 from tests.support.usecase import Chat, open_chat

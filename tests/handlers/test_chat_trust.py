@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from handlers import texts
-from handlers.sweeps import Sweeper
+from handlers.followups import Sweeper
 from storage.models import Ticket, TicketStatus
 from tests.conftest import Running
 from tests.fake_wechat import FakeWeChat

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from scheduler.sweeps import run_all
+from scheduler.jobs import run_all
 from storage.models import Outbox, OutboxStatus, TicketEvent
 from tests.conftest import Running
 from tests.fake_wechat import FakeWeChat

@@ -16,7 +16,7 @@ from handlers.cadre import in_reach
 from handlers.policy import Policy
 from handlers.workcalendar import WorkCalendar
 from storage import ledger_query
-from storage import org as org_repo
+from storage import org_chart as org_repo
 from storage import tickets as ticket_repo
 from storage.db import Database, make_engine
 from storage.ledger_query import LedgerQuery, Scope, StatRow

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from courtyard import runtime
-from handlers.org import import_org_file
-from scheduler.sweeps import SweepDeps, run_all
+from handlers.org_import import import_org_file
+from scheduler.jobs import SweepDeps, run_all
 from storage.models import Cadre, Outbox
 from tests.conftest import make_settings
 from tests.fake_wechat import FakeWeChat

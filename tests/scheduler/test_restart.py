@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from courtyard import runtime
-from handlers.sweeps import Sweeper
+from handlers.followups import Sweeper
 from handlers.workcalendar import WorkCalendar
 from storage import tickets as ticket_repo
 from storage.db import Database

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from scheduler.sweeps import run_all
+from scheduler.jobs import run_all
 from storage.models import Cadre, Outbox, OutboxStatus, Resident, Ticket
 from tests.conftest import Running
 from tests.fake_wechat import FakeWeChat

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from handlers.org import import_org_file
+from handlers.org_import import import_org_file
 from storage import migrate
-from storage import org as org_repo
+from storage import org_chart as org_repo
 from storage.db import Database, make_engine
 from storage.models import Cadre, Courtyard, CourtyardAlias
 from storage.orgfile import OrgFileError, parse_org_chart

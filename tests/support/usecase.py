@@ -10,11 +10,11 @@ from pathlib import Path
 from sqlmodel import select
 
 from courtyard import runtime
-from handlers import org as org_use_cases
+from handlers import org_import as org_use_cases
 from handlers.context import Context
 from handlers.conversation import Conversation
+from handlers.delivery import Templates, drain
 from handlers.messages import Inbound
-from handlers.outbox import Templates, drain
 from handlers.workcalendar import WorkCalendar
 from storage import migrate
 from storage.db import Database, make_engine

@@ -16,7 +16,7 @@ from waitress import create_server
 
 from courtyard import runtime
 from courtyard.settings import Settings
-from scheduler.sweeps import build_scheduler
+from scheduler.jobs import build_scheduler
 from storage.db import Database
 from tests.conftest import TEST_START, make_settings
 from tests.fake_wechat import FakeWeChat

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from courtyard import runtime
 from handlers.simulation import DEMO_LOGIN, DEMO_PASSWORD
-from scheduler.sweeps import drain_outbox
+from scheduler.jobs import drain_outbox
 from storage.clock import ShiftedClock
 from storage.models import InboundMessage, Outbox, OutboxStatus
 from tests.conftest import TOKEN

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from handlers import intake, notify, texts, timers
 from handlers.policy import Policy, PolicyError, parse_policy
 from handlers.workcalendar import WorkCalendar
-from storage import org as org_repo
+from storage import org_chart as org_repo
 from storage import tickets as ticket_repo
 from storage.clock import utc_now
 from storage.db import Database

@@ -14,11 +14,11 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from handlers import lifecycle, notify, texts
-from handlers.outbox import SERVICE_WINDOW
+from handlers.delivery import SERVICE_WINDOW
 from handlers.workcalendar import WorkCalendar
-from storage import org as org_repo
+from storage import due as due_repo
+from storage import org_chart as org_repo
 from storage import outbox as outbox_repo
-from storage import sweeps as sweep_repo
 from storage import tickets as ticket_repo
 from storage.db import Database
 from storage.models import OPEN_STATUSES, Cadre, Role, Ticket, TicketStatus
@@ -84,7 +84,7 @@ class Sweeper:
         passes: dict[int, int] = {}
         while True:
             with self.db.transaction() as session:
-                ids = sweep_repo.due_ticket_ids(session=session, timer=timer, now=now, limit=BATCH)
+                ids = due_repo.due_ticket_ids(session=session, timer=timer, now=now, limit=BATCH)
             fresh = [i for i in ids if passes.get(i, 0) < STEPS_PER_RUN]
             if not fresh:
                 return
@@ -101,7 +101,7 @@ class Sweeper:
 
     def _claim(self, session: Session, ticket: Ticket, kind: str, period: object, now: datetime) -> bool:
         key = f"{kind}:{ticket.id}:{_stamp(period)}"
-        return sweep_repo.record_action(session=session, key=key, kind=kind, ticket_id=ticket.id, now=now)
+        return due_repo.record_action(session=session, key=key, kind=kind, ticket_id=ticket.id, now=now)
 
     # --- the sweeps ---------------------------------------------------------------------------
 
@@ -272,7 +272,7 @@ class Sweeper:
                     continue
                 supervisors = self._reachable_above(session, cadre, set(waiting))
                 key = f"unreachable:{cadre.id}:{since.isoformat()}"
-                if not supervisors or not sweep_repo.record_action(
+                if not supervisors or not due_repo.record_action(
                     session=session, key=key, kind="unreachable", ticket_id=None, now=now
                 ):
                     continue
@@ -372,7 +372,7 @@ class Sweeper:
                 if cadre is None or not cadre.openid:
                     continue
                 key = f"{kind}:{day.isoformat()}:{cadre_id}"
-                if not sweep_repo.record_action(session=session, key=key, kind=kind, ticket_id=None, now=now):
+                if not due_repo.record_action(session=session, key=key, kind=kind, ticket_id=None, now=now):
                     continue
                 text = text_for(session, cadre, day)
                 notify.tell_cadre(session=session, cadre=cadre, kind="digest", ticket_id=None, text=text, now=now)
@@ -381,9 +381,9 @@ class Sweeper:
     def _walk_digest_text(self, session: Session, cadre: Cadre, day: date) -> str:
         assert cadre.courtyard_id is not None  # courtyard-level cadres are placed in a courtyard
         yard = org_repo.get_courtyard(session=session, courtyard_id=cadre.courtyard_id)
-        open_tickets = sweep_repo.open_tickets_of_courtyard(session=session, courtyard_id=cadre.courtyard_id)
+        open_tickets = due_repo.open_tickets_of_courtyard(session=session, courtyard_id=cadre.courtyard_id)
         since = self._start_of(day - timedelta(days=7))
-        resolved = sweep_repo.resolved_in_courtyard_since(session=session, courtyard_id=cadre.courtyard_id, since=since)
+        resolved = due_repo.resolved_in_courtyard_since(session=session, courtyard_id=cadre.courtyard_id, since=since)
         lines = [texts.WALK_DIGEST_HEADER.format(day=_chinese_day(day), courtyard=yard.name if yard else "")]
         if open_tickets:
             overdue = sum(1 for t in open_tickets if t.overdue)
@@ -415,14 +415,14 @@ class Sweeper:
             return
         start, end = self._start_of(day - timedelta(days=7)), self._start_of(day)
         with self.db.transaction() as session:
-            began = sweep_repo.beginning(session=session)
+            began = due_repo.beginning(session=session)
         if began is not None and began > start:  # the week before the system existed is no week to report
             start = self._start_of(began.astimezone(self.calendar.tz).date())
         if start >= end:
             return
         with self.db.transaction() as session:
-            numbers = sweep_repo.period_numbers(session=session, start=start, end=end)
-            worst = sweep_repo.worst_courtyards(session=session, limit=WORST_COURTYARDS)
+            numbers = due_repo.period_numbers(session=session, start=start, end=end)
+            worst = due_repo.worst_courtyards(session=session, limit=WORST_COURTYARDS)
             leader_ids = [c.id for c in org_repo.town_cadres(session=session) if c.id]
         text = texts.LEADER_DIGEST.format(
             start=_chinese_day(start.date(), weekday=False),
@@ -452,7 +452,7 @@ class Sweeper:
     def _existed_at(self, moment: datetime) -> bool:
         """Whether the system had begun (org chart imported or a ticket filed) by moment."""
         with self.db.transaction() as session:
-            began = sweep_repo.beginning(session=session)
+            began = due_repo.beginning(session=session)
         return began is None or began <= moment
 
     def _waited(self, since: datetime, now: datetime) -> str:

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from handlers.outbox import DrainReport, Templates, drain
+from handlers.delivery import DrainReport, Templates, drain
+from handlers.followups import Sweeper, SweepReport
 from handlers.ports import Sender
-from handlers.sweeps import Sweeper, SweepReport
 from handlers.workcalendar import WorkCalendar
 from storage.db import Database
 
