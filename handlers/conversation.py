@@ -103,7 +103,8 @@ class Conversation:
         return earlier.reply if earlier else None
 
     def _handle_in_database(self, inbound: Inbound) -> str:
-        with self.ctx.db.transaction() as session:
+        # Grouped: on SQLite, messages arriving together share one commit; the answer still waits for it.
+        with self.ctx.db.transaction(group=True) as session:
             now = self.ctx.clock()
             claimed = _claim(session, inbound, now)
             if claimed is None:

@@ -55,7 +55,7 @@ def file_complaint(
         if seconded is not None:
             return hotline + seconded
     ticket = new_ticket(text=text, analysis=analysis, now=now, resident_id=resident.id)
-    ticket.building = building
+    same_problem.key(ticket, building)
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=resident.openid)
     routing = route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=analysis.courtyard, now=now)
     if analysis.needs_triage:
@@ -95,8 +95,14 @@ def _second(
     merged ticket turns urgent).
     """
     assert courtyard.id is not None and resident.id is not None
-    since = now - DUPLICATE_WINDOW
-    for candidate in ticket_repo.recent_open_in_courtyard(session=session, courtyard_id=courtyard.id, since=since):
+    candidates = ticket_repo.duplicate_candidates(
+        session=session,
+        courtyard_id=courtyard.id,
+        since=now - DUPLICATE_WINDOW,
+        problem=same_problem.problem_at(text, building),
+        urgent_only=analysis.urgent,
+    )
+    for candidate in candidates:
         if analysis.urgent and not candidate.urgent:
             continue
         if not same_place(building, candidate.building) or not same_problem(
@@ -158,9 +164,31 @@ class _SameProblem:
         strip = both_name_a_building
         return self._analyzer.is_duplicate(self._strip(new, strip), self._strip(old, strip))
 
+    def problem_at(self, text: str, building: str | None) -> ticket_repo.ProblemAt:
+        """What a ticket must share with this report to be compared with it (its keys, as __call__
+        would strip the two texts: building words too only when both name a building)."""
+        return ticket_repo.ProblemAt(
+            key=self._analyzer.duplicate_key(self._strip(text, False)),
+            bare_key=self._analyzer.duplicate_key(self._strip(text, True)) if building else None,
+            building_no=_number(_BUILDING, building),
+            unit_no=_number(_UNIT, building),
+        )
+
+    def key(self, ticket: Ticket, building: str | None) -> None:
+        """Store on a new ticket what later reports find it by (duplicate_candidates)."""
+        problem = self.problem_at(ticket.text, building)
+        ticket.building = building
+        ticket.problem_key, ticket.problem_key_bare = problem.key, problem.bare_key
+        ticket.building_no, ticket.unit_no = problem.building_no, problem.unit_no
+
 
 _BUILDING = re.compile(r"(\d+)栋")
 _UNIT = re.compile(r"(\d+)单元")
+
+
+def _number(pattern: re.Pattern[str], building: str | None) -> int | None:
+    found = pattern.search(building) if building else None
+    return int(found.group(1)) if found else None
 
 
 def same_place(new: str | None, old: str | None) -> bool:
@@ -182,7 +210,7 @@ def enter_for_resident(*, session: Session, ctx: Context, cadre: Cadre, text: st
     analysis = ctx.analyzers.for_session(session).analyze(text)
     ticket = new_ticket(text=text.strip(), analysis=analysis, now=now, resident_id=None)
     ticket.entered_by_cadre_id = cadre.id
-    ticket.building = analysis.building
+    _SameProblem(session, ctx.analyzers.for_session(session)).key(ticket, analysis.building)
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=cadre.name, note="干部代录")
     courtyard_name = analysis.courtyard
     if courtyard_name is None and cadre.courtyard_id is not None:
@@ -206,6 +234,7 @@ def attach_photo(
         ticket_repo.add_event(session=session, ticket=ticket, kind="photo", actor=resident.openid, note=note, at=now)
         return texts.PHOTO_ATTACHED.format(number=ticket.id)
     ticket = Ticket(text=PHOTO_PLACEHOLDER, category=nlp.OTHER, resident_id=resident.id, created_at=now, updated_at=now)
+    _SameProblem(session, ctx.analyzers.for_session(session)).key(ticket, None)
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=resident.openid, note=note)
     route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=None, now=now)
     return texts.PHOTO_FILED.format(number=ticket.id)
@@ -241,6 +270,7 @@ def attach_location(
         created_at=now,
         updated_at=now,
     )
+    _SameProblem(session, analyzer).key(ticket, None)
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=resident.openid, note=note)
     route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=nearest, now=now)
     return texts.LOCATION_FILED.format(number=ticket.id)

@@ -44,7 +44,7 @@ class ReplayGuard:
         if not use_database or not self.health.ok:
             return True
         try:
-            with self.db.transaction() as session:
+            with self.db.transaction(group=True) as session:
                 return guards.remember_request(session=session, key=key, body_hash=body_hash, now=self.clock())
         except Exception as exc:
             if not is_unavailable(exc):

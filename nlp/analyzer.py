@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nlp.building import building_number, find_building
 from nlp.chat import shared_chat_model
-from nlp.duplicate import same_problem, signature
+from nlp.duplicate import problem_key, same_problem, signature
 from nlp.features import RuleView, dense_features, rule_view
 from nlp.intent import COMPLAINT, INTENTS, PRELUDE, PROGRESS, QUESTION, SMALLTALK
 from nlp.lexicon import CATEGORIES
@@ -99,6 +100,8 @@ class Analyzer:
         self._hotline_text = {**HOTLINE_TEXT, **(hotline_text or {})}
         self._places = Gazetteer(places)
         self._segmenter = Segmenter((*self._places.names, *map(normalize, extra_words)))
+        # Duplicate checks compare one new message with several earlier ones, again and again.
+        self._category_of = lru_cache(maxsize=4096)(self._category)
 
     def tokens(self, text: str) -> tuple[str, ...]:
         """The words of a message, org-chart names kept whole."""
@@ -120,11 +123,16 @@ class Analyzer:
         """
         new, old = normalize(new_text), normalize(old_text)
         if new == old:
-            return bool(new) and self._category(new) != OTHER
-        new_category, old_category = self._category(new), self._category(old)
+            return bool(new) and self._category_of(new) != OTHER
+        new_category, old_category = self._category_of(new), self._category_of(old)
         if OTHER in (new_category, old_category):
             return False
         return same_problem(signature(new, new_category), signature(old, old_category))
+
+    def duplicate_key(self, text: str) -> str:
+        """What two texts must share for is_duplicate to hold between them; "" when the text can be
+        nobody's duplicate. Stored beside a ticket, it finds the candidates by an index."""
+        return problem_key(normalize(text), self._category_of, OTHER)
 
     def analyze(self, text: str) -> Analysis:
         """Everything about one message; never raises on odd input."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from nlp.lexicon import KEYWORDS
@@ -56,6 +57,15 @@ def signature(text: str, category: str) -> Signature:
     content = _FILLER.sub("", folded)
     bigrams = Counter(content[i : i + 2] for i in range(len(content) - 1))
     return Signature(category, objects, frozenset(_BUILDING.findall(text)), bigrams)
+
+
+def problem_key(text: str, category_of: Callable[[str], str], other: str) -> str:
+    """The key two normalised texts share whenever same_problem can hold between them: the category
+    (same_problem requires the same one, and never `other`); "" for a text nobody's duplicate can match."""
+    if not text:
+        return ""
+    category = category_of(text)
+    return "" if category == other else category
 
 
 def cosine(a: Counter[str], b: Counter[str]) -> float:

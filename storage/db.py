@@ -73,11 +73,70 @@ class DatabaseBusy(Exception):
     """A write waited longer than allowed for this process's turn at SQLite's write lock."""
 
 
+class _Batch:
+    """Grouped write transactions sharing one SQLite transaction: each body in a savepoint, one commit."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.opened = time.monotonic()
+        self.members = 0
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+
+class _Turn:
+    """This process's turn at one SQLite file, shared by every Database on it (webhook, sweeps, pages)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.taken_at: float | None = None  # when the current holder took it
+        self.queued = 0  # writers waiting for it (read without the lock: a hint, never a promise)
+        self.queue_lock = threading.Lock()
+        self.batch: _Batch | None = None  # the open group, touched only by the holder of the turn
+
+
+_TURNS: dict[str, _Turn] = {}
+_TURNS_LOCK = threading.Lock()
+
+
+def _turn_for(engine: Engine) -> _Turn:
+    """The turn of engine's SQLite file (an in-memory database has one of its own)."""
+    database = engine.url.database
+    key = os.path.realpath(database) if database and database != ":memory:" else f"memory:{id(engine)}"
+    with _TURNS_LOCK:
+        return _TURNS.setdefault(key, _Turn())
+
+
+def _finish(turn: _Turn, batch: _Batch) -> None:
+    """Commit the open group (the holder of the turn only); a failure is every member's failure."""
+    turn.batch = None
+    try:
+        batch.session.commit()
+    except BaseException as exc:
+        batch.error = exc
+    finally:
+        try:
+            batch.session.close()
+        finally:
+            batch.done.set()
+
+
+# A group commits when nobody queues to join it, or once it is this large or this old: one fsync per
+# group instead of one per message, and an early member waits at most about this long for the rest.
+GROUP_MAX_MEMBERS = 64
+GROUP_MAX_SECONDS = 0.05
+_ORPHAN_CHECK_SECONDS = 0.05
+
+
 class Database:
     """Hands out sessions on one engine; one transaction per `transaction()` block.
 
     On SQLite, this process's writers queue on a lock of their own before taking SQLite's: SQLite's
-    busy handler polls, so under load one writer could otherwise lose every turn for seconds.
+    busy handler polls, so under load one writer could otherwise lose every turn for seconds. Blocks
+    opened with `transaction(group=True)` (the webhook's) go further: while others queue behind them
+    they share one SQLite transaction, each in a savepoint of its own, and all leave their blocks only
+    once the shared commit is on disk (group commit: one fsync for many messages, the same durability).
+    On PostgreSQL every block is its own transaction and they run side by side.
     """
 
     def __init__(
@@ -92,37 +151,102 @@ class Database:
         # A writer holding the turn longer than this is stuck (a lock held elsewhere): the next ones
         # give up at once instead of queueing behind it.
         self.stuck_after_seconds = stuck_after_seconds
-        self._writer = threading.Lock() if engine.dialect.name == "sqlite" else None
-        self._turn_taken_at: float | None = None
+        self._turn = _turn_for(engine) if engine.dialect.name == "sqlite" else None
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        if self._writer is None:
+    def transaction(self, *, group: bool = False) -> Iterator[Session]:
+        if self._turn is None:
             with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield session
+            return
+        if group:
+            with self._grouped() as session:
                 yield session
             return
         self._take_turn()
         try:
+            self._finish_open_batch()
             with Session(self.engine, expire_on_commit=False) as session, session.begin():
                 yield session
         finally:
-            self._turn_taken_at = None
-            assert self._writer is not None
-            self._writer.release()
+            self._release_turn()
+
+    @contextmanager
+    def _grouped(self) -> Iterator[Session]:
+        turn = self._turn
+        assert turn is not None
+        self._take_turn()
+        joined: _Batch | None = None
+        try:
+            batch = turn.batch
+            if batch is None:
+                session = Session(self.engine, expire_on_commit=False)
+                try:
+                    session.begin()
+                    session.connection()  # BEGIN IMMEDIATE now: a locked database fails this block only
+                except BaseException:
+                    session.close()
+                    raise
+                batch = turn.batch = _Batch(session)
+            try:
+                with batch.session.begin_nested():
+                    yield batch.session
+                batch.members += 1
+                joined = batch
+            finally:
+                full = batch.members >= GROUP_MAX_MEMBERS or time.monotonic() - batch.opened > GROUP_MAX_SECONDS
+                if full or turn.queued == 0:
+                    _finish(turn, batch)
+        finally:
+            self._release_turn()
+        if joined is not None:
+            self._await(joined)
+
+    def _finish_open_batch(self) -> None:
+        assert self._turn is not None
+        if self._turn.batch is not None:
+            _finish(self._turn, self._turn.batch)
+
+    def _await(self, batch: _Batch) -> None:
+        """Wait until the group is committed; raise its error. Should the writer it was left open for
+        have given up its place in the queue, the group is committed by whoever notices first."""
+        turn = self._turn
+        assert turn is not None
+        while not batch.done.wait(_ORPHAN_CHECK_SECONDS):
+            if turn.lock.acquire(blocking=False):
+                try:
+                    if turn.batch is batch:
+                        _finish(turn, batch)
+                finally:
+                    turn.lock.release()
+        if batch.error is not None:
+            raise batch.error
+
+    def _release_turn(self) -> None:
+        assert self._turn is not None
+        self._turn.taken_at = None
+        self._turn.lock.release()
 
     def _take_turn(self) -> None:
-        assert self._writer is not None
+        turn = self._turn
+        assert turn is not None
         deadline = time.monotonic() + self.wait_seconds
-        while not self._writer.acquire(timeout=0.05):
-            if self.writer_stuck():
-                raise DatabaseBusy("the write before this one is stuck waiting for the database")
-            if time.monotonic() > deadline:
-                raise DatabaseBusy(f"no turn at the database within {self.wait_seconds:g} s")
-        self._turn_taken_at = time.monotonic()
+        with turn.queue_lock:
+            turn.queued += 1
+        try:
+            while not turn.lock.acquire(timeout=0.05):
+                if self.writer_stuck():
+                    raise DatabaseBusy("the write before this one is stuck waiting for the database")
+                if time.monotonic() > deadline:
+                    raise DatabaseBusy(f"no turn at the database within {self.wait_seconds:g} s")
+        finally:
+            with turn.queue_lock:
+                turn.queued -= 1
+        turn.taken_at = time.monotonic()
 
     def writer_stuck(self) -> bool:
         """Whether this process's current SQLite writer has waited or worked past stuck_after_seconds."""
-        taken = self._turn_taken_at
+        taken = self._turn.taken_at if self._turn is not None else None
         limit = self.stuck_after_seconds
         return limit is not None and taken is not None and time.monotonic() - taken > limit
 

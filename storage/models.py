@@ -128,7 +128,12 @@ class Resident(SQLModel, table=True):
 class Ticket(SQLModel, table=True):
     """One problem from intake to closing; its id is the number people type (编号)."""
 
-    __table_args__ = (Index("ix_ticket_courtyard_status", "courtyard_id", "status"),)
+    __table_args__ = (
+        Index("ix_ticket_courtyard_status", "courtyard_id", "status"),
+        # 附议 candidates: the courtyard's recent tickets with the same problem key, by an index seek.
+        Index("ix_ticket_problem", "courtyard_id", "problem_key", "created_at"),
+        Index("ix_ticket_problem_bare", "courtyard_id", "problem_key_bare", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     text: str
@@ -145,6 +150,13 @@ class Ticket(SQLModel, table=True):
     lat: float | None = None
     lon: float | None = None
     building: str | None = None  # the building/unit the report names ("3栋2单元"), for 附议
+    # What finds 附议 candidates without reading the courtyard's tickets: the problem key of the text
+    # without courtyard names ("" when it can be nobody's duplicate, NULL when never computed), the
+    # same without building words (set when a building is named), and the building and unit numbers.
+    problem_key: str | None = Field(default=None, max_length=32)
+    problem_key_bare: str | None = Field(default=None, max_length=32)
+    building_no: int | None = None
+    unit_no: int | None = None
     merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
     created_at: datetime = _when(index=True)  # the ledger's and the statistics' periods
     updated_at: datetime = _when()

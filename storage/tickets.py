@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_
@@ -265,20 +266,56 @@ def surveyed_lately(*, session: Session, resident_id: int, since: datetime) -> T
     ).first()
 
 
-def recent_open_in_courtyard(
-    *, session: Session, courtyard_id: int, since: datetime, limit: int = 50
-) -> Sequence[Ticket]:
-    """Open tickets of a courtyard filed since a moment, newest first (candidates for 附议)."""
-    return session.exec(
-        select(Ticket)
-        .where(
-            Ticket.courtyard_id == courtyard_id,
-            col(Ticket.status).in_(OPEN_STATUSES),
-            col(Ticket.created_at) >= since,
-        )
-        .order_by(col(Ticket.created_at).desc())
-        .limit(limit)
-    ).all()
+@dataclass(frozen=True)
+class ProblemAt:
+    """What a 附议 candidate must share with a new report: its problem key (bare: the one computed
+    without building words, for tickets that name a building) and its building and unit numbers."""
+
+    key: str
+    bare_key: str | None  # None when the new report names no building
+    building_no: int | None
+    unit_no: int | None
+
+
+def duplicate_candidates(
+    *, session: Session, courtyard_id: int, since: datetime, problem: ProblemAt, urgent_only: bool, limit: int = 20
+) -> list[Ticket]:
+    """Open tickets of a courtyard filed since a moment that may be the same problem, newest first (附议).
+
+    Index seeks on (courtyard, problem key, filed at): the work is bounded by limit, never by the
+    courtyard's backlog. Tickets never keyed (filed before keys existed) come too, for the caller's
+    full comparison; a building or unit number that differs rules a ticket out here already.
+    """
+    if not problem.key and not problem.bare_key:
+        return []
+    base = select(Ticket).where(
+        Ticket.courtyard_id == courtyard_id,
+        col(Ticket.status).in_(OPEN_STATUSES),
+        col(Ticket.created_at) >= since,
+    )
+    if urgent_only:
+        base = base.where(col(Ticket.urgent).is_(True))
+    if problem.building_no is not None:
+        base = base.where(or_(col(Ticket.building_no).is_(None), Ticket.building_no == problem.building_no))
+    if problem.unit_no is not None:
+        base = base.where(or_(col(Ticket.unit_no).is_(None), Ticket.unit_no == problem.unit_no))
+    named = or_(col(Ticket.building).is_(None), Ticket.building == "")
+    queries = [base.where(col(Ticket.problem_key).is_(None))]
+    if problem.bare_key is None:
+        if problem.key:
+            queries.append(base.where(Ticket.problem_key == problem.key))
+    else:
+        if problem.key:
+            queries.append(base.where(Ticket.problem_key == problem.key, named))
+        if problem.bare_key:
+            queries.append(base.where(Ticket.problem_key_bare == problem.bare_key, ~named))
+    found: dict[int, Ticket] = {}
+    for query in queries:
+        for ticket in session.exec(query.order_by(col(Ticket.created_at).desc()).limit(limit)).all():
+            assert ticket.id is not None
+            found[ticket.id] = ticket
+    newest = sorted(found.values(), key=lambda t: (t.created_at, t.id or 0), reverse=True)
+    return newest[:limit]
 
 
 def add_endorsement(*, session: Session, ticket_id: int, resident_id: int, text: str, now: datetime) -> bool:

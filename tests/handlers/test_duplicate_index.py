@@ -1,0 +1,54 @@
+"""附议 candidates come from an index on (courtyard, problem key, filed at), not from the courtyard's backlog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from handlers.messages import Inbound
+from storage.models import Ticket
+from tests.support.chat import number_in
+from tests.support.usecase import open_chat
+
+
+def test_a_neighbour_finds_the_ticket_behind_a_backlog(tmp_path: Path) -> None:
+    chat = open_chat(tmp_path)
+    first = number_in(chat.say("o_first", "桂花苑3栋门口的路灯坏了，晚上黑黢黢的"))
+    # More open tickets of the same courtyard, filed later, than the old scan ever looked at (50).
+    for building in range(4, 64):
+        chat.later(minutes=1)
+        assert number_in(chat.say(f"o_n{building}", f"桂花苑{building}栋的化粪池堵了，臭得很")) != first
+    chat.later(minutes=1)
+    seconded = chat.say("o_second", "桂花小区3栋路灯不亮了")
+    assert number_in(seconded) == first and "共 2 位居民反映" in seconded
+
+
+def test_tickets_carry_their_problem_keys(tmp_path: Path) -> None:
+    chat = open_chat(tmp_path)
+    n = number_in(chat.say("o_a", "桂花苑5栋2单元的化粪池堵了，臭得很"))
+    ticket = chat.ticket(n)
+    assert ticket.problem_key and ticket.problem_key_bare
+    assert (ticket.building_no, ticket.unit_no) == (5, 2)
+    other = number_in(chat.say("o_b", "桂花苑6栋2单元的化粪池堵了，臭得很"))
+    assert other != n  # another building: not the same place
+    assert number_in(chat.say("o_c", "桂花小区5栋2单元化粪池堵起了")) == n
+
+
+def test_a_ticket_filed_before_keys_existed_is_still_found(tmp_path: Path) -> None:
+    chat = open_chat(tmp_path)
+    n = number_in(chat.say("o_a", "桂花苑大门口的路灯坏了，晚上黑黢黢的"))
+    with chat.db.transaction() as session:  # as the migration leaves a ticket of the week before it
+        ticket = session.get(Ticket, n)
+        assert ticket is not None
+        ticket.problem_key = ticket.problem_key_bare = None
+        ticket.building_no = ticket.unit_no = None
+        session.add(ticket)
+    chat.later(minutes=40)
+    seconded = chat.say("o_b", "桂花小区门口那个路灯不亮了")
+    assert number_in(seconded) == n and "共 2 位居民反映" in seconded
+
+
+def test_a_photo_ticket_is_keyed_too(tmp_path: Path) -> None:
+    chat = open_chat(tmp_path)
+    inbound = Inbound(openid="o_p", kind="image", key="img1", sent_at=chat.clock(), picture_url="http://x/1.jpg")
+    photo = chat.conversation.handle(inbound)
+    assert chat.ticket(number_in(photo)).problem_key is not None  # found by its key, not as an unkeyed one
