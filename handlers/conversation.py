@@ -203,7 +203,7 @@ class Conversation:
             return subscription.on_unsubscribe(session=session, openid=inbound.openid, now=now)
         known = ticket_repo.resident_by_openid(session=session, openid=inbound.openid)
         last_wrote = known.last_message_at if known is not None else None
-        person = ticket_repo.touch_resident(session=session, openid=inbound.openid, now=now)
+        person = ticket_repo.touch_resident(session=session, openid=inbound.openid, now=now, known=known)
         # Writing to us reopens the person's 48-hour window: what was held for them goes, as one push.
         held.release(session=session, openid=inbound.openid, now=now, since=last_wrote)
         ctx = self.ctx

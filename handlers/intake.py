@@ -43,9 +43,8 @@ def file_complaint(
     """
     text = text.strip()
     hotline = texts.URGENT_PREFIX.format(hotline=analysis.hotline_text) if analysis.hotline_text else ""
-    analyzer = ctx.analyzers.for_session(session)
     building = analysis.building
-    same_problem = _SameProblem(session, analyzer)
+    same_problem = _SameProblem(session, ctx)
     repeated = _repeated(session, same_problem, resident, text, building, now)
     if repeated is not None:
         return hotline + texts.ALREADY_REPORTED.format(number=repeated.id)
@@ -150,10 +149,9 @@ class _SameProblem:
     named one (then it is the same one); otherwise they stay, for nlp's own building check.
     """
 
-    def __init__(self, session: Session, analyzer: nlp.Analyzer) -> None:
-        self._analyzer = analyzer
-        names = {n for yard in org_repo.courtyard_names(session=session) for n in (yard.name, *yard.aliases)}
-        self._names = sorted(names, key=len, reverse=True)
+    def __init__(self, session: Session, ctx: Context) -> None:
+        self._analyzer = ctx.analyzers.for_session(session)
+        self._names = ctx.analyzers.place_names(session)
 
     def _strip(self, text: str, buildings: bool) -> str:
         for name in self._names:
@@ -210,7 +208,7 @@ def enter_for_resident(*, session: Session, ctx: Context, cadre: Cadre, text: st
     analysis = ctx.analyzers.for_session(session).analyze(text)
     ticket = new_ticket(text=text.strip(), analysis=analysis, now=now, resident_id=None)
     ticket.entered_by_cadre_id = cadre.id
-    _SameProblem(session, ctx.analyzers.for_session(session)).key(ticket, analysis.building)
+    _SameProblem(session, ctx).key(ticket, analysis.building)
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=cadre.name, note="干部代录")
     courtyard_name = analysis.courtyard
     if courtyard_name is None and cadre.courtyard_id is not None:
@@ -234,7 +232,7 @@ def attach_photo(
         ticket_repo.add_event(session=session, ticket=ticket, kind="photo", actor=resident.openid, note=note, at=now)
         return texts.PHOTO_ATTACHED.format(number=ticket.id)
     ticket = Ticket(text=PHOTO_PLACEHOLDER, category=nlp.OTHER, resident_id=resident.id, created_at=now, updated_at=now)
-    _SameProblem(session, ctx.analyzers.for_session(session)).key(ticket, None)
+    _SameProblem(session, ctx).key(ticket, None)
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=resident.openid, note=note)
     route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=None, now=now)
     return texts.PHOTO_FILED.format(number=ticket.id)
@@ -270,7 +268,7 @@ def attach_location(
         created_at=now,
         updated_at=now,
     )
-    _SameProblem(session, analyzer).key(ticket, None)
+    _SameProblem(session, ctx).key(ticket, None)
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=resident.openid, note=note)
     route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=nearest, now=now)
     return texts.LOCATION_FILED.format(number=ticket.id)

@@ -92,6 +92,7 @@ def import_org(*, session: Session, chart: OrgChart, now: datetime) -> ImportRes
     changed |= cadres_changed
     if changed:
         town.revision += 1
+        session.info.pop(_REVISION_READ, None)
     session.flush()
     return ImportResult(
         town=chart.town,
@@ -178,9 +179,17 @@ def _sync_cadres(
     return changed, tuple(removed)
 
 
+_REVISION_READ = "courtyard.org_revision"  # session.info: the revision this transaction read
+
+
 def org_revision(*, session: Session) -> int:
-    """A number that grows whenever the org chart changes (0 when there is none)."""
-    return int(session.exec(select(func.coalesce(func.sum(Town.revision), 0))).one())
+    """A number that grows whenever the org chart changes (0 when there is none); read once per
+    transaction (a writing transaction holds it still; a change through this session forgets it)."""
+    known = session.info.get(_REVISION_READ)
+    if known is None:
+        known = int(session.exec(select(func.coalesce(func.sum(Town.revision), 0))).one())
+        session.info[_REVISION_READ] = known
+    return int(known)
 
 
 def courtyard_names(*, session: Session) -> list[CourtyardNames]:

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, and_, func, not_, or_, union_all
 from sqlmodel import Session, col, select
 
 from storage import ledger_query
@@ -25,9 +25,11 @@ from storage.models import (
 )
 
 
-def touch_resident(*, session: Session, openid: str, now: datetime) -> Resident:
-    """The resident for openid, created on first contact; records that they just wrote to us."""
-    resident = _resident_row(session, openid, now)
+def touch_resident(*, session: Session, openid: str, now: datetime, known: Resident | None = None) -> Resident:
+    """The resident for openid, created on first contact; records that they just wrote to us.
+
+    known: the row as this transaction already read it (not read again)."""
+    resident = known if known is not None and known.openid == openid else _resident_row(session, openid, now)
     resident.last_message_at = now
     resident.subscribed = True
     session.flush()
@@ -288,34 +290,35 @@ def duplicate_candidates(
     """
     if not problem.key and not problem.bare_key:
         return []
-    base = select(Ticket).where(
-        Ticket.courtyard_id == courtyard_id,
+    where: list[ColumnElement[bool]] = [
+        col(Ticket.courtyard_id) == courtyard_id,
         col(Ticket.status).in_(OPEN_STATUSES),
         col(Ticket.created_at) >= since,
-    )
+    ]
     if urgent_only:
-        base = base.where(col(Ticket.urgent).is_(True))
+        where.append(col(Ticket.urgent).is_(True))
     if problem.building_no is not None:
-        base = base.where(or_(col(Ticket.building_no).is_(None), Ticket.building_no == problem.building_no))
+        where.append(or_(col(Ticket.building_no).is_(None), col(Ticket.building_no) == problem.building_no))
     if problem.unit_no is not None:
-        base = base.where(or_(col(Ticket.unit_no).is_(None), Ticket.unit_no == problem.unit_no))
+        where.append(or_(col(Ticket.unit_no).is_(None), col(Ticket.unit_no) == problem.unit_no))
     named = or_(col(Ticket.building).is_(None), Ticket.building == "")
-    queries = [base.where(col(Ticket.problem_key).is_(None))]
+    keyed = [col(Ticket.problem_key).is_(None)]  # never keyed: the caller's full comparison decides
     if problem.bare_key is None:
         if problem.key:
-            queries.append(base.where(Ticket.problem_key == problem.key))
+            keyed.append(Ticket.problem_key == problem.key)
     else:
         if problem.key:
-            queries.append(base.where(Ticket.problem_key == problem.key, named))
+            keyed.append(and_(Ticket.problem_key == problem.key, named))
         if problem.bare_key:
-            queries.append(base.where(Ticket.problem_key_bare == problem.bare_key, ~named))
-    found: dict[int, Ticket] = {}
-    for query in queries:
-        for ticket in session.exec(query.order_by(col(Ticket.created_at).desc()).limit(limit)).all():
-            assert ticket.id is not None
-            found[ticket.id] = ticket
-    newest = sorted(found.values(), key=lambda t: (t.created_at, t.id or 0), reverse=True)
-    return newest[:limit]
+            keyed.append(and_(Ticket.problem_key_bare == problem.bare_key, not_(named)))
+    # One round trip; each branch a bounded seek on its own index.
+    branches = [
+        select(col(Ticket.id)).where(*where, condition).order_by(col(Ticket.created_at).desc()).limit(limit).subquery()
+        for condition in keyed
+    ]
+    ids = union_all(*(select(branch.c.id) for branch in branches))
+    query = select(Ticket).where(col(Ticket.id).in_(ids)).order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
+    return list(session.exec(query.limit(limit)).all())
 
 
 def add_endorsement(*, session: Session, ticket_id: int, resident_id: int, text: str, now: datetime) -> bool:
