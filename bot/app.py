@@ -25,7 +25,7 @@ from werobot.utils import check_signature, get_signature
 
 from bot.replies import fit_reply, text_reply
 from handlers import texts
-from handlers.conversation import Conversation, NotStored
+from handlers.conversation import Conversation, NotStored, Refused
 from handlers.durability import StoreHealth
 from handlers.messages import Inbound
 from handlers.replay import ReplayGuard
@@ -148,9 +148,14 @@ def make_app(
         try:
             if _take_slot(slots, store):
                 try:
-                    if replay_guard is not None and not replay_guard.admit(signed, body_hash):
+                    if replay_guard is not None and not replay_guard.first_seen(signed, body_hash):
                         return _refuse(403, "signed URL replayed with another body")
-                    reply = conversation.handle(inbound)
+                    # The signed URL is recorded in the message's own transaction: one commit for both.
+                    guard = replay_guard
+                    check = None if guard is None else lambda session: guard.remember(session, signed, body_hash)
+                    reply = conversation.handle(inbound, check=check)
+                except Refused:
+                    return _refuse(403, "signed URL replayed with another body")
                 finally:
                     slots.release()
             else:

@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 import traceback
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -48,6 +49,14 @@ class NotStored(Exception):
     """Neither the database nor the journal could keep a message: it must not be acknowledged."""
 
 
+class Refused(Exception):
+    """The check handed to Conversation.handle turned the message down (a replayed signed URL)."""
+
+
+# Run first in the message's own transaction; False refuses the message (nothing of it is kept).
+Check = Callable[[Session], bool]
+
+
 class Conversation:
     """Answers one inbound message; a redelivery of the same message gets the first answer again.
 
@@ -62,9 +71,10 @@ class Conversation:
         self.journaled = threading.Event()  # set whenever a message goes to the journal
         self._replaying = threading.Lock()
 
-    def handle(self, inbound: Inbound) -> str:
+    def handle(self, inbound: Inbound, *, check: Check | None = None) -> str:
         """The answer to inbound, given only once what it promises is stored; raises NotStored when
-        neither the database nor the journal could keep the message (it must not be acknowledged)."""
+        neither the database nor the journal could keep the message (it must not be acknowledged),
+        and Refused when check, run in the message's transaction, turns it down."""
         if self.journal is not None and (not self.journal.is_empty() or not self.health.ok):
             # Older messages wait in the journal: this one queues behind them, so a person's
             # messages are handled in the order they were sent. While the database is known to
@@ -75,7 +85,9 @@ class Conversation:
             self.health.mark(ok=False, reason="a write is stuck waiting for the database")
             return self.keep_for_later(inbound)
         try:
-            reply = self._handle_in_database(inbound)
+            reply = self._handle_in_database(inbound, check)
+        except Refused:
+            raise
         except Exception as exc:
             if not is_unavailable(exc):
                 log.exception("handling %s from %s failed", inbound.key, inbound.openid)
@@ -102,9 +114,11 @@ class Conversation:
             return None
         return earlier.reply if earlier else None
 
-    def _handle_in_database(self, inbound: Inbound) -> str:
+    def _handle_in_database(self, inbound: Inbound, check: Check | None = None) -> str:
         # Grouped: on SQLite, messages arriving together share one commit; the answer still waits for it.
         with self.ctx.db.transaction(group=True) as session:
+            if check is not None and not check(session):
+                raise Refused(inbound.key)
             now = self.ctx.clock()
             claimed = _claim(session, inbound, now)
             if claimed is None:

@@ -137,6 +137,11 @@ def _second(
     return None
 
 
+def key_for_seconding(*, session: Session, ctx: Context, ticket: Ticket) -> None:
+    """Store on a ticket built outside intake (an import, a bench's ledger) what 附议 finds it by."""
+    _SameProblem(session, ctx).key(ticket, ticket.building)
+
+
 # A building, unit or door as residents write it: 一号楼, 3栋, 2单元, 301号 (the place is compared apart).
 _PLACE_WORDS = re.compile(r"[0-9零〇一二两三四五六七八九十百]+\s*(?:号楼|栋|幢|号院|座|单元|号)")
 

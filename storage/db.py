@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import threading
@@ -111,7 +112,14 @@ def _finish(turn: _Turn, batch: _Batch) -> None:
     """Commit the open group (the holder of the turn only); a failure is every member's failure."""
     turn.batch = None
     try:
-        batch.session.commit()
+        connection = batch.session.connection()
+        try:
+            batch.session.commit()
+        except BaseException:
+            # Whatever state a failed commit left the connection in, it is not used again.
+            with contextlib.suppress(Exception):  # the commit's own error is the one every member gets
+                connection.invalidate()
+            raise
     except BaseException as exc:
         batch.error = exc
     finally:
@@ -145,13 +153,20 @@ class Database:
         *,
         wait_seconds: float = SQLITE_BUSY_TIMEOUT_MS / 1000,
         stuck_after_seconds: float | None = None,
+        group_max_seconds: float = GROUP_MAX_SECONDS,
     ) -> None:
         self.engine = engine
+        self.group_max_seconds = group_max_seconds
         self.wait_seconds = wait_seconds
         # A writer holding the turn longer than this is stuck (a lock held elsewhere): the next ones
         # give up at once instead of queueing behind it.
         self.stuck_after_seconds = stuck_after_seconds
         self._turn = _turn_for(engine) if engine.dialect.name == "sqlite" else None
+
+    @property
+    def groups_commits(self) -> bool:
+        """Whether transaction(group=True) shares commits here (SQLite) or is a plain transaction."""
+        return self._turn is not None
 
     @contextmanager
     def transaction(self, *, group: bool = False) -> Iterator[Session]:
@@ -194,13 +209,17 @@ class Database:
                 batch.members += 1
                 joined = batch
             finally:
-                full = batch.members >= GROUP_MAX_MEMBERS or time.monotonic() - batch.opened > GROUP_MAX_SECONDS
+                full = batch.members >= GROUP_MAX_MEMBERS or time.monotonic() - batch.opened > self.group_max_seconds
                 if full or turn.queued == 0:
                     _finish(turn, batch)
         finally:
             self._release_turn()
         if joined is not None:
             self._await(joined)
+
+    def writers_queued(self) -> int:
+        """How many writers of this process wait for their turn at this SQLite file (0 on PostgreSQL)."""
+        return self._turn.queued if self._turn is not None else 0
 
     def _finish_open_batch(self) -> None:
         assert self._turn is not None
