@@ -301,16 +301,17 @@ def duplicate_candidates(
         where.append(or_(col(Ticket.building_no).is_(None), col(Ticket.building_no) == problem.building_no))
     if problem.unit_no is not None:
         where.append(or_(col(Ticket.unit_no).is_(None), col(Ticket.unit_no) == problem.unit_no))
-    named = or_(col(Ticket.building).is_(None), Ticket.building == "")
-    keyed = [col(Ticket.problem_key).is_(None)]  # never keyed: the caller's full comparison decides
+    named = or_(col(Ticket.building).is_(None), col(Ticket.building) == "")
+    # Never keyed: the caller's full comparison decides.
+    keyed: list[ColumnElement[bool]] = [col(Ticket.problem_key).is_(None)]
     if problem.bare_key is None:
         if problem.key:
-            keyed.append(Ticket.problem_key == problem.key)
+            keyed.append(col(Ticket.problem_key) == problem.key)
     else:
         if problem.key:
-            keyed.append(and_(Ticket.problem_key == problem.key, named))
+            keyed.append(and_(col(Ticket.problem_key) == problem.key, named))
         if problem.bare_key:
-            keyed.append(and_(Ticket.problem_key_bare == problem.bare_key, not_(named)))
+            keyed.append(and_(col(Ticket.problem_key_bare) == problem.bare_key, not_(named)))
     # One round trip; each branch a bounded seek on its own index.
     branches = [
         select(col(Ticket.id)).where(*where, condition).order_by(col(Ticket.created_at).desc()).limit(limit).subquery()
