@@ -29,19 +29,20 @@ def touch_resident(*, session: Session, openid: str, now: datetime, known: Resid
     """The resident for openid, created on first contact; records that they just wrote to us.
 
     known: the row as this transaction already read it (not read again)."""
-    resident = known if known is not None and known.openid == openid else _resident_row(session, openid, now)
+    resident = known if known is not None and known.openid == openid else _resident_row(session, openid, now, now)
     resident.last_message_at = now
     resident.subscribed = True
     session.flush()
     return resident
 
 
-def _resident_row(session: Session, openid: str, now: datetime) -> Resident:
-    """The resident for openid, inserted if new; safe when two first messages race (unique openid)."""
+def _resident_row(session: Session, openid: str, now: datetime, wrote_at: datetime | None = None) -> Resident:
+    """The resident for openid, inserted if new (wrote_at: their first message, written with the row);
+    safe when two first messages race (unique openid)."""
     resident = session.exec(select(Resident).where(Resident.openid == openid)).first()
     if resident is not None:
         return resident
-    resident = Resident(openid=openid, created_at=now)
+    resident = Resident(openid=openid, created_at=now, last_message_at=wrote_at)
     if try_insert(session, resident):
         return resident
     # Another transaction created it first; its row is committed now.
@@ -223,7 +224,12 @@ def inbound_by_key(*, session: Session, key: str) -> InboundMessage | None:
 
 
 def get_ticket_for_update(*, session: Session, ticket_id: int) -> Ticket | None:
-    """The ticket, locked for this transaction where the database supports row locks."""
+    """The ticket, locked for this transaction where the database supports row locks.
+
+    SQLite's transactions here hold the whole database's write lock from their start: a ticket this
+    transaction already read cannot have changed, and is not read again."""
+    if session.get_bind().dialect.name == "sqlite":
+        return session.get(Ticket, ticket_id)
     return session.get(Ticket, ticket_id, with_for_update=True, populate_existing=True)
 
 
