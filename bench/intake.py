@@ -289,7 +289,7 @@ def seed_ledger(url: str, count: int) -> None:
     from sqlmodel import select as orm_select
 
     from courtyard import runtime
-    from handlers import intake
+    from handlers import intake, search
     from handlers import org_import as org_use_cases
     from handlers.context import Context
     from handlers.workcalendar import WorkCalendar
@@ -336,6 +336,7 @@ def seed_ledger(url: str, count: int) -> None:
             session.add(ticket)
             if i % 1000 == 999:
                 session.flush()
+    search.refresh_index(db=db)  # a ledger of this size is indexed for search already
     db.engine.dispose()
 
 

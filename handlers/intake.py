@@ -104,8 +104,10 @@ def _second(
     for candidate in candidates:
         if analysis.urgent and not candidate.urgent:
             continue
+        both = bool(building and candidate.building)
+        stored = candidate.problem_key_bare if both else candidate.problem_key
         if not same_place(building, candidate.building) or not same_problem(
-            text, candidate.text, both_name_a_building=bool(building and candidate.building)
+            text, candidate.text, both_name_a_building=both, old_key=stored
         ):
             continue
         assert candidate.id is not None
@@ -163,9 +165,11 @@ class _SameProblem:
             text = text.replace(name, "")
         return _PLACE_WORDS.sub("", text) if buildings else text
 
-    def __call__(self, new: str, old: str, *, both_name_a_building: bool) -> bool:
+    def __call__(self, new: str, old: str, *, both_name_a_building: bool, old_key: str | None = None) -> bool:
+        """old_key: the old ticket's stored key for this comparison (its category, "" for none)."""
         strip = both_name_a_building
-        return self._analyzer.is_duplicate(self._strip(new, strip), self._strip(old, strip))
+        known = None if old_key is None else old_key or nlp.OTHER
+        return self._analyzer.is_duplicate(self._strip(new, strip), self._strip(old, strip), old_category=known)
 
     def problem_at(self, text: str, building: str | None) -> ticket_repo.ProblemAt:
         """What a ticket must share with this report to be compared with it (its keys, as __call__

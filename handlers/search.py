@@ -36,10 +36,13 @@ def refresh_index(*, db: Database) -> int:
     added = 0
     with _lock:
         while True:
+            # Texts are cut outside the write: the writer's turn is held for the inserts alone, so
+            # messages arriving meanwhile are not kept waiting (or journaled) behind a long backlog.
+            with db.snapshot() as session:
+                batch = ledger_query.unindexed(session=session, limit=INDEX_BATCH)
+            rows = [(ticket_id, " ".join(words(text))) for ticket_id, text in batch]
             try:
                 with db.transaction() as session:
-                    batch = ledger_query.unindexed(session=session, limit=INDEX_BATCH)
-                    rows = [(ticket_id, " ".join(words(text))) for ticket_id, text in batch]
                     ledger_query.add_to_index(session=session, rows=rows)
             except IntegrityError:  # another process indexed the same tickets first
                 continue

@@ -115,16 +115,18 @@ class Analyzer:
         """The courtyard with coordinates nearest to a point, if within max_km."""
         return self._places.nearest(lat, lon, max_km)
 
-    def is_duplicate(self, new_text: str, old_text: str) -> bool:
+    def is_duplicate(self, new_text: str, old_text: str, *, old_category: str | None = None) -> bool:
         """Whether two complaints (of the same courtyard) are about the same problem.
 
         Conservative: same category, no different building numbers, the same thing named
-        (路灯, 化粪池 …) and similar wording; otherwise False.
+        (路灯, 化粪池 …) and similar wording; otherwise False. old_category: the category of
+        old_text as classified before (a ticket's stored duplicate_key), so it is not classified again.
         """
         new, old = normalize(new_text), normalize(old_text)
         if new == old:
             return bool(new) and self._category_of(new) != OTHER
-        new_category, old_category = self._category_of(new), self._category_of(old)
+        new_category = self._category_of(new)
+        old_category = old_category if old_category is not None else self._category_of(old)
         if OTHER in (new_category, old_category):
             return False
         return same_problem(signature(new, new_category), signature(old, old_category))
