@@ -82,7 +82,7 @@ end
 request = function()
   counter = counter + 1
   local sig = signatures[(counter - 1) % #signatures + 1]
-  local sender = ({MSGID_BASE} + counter) % {SENDERS}
+  local sender = ({SENDER_BASE} + counter) % {SENDERS}
   local text = courtyards[counter % #courtyards + 1] .. (counter % 12 + 1) .. "栋" .. problems[counter % #problems + 1]
   local body = "<xml><ToUserName><![CDATA[gh_courtyard]]></ToUserName>"
     .. "<FromUserName><![CDATA[o_bench" .. sender .. "]]></FromUserName>"
@@ -142,6 +142,8 @@ def write_script(workdir: Path, msgid_base: int) -> Path:
         .replace("{PROBLEMS}", "{" + lua_list(PROBLEMS) + "}")
         .replace("{SENDERS}", str(SENDERS))
         .replace("{MSGID_BASE}", str(msgid_base))
+        # Each run's senders are new to the server: nobody's message repeats one of theirs from a run before.
+        .replace("{SENDER_BASE}", str(msgid_base // 10_000_000 * 4_000))
     )
     script.write_text(body, "utf-8")
     return script
