@@ -272,18 +272,22 @@ def stored(url: str) -> str:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            messages, failed, slowed = connection.execute(
+            messages, failed, slowed, journaled = connection.execute(
                 text(
-                    "SELECT count(*), count(error), coalesce(sum(CASE WHEN reply LIKE :slow THEN 1 ELSE 0 END), 0)"
+                    "SELECT count(*), count(error), coalesce(sum(CASE WHEN reply LIKE :slow THEN 1 ELSE 0 END), 0),"
+                    " coalesce(sum(CASE WHEN reply LIKE :kept THEN 1 ELSE 0 END), 0)"
                     " FROM inboundmessage WHERE openid LIKE :p"
                 ),
-                {"p": "o_bench%", "slow": "%慢一点%"},
+                {"p": "o_bench%", "slow": "%慢一点%", "kept": "%恢复后会马上处理%"},
             ).one()
             tickets = connection.execute(text("SELECT count(*) FROM ticket")).scalar_one()
             seconded = connection.execute(text("SELECT count(*) FROM endorsement")).scalar_one()
     finally:
         engine.dispose()
-    return f"{messages} messages ({failed} failed, {slowed} told to slow down), {tickets} tickets, {seconded} 附议"
+    return (
+        f"{messages} messages ({failed} failed, {slowed} told to slow down, {journaled} journaled and answered"
+        f" later), {tickets} tickets, {seconded} 附议"
+    )
 
 
 def seed_ledger(url: str, count: int) -> None:

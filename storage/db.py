@@ -91,6 +91,7 @@ class _Turn:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.taken_at: float | None = None  # when the current holder took it
+        self.holder: Database | None = None  # whose writer holds it
         self.queued = 0  # writers waiting for it (read without the lock: a hint, never a promise)
         self.queue_lock = threading.Lock()
         self.batch: _Batch | None = None  # the open group, touched only by the holder of the turn
@@ -244,6 +245,7 @@ class Database:
     def _release_turn(self) -> None:
         assert self._turn is not None
         self._turn.taken_at = None
+        self._turn.holder = None
         self._turn.lock.release()
 
     def _take_turn(self) -> None:
@@ -262,10 +264,14 @@ class Database:
             with turn.queue_lock:
                 turn.queued -= 1
         turn.taken_at = time.monotonic()
+        turn.holder = self
 
     def writer_stuck(self) -> bool:
         """Whether this process's current SQLite writer has waited or worked past stuck_after_seconds."""
-        taken = self._turn.taken_at if self._turn is not None else None
+        # Only this Database's own writers count (the webhook's): behind another part of the process
+        # (a sweep) a writer waits its turn, up to wait_seconds, as it would wait for another process.
+        turn = self._turn
+        taken = turn.taken_at if turn is not None and turn.holder is self else None
         limit = self.stuck_after_seconds
         return limit is not None and taken is not None and time.monotonic() - taken > limit
 
