@@ -260,6 +260,11 @@ def serve_and_drive(
             process.wait()
     after = os.getloadavg()[0]
     note = f"RSS {rss:.0f} MB (peak {peak:.0f} MB), load average {before:.2f} → {after:.2f}"
+    waiting = sum(len(path.read_text("utf-8").splitlines()) for path in workdir.glob("*inbox.jsonl*"))
+    if waiting:
+        note += f"; {waiting} acknowledged messages still in the journal (replayed at the next start)"
+        for path in workdir.glob("*inbox.jsonl*"):
+            path.unlink()
     if database:
         answered = sum(round(run.rate * seconds) - run.non2xx for run in figures.values())
         note += f"; about {answered} answered, in the database: {stored(database)}"
