@@ -128,7 +128,16 @@ class Resident(SQLModel, table=True):
 class Ticket(SQLModel, table=True):
     """One problem from intake to closing; its id is the number people type (编号)."""
 
-    __table_args__ = (Index("ix_ticket_courtyard_status", "courtyard_id", "status"),)
+    __table_args__ = (
+        Index("ix_ticket_courtyard_status", "courtyard_id", "status"),
+        # The dashboard counts what was filed, accepted, resolved or fell due in a period, and the open urgent
+        # or overdue tickets, from these indexes alone (the status is in them, so no row is read).
+        Index("ix_ticket_status_due", "status", "urgent", "overdue", "due_at"),
+        Index("ix_ticket_created_status", "created_at", "status"),
+        Index("ix_ticket_accepted_status", "accepted_at", "status"),
+        Index("ix_ticket_resolved_status", "resolved_at", "status"),
+        Index("ix_ticket_due_status", "due_at", "status", "resolved_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     text: str
@@ -136,7 +145,7 @@ class Ticket(SQLModel, table=True):
     confidence: float = 0.0
     urgent: bool = False
     urgent_reason: str | None = None
-    status: TicketStatus = Field(default=TicketStatus.NEW, sa_type=String(16), index=True)
+    status: TicketStatus = Field(default=TicketStatus.NEW, sa_type=String(16))
     resident_id: int | None = Field(default=None, foreign_key="resident.id", index=True)
     entered_by_cadre_id: int | None = Field(default=None, foreign_key="cadre.id")
     courtyard_id: int | None = Field(default=None, foreign_key="courtyard.id")
@@ -146,13 +155,12 @@ class Ticket(SQLModel, table=True):
     lon: float | None = None
     building: str | None = None  # the building/unit the report names ("3栋2单元"), for 附议
     merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
-    created_at: datetime = _when(index=True)  # the ledger's and the statistics' periods
+    created_at: datetime = _when()  # the ledger's and the statistics' periods
     updated_at: datetime = _when()
-    # Indexed for the dashboard's counts of what was accepted, resolved or fell due in a period.
-    accepted_at: datetime | None = _when(nullable=True, index=True)
-    resolved_at: datetime | None = _when(nullable=True, index=True)
+    accepted_at: datetime | None = _when(nullable=True)
+    resolved_at: datetime | None = _when(nullable=True)
     closed_at: datetime | None = _when(nullable=True)
-    due_at: datetime | None = _when(nullable=True, index=True)
+    due_at: datetime | None = _when(nullable=True)
     satisfaction: str | None = None  # the resident's survey answer: satisfied, basic, unsatisfied, none
     overdue: bool = False  # marked once its deadline passed while it was open
     assigned_at: datetime | None = _when(nullable=True)  # when the current assignee got it
