@@ -335,8 +335,33 @@ def hot_candidates(*, session: Session, scope: Scope, since: datetime) -> list[H
     return [HotCandidate(*row) for row in session.execute(statement)]
 
 
-def unindexed(*, session: Session, limit: int) -> list[tuple[int, str]]:
-    """Tickets whose text is not in the full-text index yet: (id, text), lowest numbers first."""
+class ToIndex(NamedTuple):
+    """A ticket whose words the index lacks: its text and every 附议 text, up to the latest endorsement's id."""
+
+    ticket_id: int
+    texts: list[str]
+    endorsed_upto: int
+
+
+def _with_endorsements(session: Session, tickets: Sequence[tuple[int, str]]) -> list[ToIndex]:
+    if not tickets:
+        return []
+    said: dict[int, list[tuple[int, str]]] = {}
+    rows = session.execute(
+        select_columns(col(Endorsement.ticket_id), col(Endorsement.id), col(Endorsement.text))
+        .where(col(Endorsement.ticket_id).in_([t for t, _ in tickets]))
+        .order_by(col(Endorsement.id))
+    )
+    for ticket_id, endorsement_id, words in rows:
+        said.setdefault(int(ticket_id), []).append((int(endorsement_id), str(words)))
+    return [
+        ToIndex(t, [text, *(w for _, w in said.get(t, []))], max((i for i, _ in said.get(t, [])), default=0))
+        for t, text in tickets
+    ]
+
+
+def unindexed(*, session: Session, limit: int) -> list[ToIndex]:
+    """Tickets not in the full-text index yet, lowest numbers first."""
     statement = (
         select_columns(col(Ticket.id), col(Ticket.text))
         .outerjoin(TicketSearch, col(TicketSearch.ticket_id) == Ticket.id)
@@ -344,12 +369,33 @@ def unindexed(*, session: Session, limit: int) -> list[tuple[int, str]]:
         .order_by(col(Ticket.id))
         .limit(limit)
     )
-    return [(int(i), str(t)) for i, t in session.execute(statement)]
+    return _with_endorsements(session, [(int(i), str(t)) for i, t in session.execute(statement)])
 
 
-def add_to_index(*, session: Session, rows: Sequence[tuple[int, str]]) -> None:
-    """Store tickets' segmented text; the database's full-text index follows (trigger or GIN)."""
-    session.add_all(TicketSearch(ticket_id=ticket_id, tokens=tokens) for ticket_id, tokens in rows)
+def endorsed_since_indexed(*, session: Session, limit: int) -> list[ToIndex]:
+    """Indexed tickets a neighbour has joined (附议) since: their words are indexed again with the new text."""
+    newer = (
+        select_columns(col(Endorsement.ticket_id))
+        .join(TicketSearch, col(TicketSearch.ticket_id) == Endorsement.ticket_id)
+        .where(col(Endorsement.id) > col(TicketSearch.endorsed_upto))
+        .distinct()
+        .limit(limit)
+        .subquery()
+    )
+    statement = select_columns(col(Ticket.id), col(Ticket.text)).where(col(Ticket.id).in_(select_columns(newer)))
+    return _with_endorsements(session, [(int(i), str(t)) for i, t in session.execute(statement)])
+
+
+def add_to_index(*, session: Session, rows: Sequence[tuple[ToIndex, str]]) -> None:
+    """Store tickets' segmented words (new ones, or again after a 附议); the database's full-text index
+    follows (trigger or GIN)."""
+    for item, tokens in rows:
+        found = session.get(TicketSearch, item.ticket_id)
+        if found is None:
+            session.add(TicketSearch(ticket_id=item.ticket_id, tokens=tokens, endorsed_upto=item.endorsed_upto))
+        else:
+            found.tokens, found.endorsed_upto = tokens, item.endorsed_upto
+            session.add(found)
     session.flush()
 
 

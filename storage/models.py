@@ -342,4 +342,5 @@ class TicketSearch(SQLModel, table=True):
     """
 
     ticket_id: int = Field(foreign_key="ticket.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
-    tokens: str
+    tokens: str  # the words of the first report and of every 附议 (neighbours' own words)
+    endorsed_upto: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # latest 附议 in tokens

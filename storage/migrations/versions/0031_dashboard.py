@@ -7,6 +7,7 @@ Create Date: 2026-12-01 21:20:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0031'
@@ -30,9 +31,14 @@ def upgrade() -> None:
             batch_op.create_index(name, columns, unique=False)
         for column in _SINGLE:
             batch_op.drop_index(batch_op.f(f'ix_ticket_{column}'))
+    # Tickets already indexed are indexed again with their 附议 texts on the next search.
+    with op.batch_alter_table('ticketsearch', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('endorsed_upto', sa.Integer(), server_default='0', nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('ticketsearch', schema=None) as batch_op:
+        batch_op.drop_column('endorsed_upto')
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         for column in _SINGLE:
             batch_op.create_index(batch_op.f(f'ix_ticket_{column}'), [column], unique=False)
