@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Index, String, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -344,3 +344,32 @@ class TicketSearch(SQLModel, table=True):
     ticket_id: int = Field(foreign_key="ticket.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
     tokens: str  # the words of the first report and of every 附议 (neighbours' own words)
     endorsed_upto: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # latest 附议 in tokens
+
+
+class PhotoStatus(StrEnum):
+    """Where a resident's photo stands: WeChat keeps image media for 3 days, so it is fetched and kept here."""
+
+    PENDING = "pending"  # to be fetched from WeChat's media API (again, after a failed try)
+    STORED = "stored"
+    EXPIRED = "expired"  # WeChat no longer has it (errcode 40007, or 3 days passed): never tried again
+    REFUSED = "refused"  # not an image we keep (wrong type, too large): never tried again
+
+
+class TicketPhoto(SQLModel, table=True):
+    """A photo a resident sent about a ticket (an image message's MediaId), with its bytes once fetched."""
+
+    __table_args__ = (Index("ix_ticketphoto_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    media_id: str = Field(max_length=200)
+    pic_url: str = Field(default="", max_length=2000)
+    status: PhotoStatus = Field(default=PhotoStatus.PENDING, sa_type=String(16))
+    attempts: int = 0
+    next_attempt_at: datetime | None = _when(nullable=True)
+    received_at: datetime = _when()
+    fetched_at: datetime | None = _when(nullable=True)
+    content_type: str | None = Field(default=None, max_length=32)
+    size: int | None = None
+    data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    last_error: str | None = Field(default=None, max_length=500)
