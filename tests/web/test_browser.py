@@ -22,9 +22,12 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
+from scheduler.jobs import fetch_photos
 from storage.models import TicketStatus
 from tests.conftest import Running
+from tests.fake_wechat import FakeWeChat
 from tests.support.chat import number_in, say
+from tests.support.images import png
 from tests.support.ledger import seed
 from tests.support.screenshots import screenshots
 from tests.support.web import PASSWORD, make_user
@@ -202,6 +205,7 @@ def test_a_leader_reads_the_dashboard_searches_and_exports(
     WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#trend canvas"))
     screenshot(browser, screenshots / "dashboard.png")
     screenshot(browser, screenshots / "dashboard-phone.png", width=390)
+    screenshot(browser, screenshots / "dashboard-wall.png", width=1920)
 
     # The National Day period: 2 of 3 accepted within one working day.
     browser.get(server.base_url + "/?from=2026-09-28&to=2026-10-09")
@@ -219,6 +223,7 @@ def test_a_leader_reads_the_dashboard_searches_and_exports(
     lamps = [numbers["桂花苑"][0], numbers["桂花苑"][2]]
     assert sorted(int(n) for n in links) == sorted(lamps)
     screenshot(browser, screenshots / "ledger.png")
+    screenshot(browser, screenshots / "ledger-phone.png", width=390)
 
     browser.find_element(By.ID, "export-xlsx").click()
     downloads = tmp_path / "downloads"
@@ -240,11 +245,16 @@ def test_a_leader_reads_the_dashboard_searches_and_exports(
     assert "o_r" not in browser.page_source
 
 
-def test_a_tickets_page_tells_its_whole_story(server: Running, browser: WebDriver, screenshots: Path) -> None:
+def test_a_tickets_page_tells_its_whole_story(
+    server: Running, fake_wechat: FakeWeChat, browser: WebDriver, screenshots: Path
+) -> None:
     number = number_in(say(server, "o_first", "桂花小区门口的路灯坏了三天了，晚上黑黢黢的"))
     say(server, "o_second", "桂花苑大门口那个路灯不亮了")
     server.poster.location("o_first", 30.99012, 103.62034, "桂花苑东门")
-    server.poster.image("o_first")
+    fake_wechat.add_media("media_photo_1", png(), "image/png")
+    server.poster.image("o_first")  # its MediaId is media_photo_1
+    assert fetch_photos(server.sweep_deps, server.clock()).counts == {"stored": 1}
+    fake_wechat.drop_media("media_photo_1")  # WeChat drops it after 3 days; the page shows the kept copy
     say(server, "o_lifang", f"受理 {number}")
     say(server, "o_lifang", f"进展 {number} 已联系电工，明天上午来修")
     say(server, "o_lifang", f"办结 {number} 路灯已更换")
@@ -262,11 +272,16 @@ def test_a_tickets_page_tells_its_whole_story(server: Running, browser: WebDrive
     ):
         assert step in history, step
     assert "纬度 30.99012，经度 103.62034" in browser.find_element(By.ID, "location").text
-    assert browser.find_element(By.LINK_TEXT, "查看照片").get_attribute("href") == "http://mmbiz.qpic.cn/photo.jpg"
+    assert "照片（见下方“照片”）" in history
+    photo = browser.find_element(By.CSS_SELECTOR, "#photos img")
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.execute_script("return arguments[0].complete", photo))
+    assert browser.execute_script("return arguments[0].naturalWidth", photo) == 160  # the image itself, loaded
+    assert "mmbiz.qpic.cn" not in browser.page_source
     pushes = browser.find_element(By.ID, "pushes").text
     assert "干部 李芳" in pushes and "首报居民" in pushes and "附议居民1" in pushes and "已送达" in pushes
     assert "o_first" not in browser.page_source and "o_second" not in browser.page_source
     screenshot(browser, screenshots / "ticket.png")
+    screenshot(browser, screenshots / "ticket-phone.png", width=390)
 
 
 def test_a_cadre_account_cannot_open_another_courtyards_ticket(server: Running, browser: WebDriver) -> None:
