@@ -243,7 +243,7 @@ def build_web_app(
     app.config["courtyard.keeper"] = keeper.start()
     web = make_web_app(
         ctx=Context(db=db, calendar=conversation.ctx.calendar, clock=clock),
-        config=WebConfig(secure_cookies=settings.secure_cookies),
+        config=WebConfig(secure_cookies=settings.secure_cookies, fetches_photos=settings.can_push),
     )
     app.merge(web)
     app.error_handler.update(web.error_handler)  # Chinese error pages instead of bottle's English ones

@@ -186,7 +186,7 @@ def load(*, db: Database, scope: Scope, number: int, tz: tzinfo) -> TicketView |
         )
     photos = [
         Photo(p.id, p.received_at, p.status, PHOTO_STATUS_NAMES.get(p.status, p.status), p.attempts, p.size,
-              p.last_error, p.pic_url)
+              p.last_error, p.pic_url if _URL.fullmatch(p.pic_url) else "")
         for p in kept
     ]  # fmt: skip
     return TicketView(entry, ticket.lat, ticket.lon, history, reporters, pushes, photos)

@@ -47,9 +47,11 @@ SECURITY_HEADERS = {
 
 @dataclass(frozen=True)
 class WebConfig:
-    """How the pages are served: Secure cookies always (True), never (False) or over HTTPS only (None)."""
+    """How the pages are served: Secure cookies always (True), never (False) or over HTTPS only (None); whether
+    residents' photos are fetched from WeChat (only with credentials)."""
 
     secure_cookies: bool | None = None
+    fetches_photos: bool = True
 
 
 def make_web_app(*, ctx: Context, config: WebConfig = WebConfig()) -> bottle.Bottle:
@@ -225,7 +227,7 @@ def make_web_app(*, ctx: Context, config: WebConfig = WebConfig()) -> bottle.Bot
         view = ticket_page.load(db=db, scope=viewer.scope, number=int(number), tz=calendar.tz)
         if view is None:
             return problem(viewer, 404, f"没有编号 {int(number)} 的问题，或它不在您的负责范围内。")
-        return render("ticket.html", viewer=viewer, view=view)
+        return render("ticket.html", viewer=viewer, view=view, fetches_photos=config.fetches_photos)
 
     @page
     def ticket_photo(viewer: Viewer, number: str, photo_id: str) -> Any:

@@ -3,6 +3,7 @@ WeChat media API, the ticket page showing it through a route that checks the vie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlmodel import select
@@ -116,3 +117,15 @@ def test_a_photo_wechat_never_hands_over_expires_after_its_three_days(
     [photo] = photos(server)
     assert photo.status == PhotoStatus.EXPIRED and "3 天" in (photo.last_error or "")
     assert outcomes[-1] == "expired" and len(fake_wechat.media_requests) == photo.attempts < 60
+
+
+def test_without_credentials_the_page_says_why_a_photo_is_not_kept(
+    start_server: Callable[..., Running], fake_wechat: FakeWeChat
+) -> None:
+    server = start_server(wechat_app_id="", wechat_app_secret="")
+    number = number_in(say(server, "o_res_nocred", "桂花院子3栋门口的路灯坏了"))
+    server.poster.image("o_res_nocred", "http://mmbiz.qpic.cn/lamp.jpg", media_id="media_lamp")
+    assert server.sweep_deps.media is None and "photos" not in run_all(server.sweep_deps, server.clock(), drain=False)
+    page = signed_in(server, "boss").get(f"/tickets/{number}").text
+    assert "没有设置微信 AppID 和 AppSecret" in page and "正在从微信取回" not in page
+    assert 'href="http://mmbiz.qpic.cn/lamp.jpg"' in page and fake_wechat.media_requests == []
