@@ -103,9 +103,7 @@ def test_a_passing_failure_is_retried_later_and_a_non_image_is_refused(
     assert fake_wechat.media_requests == ["media_busy", "media_page", "media_busy"]
 
 
-def test_a_photo_wechat_never_hands_over_expires_after_its_three_days(
-    server: Running, fake_wechat: FakeWeChat
-) -> None:
+def test_a_photo_wechat_never_hands_over_expires_after_its_three_days(server: Running, fake_wechat: FakeWeChat) -> None:
     say(server, "o_res_down", "桂花苑3栋楼道灯坏了")
     server.poster.image("o_res_down", media_id="media_down")
     fake_wechat.add_media("media_down", png())
