@@ -238,12 +238,13 @@ class Facts:
         # 受理 within one working day of filing (DESIGN §4). Exactly a working day's worth is in time only if
         # the day ran out no earlier than a second before (accepted at the deadline itself), not in the
         # evening or weekend that followed it.
-        acc = np.where(self.was_accepted, accepted, created)
+        acc = np.where(self.was_accepted, np.maximum(accepted, created), created)  # never read before filing
         worked = clock.readings(acc) - start
-        worked_before = clock.readings(acc - 1) - start
+        worked_before = clock.readings(np.maximum(acc - 1, created)) - start
         exact = np.abs(worked - day) < 1e-6
-        self.in_time = self.was_accepted & ((acc <= created) | np.where(exact, worked_before < day, worked < day))
-        res = np.where(self.resolved, resolved, created)
+        early = accepted <= created  # 受理 no later than filing (the same second, or a clock set back)
+        self.in_time = self.was_accepted & (early | np.where(exact, worked_before < day, worked < day))
+        res = np.where(self.resolved, np.maximum(resolved, created), created)
         self.resolve_days = np.where(self.resolved, np.maximum(0.0, clock.readings(res) - start) / day, 0.0)
 
     def counts(self, members: np.ndarray[Any, np.dtype[np.int64]], groups: int) -> list[Counts]:

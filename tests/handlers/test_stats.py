@@ -226,3 +226,12 @@ def test_the_fast_readings_follow_a_zone_with_summer_time() -> None:
     ]
     many = clock.readings(np.array([int(m.timestamp()) for m in moments], dtype=np.int64))
     assert many.tolist() == pytest.approx([clock.reading(m) for m in moments], abs=1e-6)
+
+
+def test_a_ticket_filed_at_the_period_s_first_midnight_is_counted(db: Database) -> None:
+    """Moments are read from the period's first midnight on; one filed (and accepted) at that very second counts."""
+    midnight = at(11, 2, 0)
+    seed(db, courtyard="桂花苑", text="路灯坏了", created_at=midnight)
+    seed(db, courtyard="桂花苑", text="井盖松了", created_at=midnight, accepted_at=midnight)
+    counted = count(db, date(2026, 11, 2), date(2026, 11, 2))
+    assert (counted.total.collected, counted.total.accepted, counted.total.accepted_in_time) == (2, 1, 1)
