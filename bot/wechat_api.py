@@ -52,6 +52,10 @@ class WeChatTransportError(WeChatError):
         self.maybe_delivered = maybe_delivered
 
 
+class MediaTooLarge(WeChatError):
+    """A media file larger than the caller accepts (not read further)."""
+
+
 class EndpointMissing(WeChatTransportError):
     """The API answered 404: this server does not offer that endpoint (a stand-in without stable_token)."""
 
@@ -182,6 +186,50 @@ class WeChatAPI:
                 "data": {key: {"value": value} for key, value in data.items()},
             },
         )
+
+    def get_media(self, media_id: str, *, limit: int) -> tuple[str, bytes]:
+        """A temporary media file a person sent (GET /cgi-bin/media/get): its Content-Type and bytes.
+
+        Raises WeChatAPIError with WeChat's errcode (40007: invalid or expired media_id), MediaTooLarge
+        past limit bytes, WeChatTransportError on network trouble. A refused token is replaced once.
+        """
+        token = self.access_token()
+        try:
+            return self._download(token, media_id, limit)
+        except WeChatAPIError as exc:
+            if exc.errcode not in TOKEN_ERRCODES:
+                raise
+            log.warning("WeChat refused the access token (errcode %d); fetching a new one", exc.errcode)
+        return self._download(self._replace_token(token), media_id, limit)
+
+    def _download(self, token: str, media_id: str, limit: int) -> tuple[str, bytes]:
+        where = "GET /cgi-bin/media/get"
+        try:
+            with self._session.get(
+                self._base + "/cgi-bin/media/get",
+                params={"access_token": token, "media_id": media_id},
+                timeout=self._timeout,
+                stream=True,
+            ) as response:
+                if response.status_code == 404 or response.status_code >= 500:
+                    raise WeChatTransportError(f"{where}: HTTP {response.status_code}")
+                kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                body = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    body += chunk
+                    if len(body) > limit:
+                        raise MediaTooLarge(f"{where}: more than {limit} bytes")
+        except requests.RequestException as exc:
+            raise WeChatTransportError(f"{where}: {type(exc).__name__}") from None
+        if kind in ("application/json", "text/plain", "text/json") or body[:1] == b"{":
+            # WeChat answers a refusal with a JSON object instead of the file.
+            try:
+                answer = json.loads(bytes(body))
+            except ValueError:
+                answer = None
+            if isinstance(answer, dict) and isinstance(answer.get("errcode"), int) and answer["errcode"]:
+                raise WeChatAPIError(answer["errcode"], str(answer.get("errmsg", "")))
+        return kind, bytes(body)
 
     def access_token(self) -> str:
         """Return a token that is not about to expire, fetching one if needed (one fetch at a time)."""

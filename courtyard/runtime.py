@@ -16,6 +16,7 @@ import bottle
 from sqlalchemy import make_url
 
 from bot.app import WeChatConfig, make_app
+from bot.media import WeChatMedia
 from bot.sender import WeChatSender
 from bot.token_store import DatabaseTokenStore
 from bot.wechat_api import WeChatAPI
@@ -172,19 +173,24 @@ def build_sweep_deps(
         templates=build_templates(settings),
         calendar=build_calendar(settings, db),
         clock=clock,
+        media=WeChatMedia(build_wechat_api(settings, db)) if settings.can_push else None,
     )
 
 
-def build_wechat_sender(settings: Settings, db: Database) -> WeChatSender:
-    """A sender whose access token is shared through the database with every other process."""
-    api = WeChatAPI(
+def build_wechat_api(settings: Settings, db: Database) -> WeChatAPI:
+    """A WeChat API client whose access token is shared through the database with every other process."""
+    return WeChatAPI(
         base_url=settings.wechat_api_base,
         app_id=settings.wechat_app_id,
         app_secret=settings.wechat_app_secret,
         timeout=API_TIMEOUT_SECONDS,
         token_store=DatabaseTokenStore(db, settings.wechat_app_id),
     )
-    return WeChatSender(api)
+
+
+def build_wechat_sender(settings: Settings, db: Database) -> WeChatSender:
+    """A sender whose access token is shared through the database with every other process."""
+    return WeChatSender(build_wechat_api(settings, db))
 
 
 def build_templates(settings: Settings) -> Templates:
@@ -237,7 +243,7 @@ def build_web_app(
     app.config["courtyard.keeper"] = keeper.start()
     web = make_web_app(
         ctx=Context(db=db, calendar=conversation.ctx.calendar, clock=clock),
-        config=WebConfig(secure_cookies=settings.secure_cookies),
+        config=WebConfig(secure_cookies=settings.secure_cookies, fetches_photos=settings.can_push),
     )
     app.merge(web)
     app.error_handler.update(web.error_handler)  # Chinese error pages instead of bottle's English ones

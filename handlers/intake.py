@@ -13,6 +13,7 @@ import nlp
 from handlers import notify, texts, timers
 from handlers.context import Context
 from storage import org_chart as org_repo
+from storage import photos as photo_repo
 from storage import tickets as ticket_repo
 from storage.models import OPEN_STATUSES, Cadre, Courtyard, Resident, Role, Ticket
 
@@ -239,12 +240,20 @@ def attach_photo(
     ticket = ticket_repo.latest_open_ticket(session=session, resident_id=_id(resident), since=now - ATTACH_WINDOW)
     if ticket is not None:
         ticket_repo.add_event(session=session, ticket=ticket, kind="photo", actor=resident.openid, note=note, at=now)
+        _keep_photo(session=session, ticket=ticket, url=url, media_id=media_id, now=now)
         return texts.PHOTO_ATTACHED.format(number=ticket.id)
     ticket = Ticket(text=PHOTO_PLACEHOLDER, category=nlp.OTHER, resident_id=resident.id, created_at=now, updated_at=now)
     _SameProblem(session, ctx).key(ticket, None)
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=resident.openid, note=note)
     route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=None, now=now)
+    _keep_photo(session=session, ticket=ticket, url=url, media_id=media_id, now=now)
     return texts.PHOTO_FILED.format(number=ticket.id)
+
+
+def _keep_photo(*, session: Session, ticket: Ticket, url: str, media_id: str | None, now: datetime) -> None:
+    """The photo sweep (handlers/photos.py) fetches it from WeChat within WeChat's 3 days."""
+    if media_id and ticket.id is not None:
+        photo_repo.add_pending(session=session, ticket_id=ticket.id, media_id=media_id, pic_url=url[:2000], now=now)
 
 
 def attach_location(

@@ -31,3 +31,27 @@ class Sender(Protocol):
     def send_text(self, openid: str, text: str) -> None: ...
 
     def send_template(self, openid: str, template_id: str, data: dict[str, str]) -> None: ...
+
+
+class MediaFailure(StrEnum):
+    """Why a photo could not be fetched from the messaging platform."""
+
+    GONE = "gone"  # the platform no longer has it (WeChat 40007: invalid or expired media_id)
+    RETRY = "retry"  # network trouble, a busy platform: try again later
+    REFUSED = "refused"  # too large, or any other refusal that trying again will not change
+
+
+class MediaError(Exception):
+    """A photo the platform did not hand over."""
+
+    def __init__(self, failure: MediaFailure, reason: str) -> None:
+        super().__init__(f"{failure}: {reason}")
+        self.failure = failure
+        self.reason = reason
+
+
+class MediaSource(Protocol):
+    """Fetches a photo a person sent (by its media id): its declared content type and at most limit + 1 bytes;
+    raises MediaError."""
+
+    def fetch(self, media_id: str, *, limit: int) -> tuple[str, bytes]: ...

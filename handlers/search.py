@@ -32,20 +32,23 @@ def query_terms(text: str) -> tuple[str, ...]:
 
 
 def refresh_index(*, db: Database) -> int:
-    """Index every ticket not yet indexed (new ones since the last call); how many were added."""
+    """Index every ticket not yet indexed, and again every ticket joined by a neighbour (附议) since it was
+    (each reporter's words are searchable); how many were written."""
     added = 0
     with _lock:
-        while True:
-            # Texts are cut outside the write: the writer's turn is held for the inserts alone, so
-            # messages arriving meanwhile are not kept waiting (or journaled) behind a long backlog.
-            with db.snapshot() as session:
-                batch = ledger_query.unindexed(session=session, limit=INDEX_BATCH)
-            rows = [(ticket_id, " ".join(words(text))) for ticket_id, text in batch]
-            try:
-                with db.transaction() as session:
-                    ledger_query.add_to_index(session=session, rows=rows)
-            except IntegrityError:  # another process indexed the same tickets first
-                continue
-            added += len(batch)
-            if len(batch) < INDEX_BATCH:
-                return added
+        for pending in (ledger_query.unindexed, ledger_query.endorsed_since_indexed):
+            while True:
+                # Texts are cut outside the write: the writer's turn is held for the inserts alone, so
+                # messages arriving meanwhile are not kept waiting (or journaled) behind a long backlog.
+                with db.snapshot() as session:
+                    batch = pending(session=session, limit=INDEX_BATCH)
+                rows = [(item, " ".join(w for text in item.texts for w in words(text))) for item in batch]
+                try:
+                    with db.transaction() as session:
+                        ledger_query.add_to_index(session=session, rows=rows)
+                except IntegrityError:  # another process indexed the same tickets first
+                    continue
+                added += len(batch)
+                if len(batch) < INDEX_BATCH:
+                    break
+    return added

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
+
+import numpy as np
 
 from handlers import texts
 from handlers.workcalendar import WorkCalendar
@@ -130,6 +132,25 @@ class Stats:
         }
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _offset_seconds(moment: int, tz: tzinfo) -> int:
+    offset = datetime.fromtimestamp(moment, UTC).astimezone(tz).utcoffset()
+    return int(offset.total_seconds()) if offset else 0
+
+
+def _offsets(seconds: np.ndarray[Any, np.dtype[np.int64]], tz: tzinfo) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """The zone's UTC offset at each moment: looked up once per UTC day, per moment only on a day it changes."""
+    days, where = np.unique(seconds // 86400, return_inverse=True)
+    starts = np.fromiter((_offset_seconds(int(d) * 86400, tz) for d in days), dtype=np.int64, count=len(days))
+    ends = np.fromiter((_offset_seconds(int(d) * 86400 + 86399, tz) for d in days), dtype=np.int64, count=len(days))
+    offsets = starts[where]
+    for i in np.flatnonzero((starts != ends)[where]):
+        offsets[i] = _offset_seconds(int(seconds[i]), tz)
+    return offsets
+
+
 class WorkingClock:
     """Working hours elapsed since a reference day, for any moment in O(1) after a walk over the days once.
 
@@ -163,6 +184,25 @@ class WorkingClock:
             self._before.append(self._before[-1] + (self._day_minutes if self.is_workday(ended) else 0))
         return self._before[offset]
 
+    def readings(self, seconds: np.ndarray[Any, np.dtype[np.int64]]) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """reading() of many moments at once, each given as whole UTC epoch seconds."""
+        if not len(seconds):
+            return np.zeros(0)
+        local = seconds + _offsets(seconds, self.calendar.tz)
+        days = local // 86400 - (self.first.toordinal() - _EPOCH_ORDINAL)
+        if days.min() < 0:
+            raise ValueError(f"a moment is before the clock's first day {self.first}")
+        last = int(days.max())
+        self._minutes_before(self.first + timedelta(days=last))
+        before = np.asarray(self._before[: last + 1], dtype=np.float64)[days]
+        workday = np.fromiter(
+            (self.is_workday(self.first + timedelta(days=d)) for d in range(last + 1)), dtype=bool, count=last + 1
+        )[days]
+        now = (local % 86400) / 60.0
+        within = sum((np.clip(now - start, 0, end - start) for start, end in self._sessions), np.zeros(len(now)))
+        readings: np.ndarray[Any, np.dtype[np.float64]] = before + np.where(workday, within, 0.0)
+        return readings
+
     def reading(self, moment: datetime) -> float:
         """Working minutes between the reference day and moment."""
         local = moment.astimezone(self.calendar.tz)
@@ -177,45 +217,57 @@ class WorkingClock:
         return minutes
 
 
-class Counter:
-    """Adds tickets to Counts, judging 受理 in time on the work calendar."""
+class Facts:
+    """The counted tickets of a period as columns, with 受理 in time and working days to 办结 judged."""
 
-    def __init__(self, calendar: WorkCalendar, first: date) -> None:
-        self.calendar = calendar
-        self.clock = WorkingClock(calendar, first)
-        self._day_minutes = calendar.policy.day_hours * 60
+    def __init__(self, rows: Sequence[StatRow], clock: WorkingClock) -> None:
+        n = len(rows)
+        created = np.fromiter((r.created for r in rows), dtype=np.int64, count=n)
+        accepted = np.fromiter((-1 if r.accepted is None else r.accepted for r in rows), dtype=np.int64, count=n)
+        resolved = np.fromiter((-1 if r.resolved is None else r.resolved for r in rows), dtype=np.int64, count=n)
+        status = [r.status for r in rows]
+        satisfaction = [r.satisfaction for r in rows]
+        self.was_accepted = accepted >= 0
+        self.resolved = (resolved >= 0) & np.fromiter((s in DONE_STATUSES for s in status), dtype=bool, count=n)
+        self.overdue_open = np.fromiter((bool(r.overdue_open) for r in rows), dtype=bool, count=n)
+        self.surveyed = np.fromiter((a in ANSWERED_SURVEY for a in satisfaction), dtype=bool, count=n)
+        self.satisfied = np.fromiter((a == "satisfied" for a in satisfaction), dtype=bool, count=n)
+        self.basic = np.fromiter((a == "basic" for a in satisfaction), dtype=bool, count=n)
+        day = clock.calendar.policy.day_hours * 60
+        start = clock.readings(created)
+        # 受理 within one working day of filing (DESIGN §4). Exactly a working day's worth is in time only if
+        # the day ran out no earlier than a second before (accepted at the deadline itself), not in the
+        # evening or weekend that followed it.
+        acc = np.where(self.was_accepted, np.maximum(accepted, created), created)  # never read before filing
+        worked = clock.readings(acc) - start
+        worked_before = clock.readings(np.maximum(acc - 1, created)) - start
+        exact = np.abs(worked - day) < 1e-6
+        early = accepted <= created  # 受理 no later than filing (the same second, or a clock set back)
+        self.in_time = self.was_accepted & (early | np.where(exact, worked_before < day, worked < day))
+        res = np.where(self.resolved, np.maximum(resolved, created), created)
+        self.resolve_days = np.where(self.resolved, np.maximum(0.0, clock.readings(res) - start) / day, 0.0)
 
-    def accepted_in_time(self, row: StatRow, start: float) -> bool:
-        """受理 within one working day of filing (DESIGN §4); start is the clock's reading at filing."""
-        if row.accepted_at is None:
-            return False
-        if row.accepted_at <= row.created_at:
-            return True
-        worked = self.clock.reading(row.accepted_at) - start
-        if abs(worked - self._day_minutes) < 1e-6:
-            # Exactly a working day's worth: in time only if the day ran out no earlier than a second ago
-            # (accepted at the deadline itself), not in the evening or weekend that followed it.
-            return self.clock.reading(row.accepted_at - timedelta(seconds=1)) - start < self._day_minutes
-        return worked < self._day_minutes
+    def counts(self, members: np.ndarray[Any, np.dtype[np.int64]], groups: int) -> list[Counts]:
+        """Counts per group, members[i] being row i's group."""
 
-    def add(self, counts: Counts, row: StatRow, in_time: bool, days: float | None) -> None:
-        counts.collected += 1
-        counts.accepted += row.accepted_at is not None
-        counts.accepted_in_time += in_time
-        if row.resolved_at is not None and row.status in DONE_STATUSES:
-            counts.resolved += 1
-            counts.resolve_working_days += days or 0.0
-        counts.overdue_open += row.overdue_open
-        if row.satisfaction in ANSWERED_SURVEY:
-            counts.surveyed += 1
-            counts.satisfied += row.satisfaction == "satisfied"
-            counts.basically_satisfied += row.satisfaction == "basic"
+        def total(mask: np.ndarray[Any, Any]) -> list[int]:
+            return [int(v) for v in np.bincount(members, weights=mask.astype(np.float64), minlength=groups)]
 
-    def resolve_days(self, row: StatRow, start: float) -> float | None:
-        """Working days from filing to 办结; start is the clock's reading at filing."""
-        if row.resolved_at is None or row.status not in DONE_STATUSES:
-            return None
-        return max(0.0, self.clock.reading(row.resolved_at) - start) / self._day_minutes
+        collected = np.bincount(members, minlength=groups)
+        days = np.bincount(members, weights=self.resolve_days, minlength=groups)
+        columns = zip(
+            collected, total(self.was_accepted), total(self.in_time), total(self.resolved),
+            total(self.overdue_open), total(self.surveyed), total(self.satisfied), total(self.basic), days,
+            strict=True,
+        )  # fmt: skip
+        return [Counts(int(c), a, t, r, o, s, sat, b, float(d)) for c, a, t, r, o, s, sat, b, d in columns]
+
+
+def _grouped(facts: Facts, keys: Sequence[Any]) -> list[tuple[Any, Counts]]:
+    """Each distinct key (in order of first appearance) with the counts of its rows."""
+    index: dict[Any, int] = {}
+    members = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.int64, count=len(keys))
+    return list(zip(index, facts.counts(members, len(index)), strict=True))
 
 
 def compute(*, db: Database, calendar: WorkCalendar, scope: Scope, period: Period, now: datetime) -> Stats:
@@ -227,32 +279,28 @@ def compute(*, db: Database, calendar: WorkCalendar, scope: Scope, period: Perio
         courtyards: dict[int | None, tuple[str, int | None]] = {
             o.id: (o.name, community) for o, community in ledger_query.courtyards(session=session)
         }
-    counter = Counter(calendar, period.first)
-    total = Counts()
-    by_courtyard: dict[int | None, Group] = {}
-    by_community: dict[int | None, Group] = {}
-    by_category: dict[str, Group] = {}
-    for row in rows:
-        start = counter.clock.reading(row.created_at)
-        in_time, days = counter.accepted_in_time(row, start), counter.resolve_days(row, start)
-        counter.add(total, row, in_time, days)
-        name, community_id = courtyards.get(row.courtyard_id, (texts.UNKNOWN_COURTYARD_NAME, row.community_id))
-        courtyard = by_courtyard.setdefault(
-            row.courtyard_id, Group(name, key=row.courtyard_id, community=communities.get(community_id or -1))
-        )
-        counter.add(courtyard.counts, row, in_time, days)
-        community = by_community.setdefault(
-            row.community_id, Group(communities.get(row.community_id or -1, "未确定社区"), key=row.community_id)
-        )
-        counter.add(community.counts, row, in_time, days)
-        category = by_category.setdefault(row.category, Group(texts.category_label(row.category), key=row.category))
-        counter.add(category.counts, row, in_time, days)
+    facts = Facts(rows, WorkingClock(calendar, period.first))
+    total = facts.counts(np.zeros(len(rows), dtype=np.int64), 1)[0]
+    first_community: dict[int | None, int | None] = {}
+    for row in rows:  # a ticket without a known courtyard is shown under the community of the first one
+        first_community.setdefault(row.courtyard_id, row.community_id)
+    by_courtyard = []
+    for key, counts in _grouped(facts, [r.courtyard_id for r in rows]):
+        name, community_id = courtyards.get(key, (texts.UNKNOWN_COURTYARD_NAME, first_community[key]))
+        by_courtyard.append(Group(name, counts, key=key, community=communities.get(community_id or -1)))
+    by_community = [
+        Group(communities.get(key or -1, "未确定社区"), counts, key=key)
+        for key, counts in _grouped(facts, [r.community_id for r in rows])
+    ]
+    by_category = [
+        Group(texts.category_label(key), counts, key=key) for key, counts in _grouped(facts, [r.category for r in rows])
+    ]
     return Stats(
         period=period,
         total=total,
-        by_courtyard=worst_first(by_courtyard.values(), total),
-        by_community=worst_first(by_community.values(), total),
-        by_category=sorted(by_category.values(), key=lambda g: (-g.counts.collected, g.name)),
+        by_courtyard=worst_first(by_courtyard, total),
+        by_community=worst_first(by_community, total),
+        by_category=sorted(by_category, key=lambda g: (-g.counts.collected, g.name)),
     )
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, tzinfo
 
 from handlers import texts
 from storage import ledger_query
+from storage import photos as photo_repo
 from storage import tickets as ticket_repo
 from storage.db import Database
 from storage.ledger_query import LedgerEntry, Scope
@@ -75,6 +76,28 @@ class Push:
     sent_at: datetime | None
 
 
+PHOTO_STATUS_NAMES = {
+    "pending": "正在从微信取回",
+    "stored": "已保存",
+    "expired": "已失效，未能保存",
+    "refused": "未保存",
+}
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo a resident sent: kept here once fetched from WeChat (then shown from /tickets/N/photos/ID)."""
+
+    id: int
+    at: datetime
+    status: str
+    status_name: str
+    attempts: int
+    size: int | None
+    reason: str | None
+    wechat_url: str  # WeChat's own link (PicUrl), good for about 3 days
+
+
 @dataclass(frozen=True)
 class TicketView:
     entry: LedgerEntry
@@ -83,10 +106,20 @@ class TicketView:
     history: list[HistoryLine]
     reporters: list[Reporter]
     pushes: list[Push]
+    photos: list[Photo]
 
-    @property
-    def photos(self) -> list[HistoryLine]:
-        return [line for line in self.history if line.photo_url]
+    def kept(self, line: HistoryLine) -> bool:
+        """Whether a photo line of the history has its photo in the photos section."""
+        return any(p.wechat_url == line.photo_url for p in self.photos)
+
+
+def photo(*, db: Database, scope: Scope, number: int, photo_id: int) -> tuple[str, bytes] | None:
+    """A kept photo's content type and bytes, when its ticket exists and is in scope (else None, the same
+    answer for a photo that does not exist)."""
+    with db.snapshot() as session:
+        if ledger_query.entry(session=session, scope=scope, ticket_id=number) is None:
+            return None
+        return photo_repo.image(session=session, ticket_id=number, photo_id=photo_id)
 
 
 def load(*, db: Database, scope: Scope, number: int, tz: tzinfo) -> TicketView | None:
@@ -102,6 +135,7 @@ def load(*, db: Database, scope: Scope, number: int, tz: tzinfo) -> TicketView |
         events = ticket_repo.history(session=session, ticket_id=number)
         endorsements = ledger_query.endorsements_of(session=session, ticket_id=number)
         outbox = ledger_query.pushes_about(session=session, ticket_id=number)
+        kept = photo_repo.of_ticket(session=session, ticket_id=number)
         cadre_by_openid = ledger_query.cadre_names_by_openid(
             session=session, openids=sorted({p.openid for p in outbox if p.audience == "cadre"})
         )
@@ -150,4 +184,9 @@ def load(*, db: Database, scope: Scope, number: int, tz: tzinfo) -> TicketView |
                 sent_at=push.sent_at,
             )
         )
-    return TicketView(entry, ticket.lat, ticket.lon, history, reporters, pushes)
+    photos = [
+        Photo(p.id, p.received_at, p.status, PHOTO_STATUS_NAMES.get(p.status, p.status), p.attempts, p.size,
+              p.last_error, p.pic_url if _URL.fullmatch(p.pic_url) else "")
+        for p in kept
+    ]  # fmt: skip
+    return TicketView(entry, ticket.lat, ticket.lon, history, reporters, pushes, photos)

@@ -18,6 +18,9 @@ from nlp.segment import Segmenter
 
 SIMILAR = 0.42  # cosine of two messages about one thing (tuned on the public hot-issue corpus, see README)
 SIMILAR_AT_PLACE = 0.28  # enough when both name the same place (a compound's shops: smoke, noise, night stalls)
+# ... provided the problem itself is alike: the cosine without the words of the place (its name, buildings,
+# 门口 …) reaches this. Else, on a short ledger, one courtyard's blocked drain and its pothole would be one issue.
+PROBLEM_SIMILAR = 0.08
 MAX_DF_SHARE = 0.01  # subject words in more messages than this share do not make candidates
 DETAIL_CHARS = 300
 TITLE_CHARS = 30
@@ -31,6 +34,16 @@ _DISTRICT = re.compile(r"^[A-Z]\d*[市区县]")  # the corpus' anonymised "A市"
 _GENERIC = re.compile(
     r"^(?:小区|临街|附近|周边|门口|楼下|一楼|底层|我们|我家|本村|该|这|那|在|到|从|对|和|与|及|的|想|要|请|买|去|而|但|就|也|还)"
 )
+# Where at a place, not what is wrong there: left out when judging whether two problems are alike.
+_SPOT = re.compile(r"^(?:[0-9一二三四五六七八九十百]+[号]?(?:栋|幢|号楼|楼|单元|层|室|号|期|区)|[0-9-]+)$")
+SPOT_WORDS = frozenset(
+    ("门口", "大门", "东门", "西门", "南门", "北门", "楼下", "楼上", "楼道", "附近", "旁边", "对面", "周边", "小区",
+     "院子", "院落", "单元", "路口", "路边", "一带", "这里", "那里", "家门口",
+     # nor how long or how badly: any problem can be 坏了 for 好几天
+     "坏了", "损坏", "坏掉", "没人", "没人管", "好几天", "几天", "三天", "晚上", "白天", "每天", "天天", "经常",
+     "总是", "一直")
+)  # fmt: skip
+_NEGATED = re.compile(r"(\w)[不没]")
 STOPWORDS = frozenset(
     (
         "问题",
@@ -132,6 +145,7 @@ def group(messages: Sequence[Message], *, segmenter: Segmenter, min_people: int 
         Counter(s + s + _words(m.detail[:DETAIL_CHARS], segmenter)) for s, m in zip(subjects, messages, strict=True)
     ]
     vectors = _vectors(counts)
+    problems = _vectors([_problem_words(c, named) for c, named in zip(counts, places, strict=True)])
     parent = list(range(len(messages)))
 
     def root(i: int) -> int:
@@ -144,6 +158,8 @@ def group(messages: Sequence[Message], *, segmenter: Segmenter, min_people: int 
         if places[i] and places[j]:
             if not _same_place(places[i], places[j]):
                 continue  # both name places, and none in common: another place's problem
+            if _cosine(problems[i], problems[j]) < PROBLEM_SIMILAR:
+                continue  # the same place, but another problem there
         elif score < SIMILAR:
             continue
         parent[root(i)] = root(j)
@@ -153,6 +169,27 @@ def group(messages: Sequence[Message], *, segmenter: Segmenter, min_people: int 
     issues = [_issue(messages, vectors, places, group) for group in members.values()]
     issues = [issue for issue in issues if issue.people >= min_people]
     return sorted(issues, key=lambda h: (-h.people, -h.count, -h.last.timestamp() if h.last else 0.0, h.ids))
+
+
+def _problem_words(counts: Counter[str], places: Sequence[str]) -> Counter[str]:
+    """What is wrong: the words, their character pairs and the thing each names (a compound's last character,
+    路灯 → 灯; the subject of a negation, 灯不亮 → 灯), so that 路灯坏了 and 灯不亮 meet but 路面 and 路灯 do not;
+    without the place's name (or a piece of it), buildings, 门口, how long and the like."""
+    names = [p.lower() for p in places]
+    grams: Counter[str] = Counter()
+    for token, n in counts.items():
+        if token in SPOT_WORDS or _SPOT.match(token) or any(token in name for name in names):
+            continue
+        grams[token] += n
+        grams.update({token[k : k + 2]: n for k in range(1, len(token) - 1)})
+        negated = _NEGATED.search(token)
+        grams["@" + (negated.group(1) if negated else token[-1])] += n
+    return grams
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return sum(w * large.get(t, 0.0) for t, w in small.items())
 
 
 def _same_place(a: Sequence[str], b: Sequence[str]) -> bool:
@@ -191,8 +228,7 @@ def _similar_pairs(vectors: Sequence[dict[str, float]], keys: Sequence[set[str]]
             candidates.update((a, b) for k, a in enumerate(posting) for b in posting[k + 1 :])
     pairs = []
     for i, j in candidates:
-        small, large = (vectors[i], vectors[j]) if len(vectors[i]) <= len(vectors[j]) else (vectors[j], vectors[i])
-        score = sum(w * large.get(t, 0.0) for t, w in small.items())
+        score = _cosine(vectors[i], vectors[j])
         if score >= SIMILAR_AT_PLACE:
             pairs.append((i, j, score))
     return sorted(pairs)
@@ -201,8 +237,14 @@ def _similar_pairs(vectors: Sequence[dict[str, float]], keys: Sequence[set[str]]
 def _issue(
     messages: Sequence[Message], vectors: Sequence[dict[str, float]], places: Sequence[list[str]], group: list[int]
 ) -> HotIssue:
+    # Σ over the others of cos(i, j) is i's vector against the group's summed vector, less i against itself:
+    # linear in the group's size (a group of thousands of tickets would take minutes pair by pair).
+    summed: Counter[str] = Counter()
+    for j in group:
+        summed.update(vectors[j])
+
     def centrality(i: int) -> float:
-        return sum(sum(w * vectors[j].get(t, 0.0) for t, w in vectors[i].items()) for j in group if j != i)
+        return sum(w * (summed[t] - w) for t, w in vectors[i].items())
 
     central = max(group, key=centrality) if len(group) > 2 else group[0]
     subject = messages[central].subject or messages[central].detail

@@ -7,10 +7,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, column, false, func, literal, or_, text, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    column,
+    false,
+    func,
+    literal,
+    or_,
+    text,
+    true,
+    union_all,
+)
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.types import Integer, Text
+from sqlalchemy.types import BigInteger, Integer, Text
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -24,6 +38,7 @@ from storage.models import (
     Ticket,
     TicketSearch,
     TicketStatus,
+    UTCDateTime,
 )
 
 # Left out of every count (DESIGN §4 /api/stats): withdrawn and invalid tickets, and tickets merged into
@@ -202,26 +217,33 @@ def page(
 
 
 class StatRow(NamedTuple):
-    """A counted ticket's facts for the statistics."""
+    """A counted ticket's facts for the statistics; moments as whole UTC epoch seconds (fractions cut off)."""
 
-    id: int
     status: str
     community_id: int | None
     courtyard_id: int | None
     category: str
-    created_at: datetime
-    accepted_at: datetime | None
-    resolved_at: datetime | None
+    created: int
+    accepted: int | None
+    resolved: int | None
     satisfaction: str | None
     overdue_open: bool
+
+
+def _epoch_seconds(session: Session, column: Any) -> ColumnElement[Any]:
+    """A moment as whole epoch seconds, computed by the database (no datetime objects built per row)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.cast(func.strftime("%s", column), Integer)
+    return func.cast(func.floor(func.extract("epoch", column)), BigInteger)
 
 
 def stat_rows(*, session: Session, scope: Scope, start: datetime, end: datetime, now: datetime) -> list[StatRow]:
     """The counted tickets filed in [start, end): withdrawn, invalid and merged ones left out."""
     overdue_open = and_(col(Ticket.status).in_(OPEN_STATUSES), overdue_condition(now))
     statement = select_columns(
-        col(Ticket.id), col(Ticket.status), col(Ticket.community_id), col(Ticket.courtyard_id), col(Ticket.category),
-        col(Ticket.created_at), col(Ticket.accepted_at), col(Ticket.resolved_at), col(Ticket.satisfaction),
+        col(Ticket.status), col(Ticket.community_id), col(Ticket.courtyard_id), col(Ticket.category),
+        _epoch_seconds(session, col(Ticket.created_at)), _epoch_seconds(session, col(Ticket.accepted_at)),
+        _epoch_seconds(session, col(Ticket.resolved_at)), col(Ticket.satisfaction),
         case((overdue_open, True), else_=False),
     ).where(
         scope.condition(),
@@ -250,33 +272,43 @@ class Activity(NamedTuple):
 
 
 def activity(*, session: Session, scope: Scope, spans: Sequence[Span], now: datetime) -> list[Activity]:
-    """Activity in each span: small counts, each over an index range of one of the ticket's times."""
-
-    def within(column: Any, span: Span) -> ColumnElement[bool]:
-        return and_(column >= span.start, column < span.end)
-
+    """Activity in each span: one query per figure, each span an index range of one of the ticket's times
+    (the spans are a small table the tickets are joined to, so that no SQL is built per span)."""
     # The status as an expression: without it SQLite's planner may walk the status index (most tickets are
     # closed) instead of the time index that narrows the count to one period.
     status = func.coalesce(col(Ticket.status), "")
-
-    def count(condition: ColumnElement[bool]) -> int:
-        statement = (
-            select_columns(func.count())
-            .select_from(Ticket)
-            .where(condition, scope.condition(), status.not_in(NOT_COUNTED))
+    table = union_all(
+        *(
+            select_columns(
+                literal(i, Integer).label("i"),
+                literal(span.start, UTCDateTime()).label("lo"),
+                literal(span.end, UTCDateTime()).label("hi"),
+                literal(min(span.end, now), UTCDateTime()).label("passed"),
+            )
+            for i, span in enumerate(spans)
         )
-        return int(session.execute(statement).scalar_one())
+    ).cte("spans")
+
+    def count(column: Any, end: Any, condition: ColumnElement[bool] | None = None) -> list[int]:
+        statement = (
+            select_columns(table.c.i, func.count())
+            .select_from(table)
+            .join(Ticket, and_(column >= table.c.lo, column < end))
+            .where(true() if condition is None else condition, scope.condition(), status.not_in(NOT_COUNTED))
+            .group_by(table.c.i)
+        )
+        found = {int(i): int(n) for i, n in session.execute(statement)}
+        return [found.get(i, 0) for i in range(len(spans))]
 
     missed = or_(col(Ticket.resolved_at).is_(None), col(Ticket.resolved_at) > col(Ticket.due_at))
-    return [
-        Activity(
-            collected=count(within(col(Ticket.created_at), span)),
-            accepted=count(within(col(Ticket.accepted_at), span)),
-            resolved=count(and_(within(col(Ticket.resolved_at), span), status.in_(DONE_STATUSES))),
-            overdue=count(and_(within(col(Ticket.due_at), Span(span.start, min(span.end, now))), missed)),
-        )
-        for span in spans
-    ]
+    figures = zip(
+        count(col(Ticket.created_at), table.c.hi),
+        count(col(Ticket.accepted_at), table.c.hi),
+        count(col(Ticket.resolved_at), table.c.hi, status.in_(DONE_STATUSES)),
+        count(col(Ticket.due_at), table.c.passed, missed),
+        strict=True,
+    )
+    return [Activity(*figure) for figure in figures]
 
 
 def attention(*, session: Session, scope: Scope, now: datetime, limit: int) -> tuple[list[LedgerEntry], int]:
@@ -286,12 +318,16 @@ def attention(*, session: Session, scope: Scope, now: datetime, limit: int) -> t
         col(Ticket.status).in_(OPEN_STATUSES),
         or_(col(Ticket.urgent).is_(True), overdue_condition(now)),
     ]
+    order = (col(Ticket.urgent).desc(), col(Ticket.due_at).asc().nulls_last(), col(Ticket.id))
     total = session.execute(select_columns(func.count()).select_from(Ticket).where(*where)).scalar_one()
-    rows = session.execute(
-        _entries_select(where)
-        .order_by(col(Ticket.urgent).desc(), col(Ticket.due_at).asc().nulls_last(), col(Ticket.id))
-        .limit(limit)
-    )
+    # The first few numbers from the index alone (ix_ticket_status_due), then only their rows.
+    first = [
+        int(i)
+        for i in session.execute(select_columns(col(Ticket.id)).where(*where).order_by(*order).limit(limit)).scalars()
+    ]
+    if not first:
+        return [], int(total)
+    rows = session.execute(_entries_select([col(Ticket.id).in_(first)]).order_by(*order))
     return [LedgerEntry(*row) for row in rows], int(total)
 
 
@@ -324,8 +360,33 @@ def hot_candidates(*, session: Session, scope: Scope, since: datetime) -> list[H
     return [HotCandidate(*row) for row in session.execute(statement)]
 
 
-def unindexed(*, session: Session, limit: int) -> list[tuple[int, str]]:
-    """Tickets whose text is not in the full-text index yet: (id, text), lowest numbers first."""
+class ToIndex(NamedTuple):
+    """A ticket whose words the index lacks: its text and every 附议 text, up to the latest endorsement's id."""
+
+    ticket_id: int
+    texts: list[str]
+    endorsed_upto: int
+
+
+def _with_endorsements(session: Session, tickets: Sequence[tuple[int, str]]) -> list[ToIndex]:
+    if not tickets:
+        return []
+    said: dict[int, list[tuple[int, str]]] = {}
+    rows = session.execute(
+        select_columns(col(Endorsement.ticket_id), col(Endorsement.id), col(Endorsement.text))
+        .where(col(Endorsement.ticket_id).in_([t for t, _ in tickets]))
+        .order_by(col(Endorsement.id))
+    )
+    for ticket_id, endorsement_id, words in rows:
+        said.setdefault(int(ticket_id), []).append((int(endorsement_id), str(words)))
+    return [
+        ToIndex(t, [text, *(w for _, w in said.get(t, []))], max((i for i, _ in said.get(t, [])), default=0))
+        for t, text in tickets
+    ]
+
+
+def unindexed(*, session: Session, limit: int) -> list[ToIndex]:
+    """Tickets not in the full-text index yet, lowest numbers first."""
     statement = (
         select_columns(col(Ticket.id), col(Ticket.text))
         .outerjoin(TicketSearch, col(TicketSearch.ticket_id) == Ticket.id)
@@ -333,12 +394,33 @@ def unindexed(*, session: Session, limit: int) -> list[tuple[int, str]]:
         .order_by(col(Ticket.id))
         .limit(limit)
     )
-    return [(int(i), str(t)) for i, t in session.execute(statement)]
+    return _with_endorsements(session, [(int(i), str(t)) for i, t in session.execute(statement)])
 
 
-def add_to_index(*, session: Session, rows: Sequence[tuple[int, str]]) -> None:
-    """Store tickets' segmented text; the database's full-text index follows (trigger or GIN)."""
-    session.add_all(TicketSearch(ticket_id=ticket_id, tokens=tokens) for ticket_id, tokens in rows)
+def endorsed_since_indexed(*, session: Session, limit: int) -> list[ToIndex]:
+    """Indexed tickets a neighbour has joined (附议) since: their words are indexed again with the new text."""
+    newer = (
+        select_columns(col(Endorsement.ticket_id))
+        .join(TicketSearch, col(TicketSearch.ticket_id) == Endorsement.ticket_id)
+        .where(col(Endorsement.id) > col(TicketSearch.endorsed_upto))
+        .distinct()
+        .limit(limit)
+        .subquery()
+    )
+    statement = select_columns(col(Ticket.id), col(Ticket.text)).where(col(Ticket.id).in_(select_columns(newer)))
+    return _with_endorsements(session, [(int(i), str(t)) for i, t in session.execute(statement)])
+
+
+def add_to_index(*, session: Session, rows: Sequence[tuple[ToIndex, str]]) -> None:
+    """Store tickets' segmented words (new ones, or again after a 附议); the database's full-text index
+    follows (trigger or GIN)."""
+    for item, tokens in rows:
+        found = session.get(TicketSearch, item.ticket_id)
+        if found is None:
+            session.add(TicketSearch(ticket_id=item.ticket_id, tokens=tokens, endorsed_upto=item.endorsed_upto))
+        else:
+            found.tokens, found.endorsed_upto = tokens, item.endorsed_upto
+            session.add(found)
     session.flush()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Index, String, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -133,6 +133,13 @@ class Ticket(SQLModel, table=True):
         # 附议 candidates: the courtyard's recent tickets with the same problem key, by an index seek.
         Index("ix_ticket_problem", "courtyard_id", "problem_key", "created_at"),
         Index("ix_ticket_problem_bare", "courtyard_id", "problem_key_bare", "created_at"),
+        # The dashboard counts what was filed, accepted, resolved or fell due in a period, and the open urgent
+        # or overdue tickets, from these indexes alone (the status is in them, so no row is read).
+        Index("ix_ticket_status_due", "status", "urgent", "overdue", "due_at"),
+        Index("ix_ticket_created_status", "created_at", "status"),
+        Index("ix_ticket_accepted_status", "accepted_at", "status"),
+        Index("ix_ticket_resolved_status", "resolved_at", "status"),
+        Index("ix_ticket_due_status", "due_at", "status", "resolved_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -141,7 +148,7 @@ class Ticket(SQLModel, table=True):
     confidence: float = 0.0
     urgent: bool = False
     urgent_reason: str | None = None
-    status: TicketStatus = Field(default=TicketStatus.NEW, sa_type=String(16), index=True)
+    status: TicketStatus = Field(default=TicketStatus.NEW, sa_type=String(16))
     resident_id: int | None = Field(default=None, foreign_key="resident.id", index=True)
     entered_by_cadre_id: int | None = Field(default=None, foreign_key="cadre.id")
     courtyard_id: int | None = Field(default=None, foreign_key="courtyard.id")
@@ -158,13 +165,12 @@ class Ticket(SQLModel, table=True):
     building_no: int | None = None
     unit_no: int | None = None
     merged_into_id: int | None = Field(default=None, foreign_key="ticket.id")
-    created_at: datetime = _when(index=True)  # the ledger's and the statistics' periods
+    created_at: datetime = _when()  # the ledger's and the statistics' periods
     updated_at: datetime = _when()
-    # Indexed for the dashboard's counts of what was accepted, resolved or fell due in a period.
-    accepted_at: datetime | None = _when(nullable=True, index=True)
-    resolved_at: datetime | None = _when(nullable=True, index=True)
+    accepted_at: datetime | None = _when(nullable=True)
+    resolved_at: datetime | None = _when(nullable=True)
     closed_at: datetime | None = _when(nullable=True)
-    due_at: datetime | None = _when(nullable=True, index=True)
+    due_at: datetime | None = _when(nullable=True)
     satisfaction: str | None = None  # the resident's survey answer: satisfied, basic, unsatisfied, none
     overdue: bool = False  # marked once its deadline passed while it was open
     assigned_at: datetime | None = _when(nullable=True)  # when the current assignee got it
@@ -346,4 +352,34 @@ class TicketSearch(SQLModel, table=True):
     """
 
     ticket_id: int = Field(foreign_key="ticket.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
-    tokens: str
+    tokens: str  # the words of the first report and of every 附议 (neighbours' own words)
+    endorsed_upto: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # latest 附议 in tokens
+
+
+class PhotoStatus(StrEnum):
+    """Where a resident's photo stands: WeChat keeps image media for 3 days, so it is fetched and kept here."""
+
+    PENDING = "pending"  # to be fetched from WeChat's media API (again, after a failed try)
+    STORED = "stored"
+    EXPIRED = "expired"  # WeChat no longer has it (errcode 40007, or 3 days passed): never tried again
+    REFUSED = "refused"  # not an image we keep (wrong type, too large): never tried again
+
+
+class TicketPhoto(SQLModel, table=True):
+    """A photo a resident sent about a ticket (an image message's MediaId), with its bytes once fetched."""
+
+    __table_args__ = (Index("ix_ticketphoto_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    media_id: str = Field(max_length=200)
+    pic_url: str = Field(default="", max_length=2000)
+    status: PhotoStatus = Field(default=PhotoStatus.PENDING, sa_type=String(16))
+    attempts: int = 0
+    next_attempt_at: datetime | None = _when(nullable=True)
+    received_at: datetime = _when()
+    fetched_at: datetime | None = _when(nullable=True)
+    content_type: str | None = Field(default=None, max_length=32)
+    size: int | None = None
+    data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    last_error: str | None = Field(default=None, max_length=500)

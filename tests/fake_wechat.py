@@ -1,4 +1,5 @@
-"""A fake WeChat API: a real HTTP server on loopback that issues tokens, records pushes, fails on demand."""
+"""A fake WeChat API: a real HTTP server on loopback that issues tokens, records pushes, serves the media
+residents sent (GET /cgi-bin/media/get), fails on demand."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
-Kind = Literal["token", "custom", "template"]
-FailKind = Literal["token", "custom", "template", "any"]  # "any" is any send, never the token endpoint
+Kind = Literal["token", "custom", "template", "media"]
+# "any" is any send, never the token endpoint nor a media download
+FailKind = Literal["token", "custom", "template", "media", "any"]
 
 TEXT_LIMIT_BYTES = 2048
 
@@ -30,6 +32,7 @@ _ERRMSG = {
     -1: "system error",
     40001: "invalid credential, access_token is invalid or not latest",
     40003: "invalid openid",
+    40007: "invalid media_id",
     40008: "invalid message type",
     40013: "invalid appid",
     40037: "invalid template_id",
@@ -102,6 +105,8 @@ class _State:
     attempts: list[Attempt] = field(default_factory=list)
     token_requests: int = 0
     stable_token: str | None = None  # what /cgi-bin/stable_token hands out until it expires or is revoked
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # media_id -> bytes, Content-Type
+    media_requests: list[str] = field(default_factory=list)  # media ids asked for, valid token or not
 
 
 class FakeWeChat:
@@ -200,6 +205,23 @@ class FakeWeChat:
         """Undo `unsubscribe`."""
         with self._changed:
             self._state.unsubscribed.discard(openid)
+
+    def add_media(self, media_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
+        """Serve data at GET /cgi-bin/media/get?media_id=…; any other media id gets 40007, as WeChat
+        answers for one it never issued or dropped after 3 days."""
+        with self._changed:
+            self._state.media[media_id] = (data, content_type)
+
+    def drop_media(self, media_id: str) -> None:
+        """WeChat's 3 days are over for media_id: 40007 from now on."""
+        with self._changed:
+            self._state.media.pop(media_id, None)
+
+    @property
+    def media_requests(self) -> list[str]:
+        """The media ids asked for at /cgi-bin/media/get, in order."""
+        with self._changed:
+            return list(self._state.media_requests)
 
     def invalidate_tokens(self) -> None:
         """Every token issued so far now gets 40001 (as when another server fetched a new one)."""
@@ -320,7 +342,7 @@ class FakeWeChat:
 
     def _take_planned(self, kind: Kind) -> Outcome | None:
         for planned in self._state.planned:
-            if planned.kind == kind or (planned.kind == "any" and kind != "token"):
+            if planned.kind == kind or (planned.kind == "any" and kind not in ("token", "media")):
                 if planned.after:
                     planned.after -= 1
                     return None
@@ -373,6 +395,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         fake = self.server.fake
         path, query = self._target()
+        if path == "/cgi-bin/media/get":
+            self._media(fake, query)
+            return
         if _PATHS.get(path) != "token":
             self._reply(404, {"errcode": 404, "errmsg": "not found"})
             return
@@ -417,6 +442,29 @@ class _Handler(BaseHTTPRequestHandler):
             self._fault(fake, answer)
         else:
             self._reply(200, answer)
+
+    def _media(self, fake: FakeWeChat, query: dict[str, str]) -> None:
+        """The file itself with its Content-Type, or a JSON refusal (WeChat sends those as text/plain)."""
+        with fake._changed:
+            fake._state.media_requests.append(query.get("media_id", ""))
+            code = fake._check_token(query.get("access_token"))
+            outcome: Outcome = code or fake._take_planned("media") or 0
+            found = fake._state.media.get(query.get("media_id", ""))
+            fake._changed.notify_all()
+        if isinstance(outcome, Fault):
+            self._fault(fake, outcome)
+        elif outcome or found is None:
+            data = json.dumps(_refusal(outcome or 40007)).encode("utf-8")
+            self._send(200, data, "text/plain")
+        else:
+            self._send(200, found[0], found[1])
+
+    def _send(self, status: int, data: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""

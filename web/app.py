@@ -47,9 +47,11 @@ SECURITY_HEADERS = {
 
 @dataclass(frozen=True)
 class WebConfig:
-    """How the pages are served: Secure cookies always (True), never (False) or over HTTPS only (None)."""
+    """How the pages are served: Secure cookies always (True), never (False) or over HTTPS only (None); whether
+    residents' photos are fetched from WeChat (only with credentials)."""
 
     secure_cookies: bool | None = None
+    fetches_photos: bool = True
 
 
 def make_web_app(*, ctx: Context, config: WebConfig = WebConfig()) -> bottle.Bottle:
@@ -225,7 +227,25 @@ def make_web_app(*, ctx: Context, config: WebConfig = WebConfig()) -> bottle.Bot
         view = ticket_page.load(db=db, scope=viewer.scope, number=int(number), tz=calendar.tz)
         if view is None:
             return problem(viewer, 404, f"没有编号 {int(number)} 的问题，或它不在您的负责范围内。")
-        return render("ticket.html", viewer=viewer, view=view)
+        return render("ticket.html", viewer=viewer, view=view, fetches_photos=config.fetches_photos)
+
+    @page
+    def ticket_photo(viewer: Viewer, number: str, photo_id: str) -> Any:
+        if not all(n.isascii() and n.isdigit() and len(n) <= 9 for n in (number, photo_id)):
+            return problem(viewer, 404, "没有这张照片。")
+        found = ticket_page.photo(db=db, scope=viewer.scope, number=int(number), photo_id=int(photo_id))
+        if found is None:
+            return problem(viewer, 404, "没有这张照片，或它所属的问题不在您的负责范围内。")
+        content_type, data = found
+        # Only the image types handlers/photos.py checked by their first bytes are ever stored.
+        bottle.response.content_type = content_type
+        bottle.response.set_header("Cache-Control", "private, max-age=86400")
+        bottle.response.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
+        bottle.response.set_header("X-Content-Type-Options", "nosniff")
+        bottle.response.set_header(
+            "Content-Disposition", f'inline; filename="ticket-{int(number)}-photo-{int(photo_id)}"'
+        )
+        return data
 
     def api_stats() -> str:
         bottle.response.content_type = "application/json; charset=utf-8"
@@ -272,6 +292,7 @@ def make_web_app(*, ctx: Context, config: WebConfig = WebConfig()) -> bottle.Bot
     app.get("/ledger")(ledger)
     app.get("/ledger/export.<fmt:re:csv|xlsx>")(export)
     app.get("/tickets/<number>")(ticket)
+    app.get("/tickets/<number>/photos/<photo_id>")(ticket_photo)
     app.get("/api/stats")(api_stats)
     app.get("/static/<name:path>")(static)
     return app

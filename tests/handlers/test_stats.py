@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 
 from courtyard import runtime
@@ -195,13 +196,42 @@ def test_the_working_clock_agrees_with_the_work_calendar() -> None:
     """The fast clock of the statistics gives WorkCalendar's working hours, holidays and make-up days included."""
     rng = random.Random(15)
     clock = stats.WorkingClock(CALENDAR, date(2026, 9, 1))
+    rows, expected_in_time = [], []
     for _ in range(400):
-        a = at(9, 1, 0) + timedelta(minutes=rng.randrange(60 * 24 * 80))
+        a = at(9, 1, 0) + timedelta(minutes=rng.randrange(60 * 24 * 80), seconds=rng.randrange(60))
         b = a + timedelta(minutes=rng.randrange(60 * 24 * 12))
         expected = CALENDAR.working_hours_between(a, b) * 60
         assert clock.reading(b) - clock.reading(a) == pytest.approx(expected, abs=1e-6), (a, b)
+        many = clock.readings(np.array([int(a.timestamp()), int(b.timestamp())], dtype=np.int64))
+        assert many[1] - many[0] == pytest.approx(expected, abs=1e-6), (a, b)
         limit = CALENDAR.add_working_days(a, 1)
-        counter = stats.Counter(CALENDAR, date(2026, 9, 1))
         for accepted in (b, limit, limit + timedelta(minutes=30)):  # at the limit, and just after it
-            row = StatRow(1, "accepted", None, None, "其他", a, accepted, None, None, False)
-            assert counter.accepted_in_time(row, clock.reading(a)) == (accepted <= limit), (a, accepted, limit)
+            rows.append(
+                StatRow(
+                    "accepted", None, None, "其他", int(a.timestamp()), int(accepted.timestamp()), None, None, False
+                )
+            )
+            expected_in_time.append(accepted <= limit)
+    facts = stats.Facts(rows, clock)
+    assert facts.in_time.tolist() == expected_in_time
+
+
+def test_the_fast_readings_follow_a_zone_with_summer_time() -> None:
+    """Many readings at once give reading() of each, across a daylight-saving change (a zone other than China's)."""
+    calendar = WorkCalendar(ZoneInfo("Europe/Berlin"), Policy())
+    clock = stats.WorkingClock(calendar, date(2026, 3, 20))
+    rng = random.Random(3)
+    moments = [
+        datetime(2026, 3, 20, tzinfo=ZoneInfo("UTC")) + timedelta(seconds=rng.randrange(86400 * 20)) for _ in range(300)
+    ]
+    many = clock.readings(np.array([int(m.timestamp()) for m in moments], dtype=np.int64))
+    assert many.tolist() == pytest.approx([clock.reading(m) for m in moments], abs=1e-6)
+
+
+def test_a_ticket_filed_at_the_period_s_first_midnight_is_counted(db: Database) -> None:
+    """Moments are read from the period's first midnight on; one filed (and accepted) at that very second counts."""
+    midnight = at(11, 2, 0)
+    seed(db, courtyard="桂花苑", text="路灯坏了", created_at=midnight)
+    seed(db, courtyard="桂花苑", text="井盖松了", created_at=midnight, accepted_at=midnight)
+    counted = count(db, date(2026, 11, 2), date(2026, 11, 2))
+    assert (counted.total.collected, counted.total.accepted, counted.total.accepted_in_time) == (2, 1, 1)

@@ -42,6 +42,25 @@ def test_the_same_complaint_from_several_people_is_one_hot_issue() -> None:
     assert first.first == DAY and first.last == DAY + timedelta(days=9)
 
 
+def test_on_a_short_ledger_one_courtyard_s_different_problems_stay_apart() -> None:
+    """A ledger's tickets all name their courtyard: sharing it is not enough, the problem must be alike too."""
+
+    def at_courtyard(n: int, text: str, courtyard: str = "银杏院") -> Message:
+        return Message(id=str(n), subject=text, person=f"u{n}", at=DAY + timedelta(days=n), place=courtyard)
+
+    messages = [
+        at_courtyard(1, "银杏院2单元下水道堵了"),
+        at_courtyard(2, "银杏院门口路面塌了个坑"),
+        at_courtyard(3, "银杏院3栋路灯坏了"),
+        at_courtyard(4, "银杏院3栋水管坏了"),
+        at_courtyard(5, "银杏院3栋路灯晚上不亮"),
+        at_courtyard(6, "银杏院5栋路灯坏了好几天了"),
+        at_courtyard(7, "银杏院下水道又堵了，污水冒到路上"),
+    ]
+    issues = group(messages, segmenter=Segmenter())
+    assert sorted(sorted(issue.ids) for issue in issues) == [["1", "7"], ["3", "5", "6"]]
+
+
 def test_places_are_names_not_generic_words() -> None:
     assert find_places("A5区劳动东路魅力之城小区临街门面油烟扰民") == ["劳动东路", "魅力之城"]
     assert find_places("请问我们小区附近的路什么时候修") == []

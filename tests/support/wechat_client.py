@@ -64,8 +64,10 @@ class WeChatPoster:
             fields["Recognition"] = recognition
         return self.message(openid, "voice", fields, msg_id=msg_id)
 
-    def image(self, openid: str, url: str = "http://mmbiz.qpic.cn/photo.jpg") -> Reply:
-        return self.message(openid, "image", {"PicUrl": url, "MediaId": "media_photo_1"})
+    def image(
+        self, openid: str, url: str = "http://mmbiz.qpic.cn/photo.jpg", *, media_id: str = "media_photo_1"
+    ) -> Reply:
+        return self.message(openid, "image", {"PicUrl": url, "MediaId": media_id})
 
     def location(self, openid: str, lat: float, lon: float, label: str = "") -> Reply:
         fields: dict[str, str | int | float] = {"Location_X": lat, "Location_Y": lon, "Scale": 15, "Label": label}

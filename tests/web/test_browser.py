@@ -1,7 +1,8 @@
 """The leaders' pages in headless Chromium (Debian's chromium and chromedriver, via Selenium).
 
 Rates shown on the dashboard are compared with numbers worked out here from the seeded facts, not by
-the code under test. Screenshots go to docs/screenshots/ for the README (and to look at).
+the code under test. Screenshots go under tmp_path, or to docs/screenshots/ for the README when
+scripts/refresh-screenshots.sh runs the tests (look at them).
 """
 
 from __future__ import annotations
@@ -21,14 +22,19 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
+from scheduler.jobs import fetch_photos
 from storage.models import TicketStatus
 from tests.conftest import Running
+from tests.fake_wechat import FakeWeChat
 from tests.support.chat import number_in, say
+from tests.support.images import png
 from tests.support.ledger import seed
+from tests.support.screenshots import screenshots
 from tests.support.web import PASSWORD, make_user
 
+__all__ = ["screenshots"]
+
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 TZ = ZoneInfo("Asia/Shanghai")
 WAIT_SECONDS = 30
 
@@ -85,13 +91,12 @@ def percent(numerator: int, denominator: int) -> str:
     return "—" if denominator == 0 else f"{100 * numerator / denominator:.1f}%"
 
 
-def screenshot(driver: WebDriver, name: str, width: int = 1366) -> None:
+def screenshot(driver: WebDriver, path: Path, width: int = 1366) -> None:
     """A full-page screenshot: the window is made as tall as the page first."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.set_window_size(width, 900)
     height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(width, min(max(int(height) + 120, 600), 6000))
-    driver.save_screenshot(str(SCREENSHOTS / name))
+    driver.save_screenshot(str(path))
     driver.set_window_size(1366, 900)
 
 
@@ -181,7 +186,9 @@ def seed_ledger(server: Running) -> dict[str, list[int]]:
     return numbers
 
 
-def test_a_leader_reads_the_dashboard_searches_and_exports(server: Running, browser: WebDriver, tmp_path: Path) -> None:
+def test_a_leader_reads_the_dashboard_searches_and_exports(
+    server: Running, browser: WebDriver, tmp_path: Path, screenshots: Path
+) -> None:
     numbers = seed_ledger(server)
     make_user(server.db, "zhenzhang", "leader")
     log_in(browser, server.base_url, "zhenzhang")
@@ -196,8 +203,9 @@ def test_a_leader_reads_the_dashboard_searches_and_exports(server: Running, brow
     ranking = browser.find_element(By.XPATH, "//h2[contains(., '院落排名')]/..").text
     assert ranking.index("银杏院") < ranking.index("桂花苑")  # worst first
     WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#trend canvas"))
-    screenshot(browser, "dashboard.png")
-    screenshot(browser, "dashboard-phone.png", width=390)
+    screenshot(browser, screenshots / "dashboard.png")
+    screenshot(browser, screenshots / "dashboard-phone.png", width=390)
+    screenshot(browser, screenshots / "dashboard-wall.png", width=1920)
 
     # The National Day period: 2 of 3 accepted within one working day.
     browser.get(server.base_url + "/?from=2026-09-28&to=2026-10-09")
@@ -214,7 +222,8 @@ def test_a_leader_reads_the_dashboard_searches_and_exports(server: Running, brow
     links = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#ledger tbody td:first-child a")]
     lamps = [numbers["桂花苑"][0], numbers["桂花苑"][2]]
     assert sorted(int(n) for n in links) == sorted(lamps)
-    screenshot(browser, "ledger.png")
+    screenshot(browser, screenshots / "ledger.png")
+    screenshot(browser, screenshots / "ledger-phone.png", width=390)
 
     browser.find_element(By.ID, "export-xlsx").click()
     downloads = tmp_path / "downloads"
@@ -236,11 +245,16 @@ def test_a_leader_reads_the_dashboard_searches_and_exports(server: Running, brow
     assert "o_r" not in browser.page_source
 
 
-def test_a_tickets_page_tells_its_whole_story(server: Running, browser: WebDriver) -> None:
+def test_a_tickets_page_tells_its_whole_story(
+    server: Running, fake_wechat: FakeWeChat, browser: WebDriver, screenshots: Path
+) -> None:
     number = number_in(say(server, "o_first", "桂花小区门口的路灯坏了三天了，晚上黑黢黢的"))
     say(server, "o_second", "桂花苑大门口那个路灯不亮了")
     server.poster.location("o_first", 30.99012, 103.62034, "桂花苑东门")
-    server.poster.image("o_first")
+    fake_wechat.add_media("media_photo_1", png(), "image/png")
+    server.poster.image("o_first")  # its MediaId is media_photo_1
+    assert fetch_photos(server.sweep_deps, server.clock()).counts == {"stored": 1}
+    fake_wechat.drop_media("media_photo_1")  # WeChat drops it after 3 days; the page shows the kept copy
     say(server, "o_lifang", f"受理 {number}")
     say(server, "o_lifang", f"进展 {number} 已联系电工，明天上午来修")
     say(server, "o_lifang", f"办结 {number} 路灯已更换")
@@ -258,11 +272,16 @@ def test_a_tickets_page_tells_its_whole_story(server: Running, browser: WebDrive
     ):
         assert step in history, step
     assert "纬度 30.99012，经度 103.62034" in browser.find_element(By.ID, "location").text
-    assert browser.find_element(By.LINK_TEXT, "查看照片").get_attribute("href") == "http://mmbiz.qpic.cn/photo.jpg"
+    assert "照片（见下方“照片”）" in history
+    photo = browser.find_element(By.CSS_SELECTOR, "#photos img")
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.execute_script("return arguments[0].complete", photo))
+    assert browser.execute_script("return arguments[0].naturalWidth", photo) == 160  # the image itself, loaded
+    assert "mmbiz.qpic.cn" not in browser.page_source
     pushes = browser.find_element(By.ID, "pushes").text
     assert "干部 李芳" in pushes and "首报居民" in pushes and "附议居民1" in pushes and "已送达" in pushes
     assert "o_first" not in browser.page_source and "o_second" not in browser.page_source
-    screenshot(browser, "ticket.png")
+    screenshot(browser, screenshots / "ticket.png")
+    screenshot(browser, screenshots / "ticket-phone.png", width=390)
 
 
 def test_a_cadre_account_cannot_open_another_courtyards_ticket(server: Running, browser: WebDriver) -> None:

@@ -232,3 +232,16 @@ def test_hot_issues_of_the_ledger_on_the_dashboard_and_from_the_command(server: 
     issues = [json.loads(line) for line in result.stdout.splitlines()]
     assert issues and all(i["place"] == "桂花苑" and set(i["ids"]) <= {*lamp, old} for i in issues)
     assert old in {n for i in issues for n in i["ids"]}  # 60 days ago: inside --days 90
+
+
+def test_the_ledger_search_finds_a_ticket_by_a_neighbours_words(server: Running) -> None:
+    """A 附议 adds its reporter's words to the ticket's index, even after the ticket was first indexed."""
+    number = number_in(say(server, "o_res_first", "桂花院子3栋门口的路灯坏了，晚上黑黢黢的"))
+    web = signed_in(server)
+    assert f'href="/tickets/{number}"' in web.get("/ledger", q="路灯").text  # indexed now, without the 附议
+    assert f'href="/tickets/{number}"' not in web.get("/ledger", q="灯罩").text
+    joined = say(server, "o_res_second", "桂花苑3栋门口那个路灯不亮了，灯罩也掉下来了")
+    assert f"编号 {number}" in joined and "并入" in joined, joined
+    found = web.get("/ledger", q="灯罩 掉下来")
+    assert found.status_code == 200 and f'href="/tickets/{number}"' in found.text
+    assert f'href="/tickets/{number}"' in web.get("/ledger", q="黑黢黢 灯罩").text  # one word of each reporter

@@ -10,11 +10,11 @@ from typing import Any
 from sqlmodel import select
 
 from storage.models import InboundMessage, Outbox, Ticket, TicketEvent, TicketStatus
+from tests.support.screenshots import screenshots
 from tests.web.simulator_fixtures import Simulator, browser, start_simulator
 
-__all__ = ["browser", "start_simulator"]
+__all__ = ["browser", "screenshots", "start_simulator"]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WAIT_SECONDS = 30
 # The smallest valid PNG: one transparent pixel.
 PNG = bytes.fromhex(
@@ -71,7 +71,7 @@ def say(driver: Any, phone: int, text: str) -> None:
 
 
 def test_tour_resident_and_cadre_side_by_side(
-    start_simulator: Callable[..., Simulator], browser: Any, tmp_path: Path
+    start_simulator: Callable[..., Simulator], browser: Any, tmp_path: Path, screenshots: Path
 ) -> None:
     sim = start_simulator()
     driver = browser
@@ -122,9 +122,8 @@ def test_tour_resident_and_cadre_side_by_side(
     assert "［语音］桂花苑3栋" in wait_for(driver, 0, "桂花苑3栋的下水道堵了")
     second = int(re.search(r"编号 (\d+)", wait_for(driver, 0, rf"编号 (?!{number}\b)\d+")).group(1))  # type: ignore[union-attr]
     wait_for(driver, 1, f"【新任务】编号 {second}")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver.execute_script("window.scrollTo(0, 0)")
-    driver.save_screenshot(str(SCREENSHOTS / "simulator.png"))
+    driver.save_screenshot(str(screenshots / "simulator.png"))
 
     driver.find_element("css selector", '[data-step="day2"]').click()
     assert "11-26 周四 10:00" in wait_for_text(driver, "tm-result", "已快进到")
@@ -133,7 +132,7 @@ def test_tour_resident_and_cadre_side_by_side(
     held = wait_for(driver, 1, rf"暂存[\s\S]*【(提醒|即将到期|已超期)】编号 {second}", area=".held")
     assert "再发消息" in held
     driver.execute_script("window.scrollTo(0, 0)")
-    driver.save_screenshot(str(SCREENSHOTS / "simulator-time-machine.png"))
+    driver.save_screenshot(str(screenshots / "simulator-time-machine.png"))
     say(driver, 1, "任务")
     wait_for(driver, 1, r"您有\d+件待办")
     # Writing reopened her window: what was held goes now (several at once as one 【未读汇总】).

@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0032'
-down_revision: str | None = '0021'
+down_revision: str | None = '0031'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
