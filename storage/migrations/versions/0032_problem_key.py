@@ -1,7 +1,7 @@
 """problem key: 附议 candidates found by an index on (courtyard, problem key, filed at), not by a scan
 
 Revision ID: 0032
-Revises: 0021
+Revises: 0031
 Create Date: 2026-12-01 21:10:00
 
 Tickets filed before this revision keep NULL keys: the candidate query takes them as they are and
