@@ -171,8 +171,11 @@ def test_the_survey_ask_keeps_the_news_of_the_result(server: Running, fake_wecha
     assert 0 < summary.index("换了新灯泡") < summary.index("打个分")  # the result, then the question
 
 
-def test_a_backlog_sends_only_the_latest_reminder_per_ticket(server: Running, fake_wechat: FakeWeChat) -> None:
-    """Days of sweeps with nothing draining (no credentials yet): 【提醒】 and 【即将到期】 give way to 【已超期】."""
+def test_a_backlog_goes_as_one_summary_with_only_the_latest_reminder_per_ticket(
+    server: Running, fake_wechat: FakeWeChat
+) -> None:
+    """Days of sweeps with nothing draining (no credentials yet): one 【未读汇总】, where 【已超期】 stands for
+    the 【新任务】, 【提醒】 and 【即将到期】 before it."""
     numbers = file_four(server)
     server.clock.set(at("2026-11-26T09:30"))
     say(server, LIFANG, "任务")  # her window is open when the pushes finally go
@@ -181,6 +184,11 @@ def test_a_backlog_sends_only_the_latest_reminder_per_ticket(server: Running, fa
         run_all(server.sweep_deps, moment, drain=False)
         moment += timedelta(hours=1)
     server.drain(at("2026-11-27T12:00"))
-    sent = fake_wechat.texts_for(LIFANG)
-    assert sorted(t[:5] for t in sent) == ["【已超期】"] * 4 + ["【新任务】"] * 4
-    assert all(sum(f"编号 {n}（" in t for t in sent) == 2 for n in numbers)
+    [summary] = fake_wechat.texts_for(LIFANG)
+    assert summary.startswith("【未读汇总】系统推送暂停期间积压了") and len(summary.encode()) <= 2048
+    lines = [line for line in summary.splitlines() if line.startswith("· ")]
+    assert sorted(line[2:7] for line in lines) == ["【已超期】"] * 4
+    assert all(summary.count(f"编号 {n}（") == 1 for n in numbers)
+    assert "已被后来的消息取代" in summary
+    server.drain(at("2026-11-27T12:30"))
+    assert len(fake_wechat.texts_for(LIFANG)) == 1
