@@ -190,13 +190,13 @@ def user_add(
     password_stdin: Annotated[bool, typer.Option(help="Read the password from the first line of stdin.")] = False,
 ) -> None:
     """Create a web account, or change its role, cadre and password (signing its browsers out)."""
-    from courtyard import runtime
+    from courtyard import messages, runtime
     from handlers.accounts import AccountError, add_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = typer.prompt(messages.PASSWORD_PROMPT, hide_input=True, confirmation_prompt=messages.PASSWORD_AGAIN)
     settings = _settings()
     db = runtime.open_database(settings)
     try:
@@ -206,7 +206,8 @@ def user_add(
     except AccountError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"{'created' if created else 'updated'} web account {name!r} ({role}{', ' + cadre if cadre else ''})")
+    done = messages.USER_CREATED if created else messages.USER_UPDATED
+    typer.echo(done.format(name=name, role=messages.USER_ROLES.get(role, role), cadre=f"，{cadre}" if cadre else ""))
 
 
 @app.command()
@@ -277,6 +278,7 @@ def sweep(
 ) -> None:
     """Run every scheduler sweep once, including the outbox drain, and print what it did."""
     from courtyard import messages, runtime
+    from handlers.followups import SweepReport
     from handlers.policy import PolicyError
     from scheduler.election import leading
     from scheduler.jobs import run_all
@@ -303,10 +305,13 @@ def sweep(
             time.sleep(1.0)
     with leading(lock):
         reports = run_all(deps, now, drain=settings.can_push)
-    typer.echo(f"sweep as of {now.isoformat()}")
+    typer.echo(messages.SWEEP_DONE.format(moment=now.isoformat(timespec="minutes")))
     for name, report in reports.items():
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "nothing due"
-        typer.echo(f"  {name}: {counts}")
+        part = messages.SWEEP_PARTS.get(name, name)
+        typer.echo(messages.SWEEP_PART.format(part=part, counts=messages.sweep_counts(report.counts)))
+    for report in reports.values():
+        for warning in report.warnings if isinstance(report, SweepReport) else ():
+            typer.echo(warning)
 
 
 @app.command()
@@ -315,7 +320,7 @@ def export(
     fmt: Annotated[str | None, typer.Option("--format", help="csv or xlsx (default: from the file name).")] = None,
 ) -> None:
     """Write the ledger (台账), one row per ticket, for a spreadsheet."""
-    from courtyard import runtime
+    from courtyard import messages, runtime
     from handlers.ledger import COLUMNS, ledger_rows
     from web.export import FORMATS, write_ledger
 
@@ -330,7 +335,7 @@ def export(
     db = runtime.open_database(settings)
     with db.snapshot() as session:
         count = write_ledger(ledger_rows(session=session, tz=settings.tz), COLUMNS, output, chosen)
-    typer.echo(f"exported {count} tickets to {output} ({chosen})")
+    typer.echo(messages.EXPORTED.format(count=count, path=output, format=chosen))
 
 
 def parse_moment(text: str, settings: Settings) -> datetime:

@@ -373,6 +373,11 @@ UNREACHABLE_PHONE = "，电话 {phone}"
 UNREACHABLE_MORE = "……另有 {count} 位，未列出。"
 UNREACHABLE_FOOTER = "请电话联系，提醒TA给公众号发任意一条消息，暂存的通知就会送到。"
 UNREACHABLE_EVENT = "{name}超过1个工作日收不到通知，已告知{told}"
+UNREACHABLE_UNTOLD_EVENT = "{name}超过1个工作日收不到通知，且没有能通过微信告知的上级或其他镇级干部，请电话联系"
+UNREACHABLE_UNTOLD_WARNING = (
+    "【联系不上，无人可告知】{line}（自 {since} 起）。没有能通过微信告知的上级或其他镇级干部，请电话联系TA，"
+    "提醒TA给公众号发任意一条消息。"
+)
 
 HANDOVER_TASKS = "【工作交接】{gone}已不在组织架构中，TA 名下 {count} 件诉求转由您负责："
 HANDOVER_LINE = "编号 {number}｜{status}｜{courtyard}｜{excerpt}"

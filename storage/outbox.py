@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.db import database_now
@@ -191,7 +191,7 @@ def count_since(*, session: Session, openid: str, since: datetime | None) -> int
     return int(session.exec(query).one())
 
 
-def _not_backlog() -> object:
+def _not_backlog() -> ColumnElement[bool]:
     """Not a push retired from a backlog: those could not go for want of a channel, not of the person."""
     return or_(col(Outbox.last_error).is_(None), ~col(Outbox.last_error).startswith(BACKLOG_MARK))
 

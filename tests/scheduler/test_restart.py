@@ -86,7 +86,7 @@ def test_killed_sweep_resumes_without_doubles(tmp_path: Path, fake_wechat: FakeW
     later = (AT + timedelta(minutes=2)).isoformat()  # a restart happens later, after any claim's lease
     second = subprocess.run([COURTYARD, "sweep", "--at", later], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert second.returncode == 0, second.stderr
-    assert f"unaccepted_reminder {TICKETS - done_before_restart}" in second.stdout
+    assert f"未受理提醒 {TICKETS - done_before_restart} 件" in second.stdout
 
     assert count(db, SweepAction.kind == "nudge0") == TICKETS
     assert count(db, Outbox.kind == "reminder", model=Outbox) == TICKETS
@@ -95,5 +95,5 @@ def test_killed_sweep_resumes_without_doubles(tmp_path: Path, fake_wechat: FakeW
     assert len(reminders) == len(set(reminders)) == TICKETS
 
     again = subprocess.run([COURTYARD, "sweep", "--at", later], cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert "ledger: nothing due" in again.stdout and "outbox: nothing due" in again.stdout
+    assert "台账：没有到期的事项" in again.stdout and "发件箱：没有到期的事项" in again.stdout
     assert len([t for t in fake_wechat.texts_for("o_lifang") if t.startswith("【提醒】")]) == TICKETS
