@@ -303,6 +303,8 @@ def sweep(
                 typer.echo(messages.SWEEP_LOCK_BUSY, err=True)
                 raise typer.Exit(1)
             time.sleep(1.0)
+    # The sweeps' warnings (a cadre nobody can be told about) are printed in the summary below, once.
+    logging.getLogger("handlers.followups").addHandler(logging.NullHandler())
     with leading(lock):
         reports = run_all(deps, now, drain=settings.can_push)
     typer.echo(messages.SWEEP_DONE.format(moment=now.isoformat(timespec="minutes")))

@@ -30,6 +30,9 @@ SUMMARY = "summary"
 # without an access token, piled up while nothing could be sent (no credentials yet, credentials refused,
 # the night's quiet hours for residents).
 BACKLOG_AGE = timedelta(minutes=2)
+# More reminders and 督办 than this due for one person at once (a sweep reaching every ticket filed one
+# morning) go as one summary too. An urgent ticket's new task always goes on its own.
+BURST = 4
 
 
 def on_held(*, session: Session, push: Outbox) -> int:
@@ -72,8 +75,14 @@ def collapse_backlog(*, session: Session, now: datetime) -> int:
     on tickets no longer open are dropped. A summary still unsent is folded into the next one.
     """
     people = 0
-    for openid in outbox_repo.openids_with_backlog(session=session, now=now, decided_before=now - BACKLOG_AGE):
-        due = list(outbox_repo.due_for(session=session, openid=openid, now=now))
+    backlog = outbox_repo.openids_with_backlog(session=session, now=now, decided_before=now - BACKLOG_AGE)
+    burst = outbox_repo.openids_with_many_due(session=session, now=now, at_least=BURST + 1, kinds=_REMINDERS)
+    for openid in sorted({*backlog, *burst}):
+        due = [
+            p
+            for p in outbox_repo.due_for(session=session, openid=openid, now=now)
+            if not _alarm(session, p) and (openid in backlog or (p.kind in _REMINDERS and p.ticket_id is not None))
+        ]
         fresh = [p for p in due if p.kind != SUMMARY]
         if not fresh:
             continue  # only a summary already made, waiting for its retry
@@ -95,7 +104,8 @@ def collapse_backlog(*, session: Session, now: datetime) -> int:
             gone = [p.id for p in (*due, *stood_for) if p.id is not None]
             outbox_repo.supersede(session=session, ids=gone, reason=f"{outbox_repo.BACKLOG_MARK} the tickets moved on")
             continue
-        text = summary_text(session, kept, len(dropped), header=texts.BACKLOG_SUMMARY_HEADER)
+        header = texts.BACKLOG_SUMMARY_HEADER if openid in backlog else texts.BURST_SUMMARY_HEADER
+        text = summary_text(session, kept, len(dropped), header=header)
         row = outbox_repo.enqueue(
             session=session, openid=openid, audience=kept[0].audience, kind=SUMMARY, text=text, now=now
         )
@@ -104,6 +114,14 @@ def collapse_backlog(*, session: Session, now: datetime) -> int:
         outbox_repo.supersede(session=session, ids=folded, reason=reason)
         people += 1
     return people
+
+
+def _alarm(session: Session, push: Outbox) -> bool:
+    """An urgent ticket's new task: it goes on its own, never folded into a summary."""
+    if push.kind != "new_task" or push.ticket_id is None:
+        return False
+    ticket = ticket_repo.get_ticket(session=session, ticket_id=push.ticket_id)
+    return ticket is not None and ticket.urgent
 
 
 def _subject(push: Outbox) -> tuple[object, ...]:

@@ -77,6 +77,7 @@ HELP_FOOTER = "遇到着火、燃气泄漏、有人受伤等紧急情况，请�
 SMALL_TALK = f"您好！我是{SERVICE_NAME}，有问题或建议直接发给我就行，比如“桂花苑门口的路灯坏了”。发送“帮助”查看用法。"
 THANKS = "不客气，能帮上忙我们也高兴！以后家门口有什么问题，随时发给我们。"
 PRELUDE = "好的，您请说。麻烦说清楚在哪个小区/院落（几栋几单元）、遇到了什么问题，我们收到就登记。"
+PRELUDE_AGAIN = "您好！请直接说说遇到了什么问题：在哪个小区/院落（几栋几单元）、是什么情况，我们收到就登记。"
 PROGRESS_NO_TICKETS = "您还没有反映过问题，所以暂时查不到进展。有问题直接发文字或语音告诉我们就行。"
 
 EMPTY_TEXT = "您发来的消息是空的。请用文字或语音说说遇到了什么问题，我们马上登记。"
@@ -359,6 +360,7 @@ HELD_SUMMARY_HEADER = "【未读汇总】您没上线期间有 {count} 条通知
 BACKLOG_SUMMARY_HEADER = (
     "【未读汇总】系统推送暂停期间积压了 {count} 条给您的通知{about}，现在合并成这一条（最紧急的在前）："
 )
+BURST_SUMMARY_HEADER = "【汇总】刚刚有 {count} 条给您的通知{about}，合并成这一条（最紧急的在前）："
 SUMMARY_SURVEY_LINE = "请为编号 {number} 的办理打个分：回复 1 满意、2 基本满意、3 不满意（可写原因）"
 HELD_SUMMARY_ABOUT = "，涉及 {tickets} 件诉求"
 HELD_SUMMARY_DROPPED = "其中 {dropped} 条已被后来的消息取代，不再单列。"

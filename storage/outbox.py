@@ -257,6 +257,23 @@ def openids_with_backlog(*, session: Session, now: datetime, decided_before: dat
     return sorted(rows)
 
 
+def openids_with_many_due(*, session: Session, now: datetime, at_least: int, kinds: Sequence[str]) -> list[str]:
+    """Everybody with at least at_least untried pushes of kinds about tickets due as of now (a sweep's burst)."""
+    rows = session.exec(
+        select(Outbox.openid)
+        .where(
+            col(Outbox.status) == OutboxStatus.PENDING,
+            col(Outbox.next_attempt_at) <= now,
+            col(Outbox.attempts) == 0,
+            col(Outbox.kind).in_(list(kinds)),
+            col(Outbox.ticket_id).is_not(None),
+        )
+        .group_by(col(Outbox.openid))
+        .having(func.count() >= at_least)
+    ).all()
+    return sorted(rows)
+
+
 def due_for(*, session: Session, openid: str, now: datetime) -> Sequence[Outbox]:
     """A person's pushes waiting to go as of now, oldest first."""
     return session.exec(

@@ -115,3 +115,22 @@ def test_serve_without_credentials_then_a_sweep_with_them_sends_one_push_per_per
     assert per_person == Counter({LIFANG: 1, "o_wait0": 1, "o_wait1": 1, "o_wait2": 1}), per_person
     [summary] = fake_wechat.texts_for(LIFANG)
     assert summary.startswith("【未读汇总】") and all(f"编号 {n}" in summary for n in numbers)
+
+
+def test_a_sweep_reaching_many_tickets_at_once_sends_one_summary(server: Running, fake_wechat: FakeWeChat) -> None:
+    """Six tickets filed one morning and left alone: their six 【提醒】 come due in the same sweep and reach the
+    cadre as one 【汇总】; each new task, decided as it came, went on its own."""
+    server.clock.set(at("2026-11-24T09:00"))
+    say(server, LIFANG, "任务")
+    numbers = [number_in(say(server, f"o_burst{i}", f"桂花苑{i + 1}号楼楼道里的灯坏了")) for i in range(6)]
+    run_all(server.sweep_deps, at("2026-11-24T09:01"))
+    assert len(fake_wechat.texts_for(LIFANG)) == 6  # the new tasks, one each
+    moment = at("2026-11-24T10:00")
+    while moment <= at("2026-11-24T18:00"):
+        run_all(server.sweep_deps, moment)
+        moment += timedelta(hours=1)
+    later = fake_wechat.texts_for(LIFANG)[6:]
+    assert len(later) == 1, later
+    [summary] = later
+    assert summary.startswith("【汇总】刚刚有 6 条给您的通知") and len(summary.encode()) <= 2048
+    assert all(f"编号 {n}（" in summary for n in numbers) and summary.count("【提醒】") == 6
