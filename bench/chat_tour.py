@@ -82,7 +82,11 @@ class Serve:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = (workdir / f"serve-{self.port}.log").open("wb")
         self.process = subprocess.Popen(
-            [COURTYARD, "serve", "--port", str(self.port)], cwd=workdir, env=env, stdout=self.log, stderr=subprocess.STDOUT
+            [COURTYARD, "serve", "--port", str(self.port)],
+            cwd=workdir,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -119,7 +123,7 @@ class Tour:
     def attach(self, serve: Serve) -> None:
         self.serve, self.poster = serve, WeChatPoster(serve.base, token=TOKEN)
 
-    def say(self, openid: str, message: str, *, quiet: bool = False) -> str:
+    def say(self, openid: str, message: str, *, quiet: bool = False, settle: float = 0.0) -> str:
         assert self.poster is not None
         reply = self.poster.text(openid, message)
         content = reply.content or f"（HTTP {reply.status}，没有回复）"
@@ -128,14 +132,21 @@ class Tour:
             shown = message if len(message) <= 80 else f"{message[:40]}……（共 {len(message)} 字）"
             self.lines.append(f"{self.name(openid)} ▸ {shown}")
             self.lines += ["    公众号 ◂ " + line for line in content.split("\n")]
-        self.collect(quiet=quiet)
+        self.collect(quiet=quiet, settle=settle)
         return content
 
-    def collect(self, *, quiet: bool = False) -> list[tuple[str, str]]:
-        """Wait until the pushes decided so far have gone, then record those delivered since the last look."""
+    def collect(self, *, quiet: bool = False, settle: float = 0.0) -> list[tuple[str, str]]:
+        """Wait until the pushes decided so far have gone (and, with settle, until nothing more arrives for
+        that many seconds: a held push released by a message is due on the server's clock, which the
+        ledger does not show), then record those delivered since the last look."""
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and self._waiting():
             time.sleep(0.05)
+        quiet_since, count = time.monotonic(), len(self.fake.messages)
+        while settle and time.monotonic() - quiet_since < settle and time.monotonic() < deadline:
+            time.sleep(0.05)
+            if len(self.fake.messages) != count:
+                quiet_since, count = time.monotonic(), len(self.fake.messages)
         fresh = self.fake.messages[self.seen :]
         self.seen += len(fresh)
         delivered = [(m.openid, m.text or _template_text(m.data)) for m in fresh]
@@ -148,14 +159,19 @@ class Tour:
         return delivered
 
     def _waiting(self) -> bool:
-        """A push decided to go at once that the drain has not settled yet."""
+        """A push due by the server's clock (as far as the ledger shows it) that the drain has not settled yet."""
         with self.engine.connect() as connection:
             rows = connection.execute(
-                text("SELECT status, attempts, created_at, next_attempt_at FROM outbox WHERE status IN ('pending', 'sending')")
+                text("SELECT status, attempts, next_attempt_at FROM outbox WHERE status IN ('pending', 'sending')")
             ).all()
+            moments = [
+                connection.execute(text(f"SELECT max({column}) FROM {table}")).scalar_one()
+                for table, column in (("outbox", "created_at"), ("inboundmessage", "received_at"))
+            ]
+        now = max((_moment(m) for m in moments if m is not None), default=None)
         return any(
-            status == "sending" or (attempts == 0 and _moment(due) <= _moment(made) + timedelta(seconds=1))
-            for status, attempts, made, due in rows
+            status == "sending" or (attempts == 0 and now is not None and _moment(due) <= now)
+            for status, attempts, due in rows
         )
 
     def note(self, heading: str) -> None:
@@ -164,7 +180,10 @@ class Tour:
     def time_machine(self, step: str) -> str:
         assert self.serve is not None
         answer = requests.post(
-            self.serve.base + "/simulator/api/time-machine", json={"step": step}, headers={"X-Simulator": "1"}, timeout=60
+            self.serve.base + "/simulator/api/time-machine",
+            json={"step": step},
+            headers={"X-Simulator": "1"},
+            timeout=60,
         ).json()
         self.lines.append(f"（时光机 {step} → {answer.get('now', answer)}）")
         self.collect()
@@ -230,7 +249,7 @@ def main() -> None:
                 tour.serve.stop()
             tour.engine.dispose()
             fake.close()
-    report = "\n".join(tour.lines + ["", "## 检查", *check(tour), "", "## 计数", *counts])
+    report = "\n".join([*tour.lines, "", "## 检查", *check(tour), "", "## 计数", *counts])
     print(report)
     if args.out:
         args.out.write_text(report + "\n", encoding="utf-8")
@@ -333,14 +352,12 @@ def run_tour(tour: Tour, workdir: Path, env: dict[str, str]) -> list[str]:
     serve = Serve(workdir, env)
     tour.attach(serve)
     tour.collect(quiet=True)
-    tour.say("o_wangming", "任务")
+    tour.say("o_wangming", "任务", settle=2.5)
     before = len(tour.pushes)
-    tour.say("o_lifang", "在吗")
+    tour.say("o_lifang", "在吗", settle=2.5)
     after_silence = tour.count_to("o_lifang", before)
-    counts.append(
-        f"李芳三天没说话后发“在吗”：收到推送 {len(after_silence)} 条"
-        + (f"（{after_silence[0].splitlines()[0][:30]}……，{len(after_silence[0].encode())} 字节）" if after_silence else "")
-    )
+    shown = [f"（{p.splitlines()[0][:30]}……，{len(p.encode())} 字节）" for p in after_silence[:1]]
+    counts.append(f"李芳三天没说话后发“在吗”：收到推送 {len(after_silence)} 条{''.join(shown)}")
     tour.say("o_lifang", "任务")
     return counts
 

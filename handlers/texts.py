@@ -360,7 +360,7 @@ HELD_SUMMARY_HEADER = "【未读汇总】您没上线期间有 {count} 条通知
 BACKLOG_SUMMARY_HEADER = (
     "【未读汇总】系统推送暂停期间积压了 {count} 条给您的通知{about}，现在合并成这一条（最紧急的在前）："
 )
-BURST_SUMMARY_HEADER = "【汇总】刚刚有 {count} 条给您的通知{about}，合并成这一条（最紧急的在前）："
+BURST_SUMMARY_HEADER = "【汇总】同一时间有 {count} 条给您的通知{about}，合并成这一条（最紧急的在前）："
 SUMMARY_SURVEY_LINE = "请为编号 {number} 的办理打个分：回复 1 满意、2 基本满意、3 不满意（可写原因）"
 HELD_SUMMARY_ABOUT = "，涉及 {tickets} 件诉求"
 HELD_SUMMARY_DROPPED = "其中 {dropped} 条已被后来的消息取代，不再单列。"

@@ -132,5 +132,5 @@ def test_a_sweep_reaching_many_tickets_at_once_sends_one_summary(server: Running
     later = fake_wechat.texts_for(LIFANG)[6:]
     assert len(later) == 1, later
     [summary] = later
-    assert summary.startswith("【汇总】刚刚有 6 条给您的通知") and len(summary.encode()) <= 2048
+    assert summary.startswith("【汇总】同一时间有 6 条给您的通知") and len(summary.encode()) <= 2048
     assert all(f"编号 {n}（" in summary for n in numbers) and summary.count("【提醒】") == 6
