@@ -84,7 +84,7 @@ def delivery_error(exc: WeChatAPIError | WeChatTransportError) -> DeliveryError:
         return DeliveryError(Failure.UNCERTAIN if exc.maybe_delivered else Failure.RETRY, str(exc))
     if isinstance(exc, WeChatTokenError):
         # Our credentials or IP allow-list, not the recipient: worth retrying once an operator fixes it.
-        return DeliveryError(Failure.RETRY, f"access token: {exc}", exc.errcode)
+        return DeliveryError(Failure.NO_TOKEN, f"access token: {exc}", exc.errcode)
     if exc.errcode in WINDOW_CLOSED_ERRCODES:
         return DeliveryError(Failure.WINDOW_CLOSED, str(exc), exc.errcode)
     if exc.errcode in RETRY_ERRCODES:

@@ -26,12 +26,12 @@ if TYPE_CHECKING:
 # next year's holidays late in the year, and chinesecalendar releases follow).
 HOLIDAY_LOOKAHEAD_DAYS = 45
 
-app = typer.Typer(help="院落民情直通车 — the Courtyard WeChat complaint loop.", no_args_is_help=True)
-org_app = typer.Typer(help="Manage the org chart (towns, communities, courtyards, cadres).", no_args_is_help=True)
+app = typer.Typer(help="院落民情直通车：公众号民情收集、派单、督办、回访的一条龙。", no_args_is_help=True)
+org_app = typer.Typer(help="组织架构（镇、社区、院落、干部）。", no_args_is_help=True)
 app.add_typer(org_app, name="org")
-cadre_app = typer.Typer(help="Manage cadres' WeChat bindings.", no_args_is_help=True)
+cadre_app = typer.Typer(help="干部的微信绑定。", no_args_is_help=True)
 app.add_typer(cadre_app, name="cadre")
-user_app = typer.Typer(help="Manage accounts of the leaders' web pages.", no_args_is_help=True)
+user_app = typer.Typer(help="管理后台（网页）的账号。", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
 
@@ -45,16 +45,14 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-@app.command()
+@app.command(help="运行公众号接口 /wechat、管理后台网页和定时任务。")
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on (0 picks a free one).")] = 8080,
-    org: Annotated[Path | None, typer.Option(help="Org chart YAML to import before serving.")] = None,
-    threads: Annotated[int, typer.Option(help="Worker threads for HTTP requests.")] = 8,
-    verbose: Annotated[bool, typer.Option(help="Log at DEBUG, libraries' chatter included.")] = False,
-    workers: Annotated[
-        int, typer.Option(help="Server processes on the one port (PostgreSQL only; one of them runs the sweeps).")
-    ] = 1,
+    host: Annotated[str, typer.Option(help="监听地址。")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="监听端口（0 表示自动选一个空闲端口）。")] = 8080,
+    org: Annotated[Path | None, typer.Option(help="启动前先导入的组织架构 YAML。")] = None,
+    threads: Annotated[int, typer.Option(help="处理 HTTP 请求的线程数。")] = 8,
+    verbose: Annotated[bool, typer.Option(help="输出调试级日志（含第三方库）。")] = False,
+    workers: Annotated[int, typer.Option(help="同一端口上的服务进程数（仅 PostgreSQL；其中一个负责定时任务）。")] = 1,
 ) -> None:
     """Run the WeChat webhook at /wechat, the web pages and the scheduler."""
     from waitress import create_server
@@ -149,8 +147,8 @@ def index_backlog(db: Database) -> None:
         logging.getLogger(__name__).exception("indexing the ledger for search failed")
 
 
-@org_app.command("import")
-def org_import(file: Annotated[Path, typer.Argument(help="Org chart YAML (DESIGN.md §4).")]) -> None:
+@org_app.command("import", help="导入或更新组织架构；同一文件导入两次不会有改动。")
+def org_import(file: Annotated[Path, typer.Argument(help="组织架构 YAML 文件（格式见 DESIGN.md §4）。")]) -> None:
     """Load or update the org chart; importing the same file twice changes nothing."""
     from courtyard import messages, runtime
     from storage.orgfile import OrgFileError
@@ -164,8 +162,8 @@ def org_import(file: Annotated[Path, typer.Argument(help="Org chart YAML (DESIGN
         raise typer.Exit(2) from None
 
 
-@cadre_app.command("invite")
-def cadre_invite(name: Annotated[str, typer.Argument(help="The cadre's name as in the org chart.")]) -> None:
+@cadre_app.command("invite", help="生成一次性邀请码，干部用要绑定的微信向公众号发送“绑定 邀请码”。")
+def cadre_invite(name: Annotated[str, typer.Argument(help="干部姓名（与组织架构中一致）。")]) -> None:
     """Print a one-time code the cadre sends as `绑定 CODE` from the WeChat account they will use."""
     from courtyard import messages, runtime
     from handlers.binding import UnknownCadre, invite
@@ -182,21 +180,21 @@ def cadre_invite(name: Annotated[str, typer.Argument(help="The cadre's name as i
     typer.echo(code)
 
 
-@user_app.command("add")
+@user_app.command("add", help="创建网页账号，或修改它的角色、干部和密码（它已登录的浏览器会退出）。")
 def user_add(
-    name: Annotated[str, typer.Argument(help="The account's name (what is typed at /login).")],
-    role: Annotated[str, typer.Option(help="admin, leader or cadre.")],
-    cadre: Annotated[str | None, typer.Option(help="For --role cadre: the cadre's name in the org chart.")] = None,
-    password_stdin: Annotated[bool, typer.Option(help="Read the password from the first line of stdin.")] = False,
+    name: Annotated[str, typer.Argument(help="账号名（登录 /login 时填写）。")],
+    role: Annotated[str, typer.Option(help="admin（管理员）、leader（领导）或 cadre（干部）。")],
+    cadre: Annotated[str | None, typer.Option(help="--role cadre 时：组织架构中的干部姓名。")] = None,
+    password_stdin: Annotated[bool, typer.Option(help="从标准输入的第一行读取密码。")] = False,
 ) -> None:
     """Create a web account, or change its role, cadre and password (signing its browsers out)."""
-    from courtyard import runtime
+    from courtyard import messages, runtime
     from handlers.accounts import AccountError, add_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = typer.prompt(messages.PASSWORD_PROMPT, hide_input=True, confirmation_prompt=messages.PASSWORD_AGAIN)
     settings = _settings()
     db = runtime.open_database(settings)
     try:
@@ -206,15 +204,16 @@ def user_add(
     except AccountError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"{'created' if created else 'updated'} web account {name!r} ({role}{', ' + cadre if cadre else ''})")
+    done = messages.USER_CREATED if created else messages.USER_UPDATED
+    typer.echo(done.format(name=name, role=messages.USER_ROLES.get(role, role), cadre=f"，{cadre}" if cadre else ""))
 
 
-@app.command()
+@app.command(help="输出热点问题，每行一个 JSON，最热的在前。")
 def hot(
-    days: Annotated[int | None, typer.Option(min=1, max=36500, help="Only reports of the last N days.")] = None,
-    top: Annotated[int, typer.Option(min=1, max=1000, help="How many issues to print.")] = 10,
+    days: Annotated[int | None, typer.Option(min=1, max=36500, help="只看最近 N 天的反映。")] = None,
+    top: Annotated[int, typer.Option(min=1, max=1000, help="输出多少条热点。")] = 10,
     csv_file: Annotated[
-        Path | None, typer.Option("--csv", help="Read messages from a CSV (id, and text or subject+detail).")
+        Path | None, typer.Option("--csv", help="从 CSV 读取留言（id 列，以及 text 列或 subject+detail 两列）。")
     ] = None,
 ) -> None:
     """Print the hot issues (热点问题), one JSON object per line, hottest first."""
@@ -232,10 +231,10 @@ def hot(
     print_hot(from_ledger(db=db, scope=Scope(), now=datetime.now(settings.tz), days=days or 30, top=top))
 
 
-@app.command()
+@app.command(help="对每条文本输出一行 JSON：分词、类别、置信度、是否紧急、院落等。")
 def classify(
-    texts: Annotated[list[str], typer.Argument(help="Messages to classify, one argument each.")],
-    org: Annotated[Path | None, typer.Option(help="Org chart YAML to find courtyards in (default: database).")] = None,
+    texts: Annotated[list[str], typer.Argument(help="要分类的文本，每条一个参数。")],
+    org: Annotated[Path | None, typer.Option(help="用来识别院落的组织架构 YAML（默认用数据库中的）。")] = None,
 ) -> None:
     """Print one JSON object per text: tokens, category, confidence, urgent, courtyard."""
     from courtyard.environment import database_url
@@ -254,8 +253,8 @@ def classify(
     run_classify(texts, places)
 
 
-@app.command("eval")
-def eval_(file: Annotated[Path, typer.Argument(help="CSV with columns text,label (others ignored).")]) -> None:
+@app.command("eval", help="在带标注的 CSV 上评估分类器：准确率、各类与宏平均 F1、混淆矩阵。")
+def eval_(file: Annotated[Path, typer.Argument(help="含 text、label 两列的 CSV（其他列忽略）。")]) -> None:
     """Accuracy, per-class and macro F1 and the confusion matrix of the classifier on a labelled CSV."""
     from courtyard.nlp_commands import run_eval
 
@@ -268,15 +267,14 @@ def _quiet_jieba() -> None:
     logging.getLogger("jieba").setLevel(logging.WARNING)
 
 
-@app.command()
+@app.command(help="把所有定时任务（含发件箱推送）按某个时刻执行一次，并报告做了什么。")
 def sweep(
-    at: Annotated[str | None, typer.Option(help="Run as of this ISO-8601 moment (default: now).")] = None,
-    wait: Annotated[
-        float, typer.Option(min=0, help="Seconds to wait for the scheduler lock held by another process.")
-    ] = 30.0,
+    at: Annotated[str | None, typer.Option(help="按这个 ISO-8601 时刻执行（默认现在）。")] = None,
+    wait: Annotated[float, typer.Option(min=0, help="另一个进程占着调度锁时最多等待的秒数。")] = 30.0,
 ) -> None:
     """Run every scheduler sweep once, including the outbox drain, and print what it did."""
     from courtyard import messages, runtime
+    from handlers.followups import SweepReport
     from handlers.policy import PolicyError
     from scheduler.election import leading
     from scheduler.jobs import run_all
@@ -301,21 +299,26 @@ def sweep(
                 typer.echo(messages.SWEEP_LOCK_BUSY, err=True)
                 raise typer.Exit(1)
             time.sleep(1.0)
+    # The sweeps' warnings (a cadre nobody can be told about) are printed in the summary below, once.
+    logging.getLogger("handlers.followups").addHandler(logging.NullHandler())
     with leading(lock):
         reports = run_all(deps, now, drain=settings.can_push)
-    typer.echo(f"sweep as of {now.isoformat()}")
+    typer.echo(messages.SWEEP_DONE.format(moment=now.isoformat(timespec="minutes")))
     for name, report in reports.items():
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items())) or "nothing due"
-        typer.echo(f"  {name}: {counts}")
+        part = messages.SWEEP_PARTS.get(name, name)
+        typer.echo(messages.SWEEP_PART.format(part=part, counts=messages.sweep_counts(report.counts)))
+    for report in reports.values():
+        for warning in report.warnings if isinstance(report, SweepReport) else ():
+            typer.echo(warning)
 
 
-@app.command()
+@app.command(help="导出台账，每件诉求一行，供电子表格使用。")
 def export(
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (replaced if it exists).")],
-    fmt: Annotated[str | None, typer.Option("--format", help="csv or xlsx (default: from the file name).")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出文件（已存在则覆盖）。")],
+    fmt: Annotated[str | None, typer.Option("--format", help="csv 或 xlsx（默认按文件扩展名）。")] = None,
 ) -> None:
     """Write the ledger (台账), one row per ticket, for a spreadsheet."""
-    from courtyard import runtime
+    from courtyard import messages, runtime
     from handlers.ledger import COLUMNS, ledger_rows
     from web.export import FORMATS, write_ledger
 
@@ -330,7 +333,7 @@ def export(
     db = runtime.open_database(settings)
     with db.snapshot() as session:
         count = write_ledger(ledger_rows(session=session, tz=settings.tz), COLUMNS, output, chosen)
-    typer.echo(f"exported {count} tickets to {output} ({chosen})")
+    typer.echo(messages.EXPORTED.format(count=count, path=output, format=chosen))
 
 
 def parse_moment(text: str, settings: Settings) -> datetime:

@@ -34,7 +34,8 @@ def read_messages(path: Path) -> list[Message]:
         reader = csv.DictReader(f)
         columns = set(reader.fieldnames or ())
         if "id" not in columns or not ({"text"} <= columns or {"subject", "detail"} <= columns):
-            raise ValueError(f"{path}: needs columns id and text, or id, subject and detail (found {sorted(columns)})")
+            found = "、".join(sorted(columns))
+            raise ValueError(f"{path}：需要 id 列，以及 text 列或 subject 和 detail 两列（文件里的列：{found}）")
         messages = []
         for row in reader:
             subject = row.get("subject") or row.get("text") or ""

@@ -69,6 +69,39 @@ PORT_IN_USE = (
 PORT_FORBIDDEN = "没有权限监听端口 {port}（1024 以下的端口需要管理员权限）。请用 --port 换一个 1024 以上的端口。"
 ADDRESS_UNUSABLE = "无法在 {host}:{port} 上监听：{reason}。请检查 --host 和 --port。"
 
+SWEEP_DONE = "定时任务已执行（按 {moment} 计）："
+SWEEP_PART = "  {part}：{counts}"
+SWEEP_NOTHING = "没有到期的事项"
+SWEEP_PARTS = {"ledger": "台账", "outbox": "发件箱"}
+# What each count of a sweep or drain report means, for the operator reading `courtyard sweep`.
+SWEEP_COUNTS = {
+    "unaccepted_reminder": "未受理提醒 {n} 件",
+    "unaccepted_to_community": "未受理督办到社区 {n} 件",
+    "unaccepted_to_town": "未受理督办到镇 {n} 件",
+    "due_soon_reminder": "即将到期提醒 {n} 件",
+    "overdue": "标记超期 {n} 件",
+    "resident_followup": "向居民告知进度 {n} 件",
+    "survey_reminder": "回访提醒 {n} 件",
+    "closed_unrated": "未评价归档 {n} 件",
+    "unreachable_cadre": "联系不上的干部 {n} 人（已告知上级）",
+    "unreachable_untold": "联系不上且无人可告知的干部 {n} 人",
+    "courtyard_walk_digest": "院落走访简报 {n} 份",
+    "leader_digest": "领导周报 {n} 份",
+    "backlog_summary": "积压推送合并为汇总 {n} 人",
+    "sent:custom": "已发出（客服消息）{n} 条",
+    "sent:template": "已发出（模板消息）{n} 条",
+    "held": "暂存（等对方发消息）{n} 条",
+    "pending": "稍后重试 {n} 条",
+    "failed": "发送失败 {n} 条",
+    "superseded": "被更新的消息取代 {n} 条",
+}
+EXPORTED = "已导出 {count} 件诉求到 {path}（{format}）"
+USER_CREATED = "已创建网页账号“{name}”（{role}{cadre}）"
+USER_UPDATED = "已更新网页账号“{name}”（{role}{cadre}），它已登录的浏览器都已退出"
+USER_ROLES = {"admin": "管理员", "leader": "领导", "cadre": "干部"}
+PASSWORD_PROMPT = "密码"
+PASSWORD_AGAIN = "再输入一次密码"
+
 INVITE = "{name}：请用 TA 以后要用的微信号，在 {deadline} 之前向公众号发送“绑定 {code}”。"
 UNKNOWN_CADRE = "组织架构里没有名叫“{name}”的在任干部。请检查姓名，或先用 courtyard org import 导入。"
 
@@ -81,6 +114,13 @@ def push_warnings(settings: Settings) -> list[str]:
     if not settings.wechat_template_status:
         warnings.append(NO_STATUS_TEMPLATE)
     return warnings
+
+
+def sweep_counts(counts: dict[str, int]) -> str:
+    """One report's counts in words, e.g. “未受理提醒 3 件、已发出（客服消息）5 条”."""
+    if not counts:
+        return SWEEP_NOTHING
+    return "、".join(SWEEP_COUNTS.get(kind, kind + " {n}").format(n=n) for kind, n in sorted(counts.items()))
 
 
 def org_result(path: Path, courtyards: int, cadres: int, changed: bool) -> str:

@@ -79,24 +79,24 @@ def add_user(*, db: Database, name: str, role: str, cadre_name: str | None, pass
     """Create or update a web account; True when it is new. Raises AccountError with the reason."""
     name = name.strip()
     if not name or len(name) > 64:
-        raise AccountError("the account name must be 1 to 64 characters")
+        raise AccountError("账号名应为 1 到 64 个字符")
     try:
         web_role = WebRole(role)
     except ValueError:
-        raise AccountError(f"--role must be admin, leader or cadre, got {role!r}") from None
+        raise AccountError(f"--role 应是 admin、leader 或 cadre，收到的是 {role!r}") from None
     if len(password) < MIN_PASSWORD_CHARS:
-        raise AccountError(f"the password must be at least {MIN_PASSWORD_CHARS} characters")
+        raise AccountError(f"密码至少要 {MIN_PASSWORD_CHARS} 个字符")
     if web_role == WebRole.CADRE and not cadre_name:
-        raise AccountError("a cadre account needs --cadre NAME (the cadre's name in the org chart)")
+        raise AccountError("干部账号需要 --cadre 姓名（组织架构里的干部姓名）")
     if web_role != WebRole.CADRE and cadre_name:
-        raise AccountError("--cadre is only for --role cadre")
+        raise AccountError("--cadre 只用于 --role cadre")
     password_hash = _hasher.hash(password)
     with db.transaction() as session:
         cadre_id = None
         if cadre_name:
             cadre = org_repo.cadre_by_name(session=session, name=cadre_name)
             if cadre is None:
-                raise AccountError(f"no cadre named {cadre_name!r} in the org chart")
+                raise AccountError(f"组织架构里没有名叫“{cadre_name}”的干部")
             cadre_id = cadre.id
         _, created = account_repo.save_user(
             session=session, name=name, role=web_role, cadre_id=cadre_id, password_hash=password_hash, now=now

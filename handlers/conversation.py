@@ -36,6 +36,8 @@ _DIGIT = re.compile(r"\d|[一二三四五六七八九十]")
 _THANKS = re.compile(r"谢|感谢|辛苦|巴适|点赞|给力|好评|多亏")
 # After "我想反映个事情" any next message is the complaint, except one that calls it off.
 _CALLED_OFF = re.compile(r"^(算了|没事了?|不用了?|好的|好|谢谢|嗯+|哦+|ok|OK)$")
+# A greeting is not the details either: the bot asks again and keeps waiting.
+_GREETING = re.compile(r"^(你好|您好|在吗|在不在|有人吗|喂|嗨|hi|hello)[呀啊哈吗么!！~～。.？?]*$", re.IGNORECASE)
 
 # Every chat command, in the order the dispatcher tries them within an audience (see Conversation._text).
 REGISTRY = Registry(binding.COMMANDS, cadre.COMMANDS, resident.COMMANDS)
@@ -261,7 +263,7 @@ class Conversation:
            any other text is acknowledged (收到, 好的, small talk) or asked to be confirmed as a complaint;
         3. anyone else typing a cadre command is told it is for cadres;
         4. the resident commands (registry order), then a survey answer (1/2/3, 满意 …);
-        5. the message after "我想反映个事情" is the complaint, whatever it looks like;
+        5. the message after "我想反映个事情" is the complaint, whatever it looks like, unless it is a greeting;
         6. what the message is (Analysis.intent): small talk and thanks are answered warmly, a question
            about my report answers with its status, a prelude is asked for the details, and a complaint —
            or a question on a department's topic (routed by its topic like a complaint) — is filed.
@@ -295,6 +297,11 @@ class Conversation:
         if waiting is not None and waiting.state == AWAITING_DETAILS:
             state_repo.clear_state(session=session, openid=person.openid)
             fresh = now - waiting.updated_at <= DETAILS_WAIT
+            if fresh and _GREETING.match(commands.normalise(text)):
+                state_repo.set_state(
+                    session=session, openid=person.openid, state=AWAITING_DETAILS, payload=waiting.payload, now=now
+                )
+                return texts.PRELUDE_AGAIN
             if fresh and analysis.intent != PRELUDE and not _CALLED_OFF.match(commands.normalise(text)):
                 return self._complaint(session, person, text, analysis, now)
         return self._by_intent(session, person, text, analysis, now)

@@ -62,6 +62,9 @@ class _Outcome:
 def drain(*, db: Database, sender: Sender, templates: Templates, now: datetime, batch: int = 200) -> DrainReport:
     """Attempt every push that is due as of now; safe to run from several processes at once."""
     report = DrainReport()
+    with db.transaction() as session:  # a backlog goes as one summary per person, never a burst
+        if summaries := held.collapse_backlog(session=session, now=now):
+            report.counts["backlog_summary"] = summaries
     seen: set[int] = set()
     while True:
         with db.transaction() as session:
@@ -110,7 +113,9 @@ def _attempt(db: Database, sender: Sender, templates: Templates, outbox_id: int,
     outcome = _deliver(sender, push, templates, window_open=_window_open(last_message_at, now))
     retry_at = None
     status = outcome.status
-    if outcome.failure in (Failure.RETRY, Failure.UNCERTAIN):
+    if outcome.failure == Failure.NO_TOKEN:  # not this push's fault: never given up, never hurried
+        retry_at = now + timedelta(seconds=min(2 ** (push.attempts - 1), MAX_BACKOFF_SECONDS))
+    elif outcome.failure in (Failure.RETRY, Failure.UNCERTAIN):
         if push.attempts >= MAX_ATTEMPTS or (outcome.failure == Failure.UNCERTAIN and push.unknown_fate):
             status = OutboxStatus.FAILED
         else:
@@ -169,9 +174,10 @@ def _deliver(sender: Sender, push: Outbox, templates: Templates, *, window_open:
 
 
 def _failed(exc: DeliveryError) -> _Outcome:
-    status = OutboxStatus.PENDING if exc.failure in (Failure.RETRY, Failure.UNCERTAIN) else OutboxStatus.FAILED
+    waits = exc.failure in (Failure.RETRY, Failure.UNCERTAIN, Failure.NO_TOKEN)
     log.warning("push failed (%s): %s", exc.failure, exc.reason)
-    return _Outcome(status, error=exc.reason, failure=exc.failure)
+    error = f"{outbox_repo.UNSENDABLE_MARK} {exc.reason}" if exc.failure == Failure.NO_TOKEN else exc.reason
+    return _Outcome(OutboxStatus.PENDING if waits else OutboxStatus.FAILED, error=error, failure=exc.failure)
 
 
 def template_data(push: Outbox) -> dict[str, str]:

@@ -7,6 +7,7 @@ can neither double nor lose a follow-up.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -23,6 +24,8 @@ from storage import tickets as ticket_repo
 from storage.db import Database
 from storage.models import OPEN_STATUSES, Cadre, Role, Ticket, TicketStatus
 
+log = logging.getLogger(__name__)
+
 BATCH = 500
 STEPS_PER_RUN = 4  # the most steps one ticket takes in one run (reminder, community, town, and one spare)
 WORST_COURTYARDS = 3
@@ -35,6 +38,8 @@ class SweepReport:
     """How many follow-ups of each kind a sweep carried out."""
 
     counts: dict[str, int] = field(default_factory=dict)
+    # What the operator must see even when nothing was done: e.g. a cadre nobody can be told about.
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, kind: str, n: int = 1) -> None:
         if n:
@@ -271,10 +276,11 @@ class Sweeper:
                 if cadre is None or since is None or self.calendar.add_working_days(since, 1) > now:
                     continue
                 supervisors = self._reachable_above(session, cadre, set(waiting))
+                if not supervisors:
+                    self._nobody_to_tell(session, cadre, openid, since, now, report)
+                    continue
                 key = f"unreachable:{cadre.id}:{since.isoformat()}"
-                if not supervisors or not due_repo.record_action(
-                    session=session, key=key, kind="unreachable", ticket_id=None, now=now
-                ):
+                if not due_repo.record_action(session=session, key=key, kind="unreachable", ticket_id=None, now=now):
                     continue
                 line = self._unreachable_line(session, cadre, openid)
                 for supervisor in supervisors:
@@ -293,6 +299,20 @@ class Sweeper:
                     now=now,
                 )
 
+    def _nobody_to_tell(
+        self, session: Session, cadre: Cadre, openid: str, since: datetime, now: datetime, report: SweepReport
+    ) -> None:
+        """No cadre above (nor, for the town, beside) can be reached by chat: the operator hears of it on
+        every sweep (log and `courtyard sweep`), and the tickets' histories show it once, for the leaders."""
+        line = self._unreachable_line(session, cadre, openid).removeprefix("· ")
+        warning = texts.UNREACHABLE_UNTOLD_WARNING.format(line=line, since=self._local(since))
+        log.warning("%s", warning)
+        report.warnings.append(warning)
+        report.add("unreachable_untold")
+        key = f"unreachable_untold:{cadre.id}:{since.isoformat()}"
+        if due_repo.record_action(session=session, key=key, kind="unreachable_untold", ticket_id=None, now=now):
+            self._note_unreachable(session, cadre, openid, [], now)
+
     def _unreachable_since(self, session: Session, openid: str) -> datetime | None:
         """Since when pushes to a person cannot reach them: their window closed and something was held."""
         person = ticket_repo.resident_by_openid(session=session, openid=openid)
@@ -306,7 +326,11 @@ class Sweeper:
         self, session: Session, cadre: Cadre, openid: str, supervisors: list[Cadre], now: datetime
     ) -> None:
         """A history line on each open ticket whose pushes to cadre are held."""
-        note = texts.UNREACHABLE_EVENT.format(name=cadre.name, told="、".join(c.name for c in supervisors))
+        note = (
+            texts.UNREACHABLE_EVENT.format(name=cadre.name, told="、".join(c.name for c in supervisors))
+            if supervisors
+            else texts.UNREACHABLE_UNTOLD_EVENT.format(name=cadre.name)
+        )
         held = outbox_repo.held_for(session=session, openid=openid)
         for ticket_id in sorted({p.ticket_id for p in held if p.ticket_id is not None}):
             ticket = ticket_repo.get_ticket(session=session, ticket_id=ticket_id)
@@ -316,12 +340,12 @@ class Sweeper:
                 )
 
     def _reachable_above(self, session: Session, cadre: Cadre, unreachable: set[str]) -> list[Cadre]:
-        """The nearest level above cadre with someone bound and not waiting for pushes themselves."""
+        """The nearest level above cadre with someone bound and not waiting for pushes themselves; for a town
+        cadre, the other town cadres (nobody is above them in chat)."""
         levels: list[Sequence[Cadre]] = []
         if cadre.role == Role.COURTYARD and cadre.community_id is not None:
             levels.append(org_repo.community_cadres(session=session, community_id=cadre.community_id))
-        if cadre.role != Role.TOWN:
-            levels.append(org_repo.town_cadres(session=session))
+        levels.append(org_repo.town_cadres(session=session))
         for level in levels:
             reachable = [c for c in level if c.openid and c.openid not in unreachable and c.id != cadre.id]
             if reachable:

@@ -9,7 +9,7 @@ writes again they get at most one push: the held one itself, or a summary of all
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
@@ -25,6 +25,14 @@ _RANK = {"escalation": 0, "reminder": 1, "new_task": 2, "digest": 5}
 _NEWS_RANK = 4
 _CALLS_TO_WORK = ("reminder", "escalation", "new_task")
 _REMINDERS = ("reminder", "escalation")
+SUMMARY = "summary"
+# The drain runs every second: a push still waiting this long after it was decided, never tried or tried
+# without an access token, piled up while nothing could be sent (no credentials yet, credentials refused,
+# the night's quiet hours for residents).
+BACKLOG_AGE = timedelta(minutes=2)
+# More reminders and 督办 than this due for one person at once (a sweep reaching every ticket filed one
+# morning) go as one summary too. An urgent ticket's new task always goes on its own.
+BURST = 4
 
 
 def on_held(*, session: Session, push: Outbox) -> int:
@@ -54,10 +62,73 @@ def release(*, session: Session, openid: str, now: datetime, since: datetime | N
     dropped = outbox_repo.count_since(session=session, openid=openid, since=since) - len(held)
     text = summary_text(session, held, dropped)
     row = outbox_repo.enqueue(
-        session=session, openid=openid, audience=held[0].audience, kind="summary", text=text, now=now
+        session=session, openid=openid, audience=held[0].audience, kind=SUMMARY, text=text, now=now
     )
     outbox_repo.retire(session=session, ids=[p.id for p in held if p.id is not None], reason=f"in summary #{row.id}")
     return len(held)
+
+
+def collapse_backlog(*, session: Session, now: datetime) -> int:
+    """Pushes that piled up unsent become at most one summary per person; how many people got one.
+
+    Per ticket only the latest news and the latest survey ask stay, as for held pushes; calls to work
+    on tickets no longer open are dropped. A summary still unsent is folded into the next one.
+    """
+    people = 0
+    backlog = outbox_repo.openids_with_backlog(session=session, now=now, decided_before=now - BACKLOG_AGE)
+    burst = outbox_repo.openids_with_many_due(session=session, now=now, at_least=BURST + 1, kinds=_REMINDERS)
+    for openid in sorted({*backlog, *burst}):
+        due = [
+            p
+            for p in outbox_repo.due_for(session=session, openid=openid, now=now)
+            if not _alarm(session, p) and (openid in backlog or (p.kind in _REMINDERS and p.ticket_id is not None))
+        ]
+        fresh = [p for p in due if p.kind != SUMMARY]
+        if not fresh:
+            continue  # only a summary already made, waiting for its retry
+        stood_for: list[Outbox] = []
+        for push in due:
+            if push.kind == SUMMARY and push.id is not None:
+                stood_for += outbox_repo.folded_into(session=session, summary_id=push.id)
+        items = sorted([*fresh, *stood_for], key=lambda p: p.id or 0)
+        latest: dict[tuple[object, ...], Outbox] = {}
+        for push in items:
+            latest[_subject(push)] = push
+        kept = [p for p in latest.values() if not _overtaken(session, p)]
+        dropped = [p.id for p in items if p.id is not None and p not in kept]
+        if len(kept) <= 1 and len(fresh) == len(due):
+            stale = f"{outbox_repo.BACKLOG_MARK} made stale by a later push"
+            outbox_repo.supersede(session=session, ids=dropped, reason=stale)
+            continue
+        if not kept:
+            gone = [p.id for p in (*due, *stood_for) if p.id is not None]
+            outbox_repo.supersede(session=session, ids=gone, reason=f"{outbox_repo.BACKLOG_MARK} the tickets moved on")
+            continue
+        header = texts.BACKLOG_SUMMARY_HEADER if openid in backlog else texts.BURST_SUMMARY_HEADER
+        text = summary_text(session, kept, len(dropped), header=header)
+        row = outbox_repo.enqueue(
+            session=session, openid=openid, audience=kept[0].audience, kind=SUMMARY, text=text, now=now
+        )
+        folded = [p.id for p in (*due, *stood_for) if p.id is not None]
+        reason = f"{outbox_repo.BACKLOG_MARK} in summary #{row.id}"
+        outbox_repo.supersede(session=session, ids=folded, reason=reason)
+        people += 1
+    return people
+
+
+def _alarm(session: Session, push: Outbox) -> bool:
+    """An urgent ticket's new task: it goes on its own, never folded into a summary."""
+    if push.kind != "new_task" or push.ticket_id is None:
+        return False
+    ticket = ticket_repo.get_ticket(session=session, ticket_id=push.ticket_id)
+    return ticket is not None and ticket.urgent
+
+
+def _subject(push: Outbox) -> tuple[object, ...]:
+    """What a push is about: a later push on the same subject makes it stale (cf. storage.outbox.supersede_held)."""
+    if push.ticket_id is None:
+        return ("digest",) if push.kind == "digest" else ("alone", push.id)
+    return (push.ticket_id, push.kind == outbox_repo.SURVEY)
 
 
 def _overtaken(session: Session, push: Outbox) -> bool:
@@ -68,12 +139,14 @@ def _overtaken(session: Session, push: Outbox) -> bool:
     return ticket is not None and ticket.status not in OPEN_STATUSES
 
 
-def summary_text(session: Session, held: Sequence[Outbox], dropped: int) -> str:
+def summary_text(
+    session: Session, held: Sequence[Outbox], dropped: int, *, header: str = texts.HELD_SUMMARY_HEADER
+) -> str:
     """Counts, then the most urgent items one line each (naming 编号 N), within WeChat's size limit."""
     cadre = held[0].audience == "cadre"
     tickets = {p.ticket_id for p in held if p.ticket_id is not None}
     about = texts.HELD_SUMMARY_ABOUT.format(tickets=len(tickets)) if tickets else ""
-    header = texts.HELD_SUMMARY_HEADER.format(count=len(held) + max(dropped, 0), about=about)
+    header = header.format(count=len(held) + max(dropped, 0), about=about)
     if dropped > 0:
         header += texts.HELD_SUMMARY_DROPPED.format(dropped=dropped)
     footer = texts.HELD_SUMMARY_FOOTER_CADRE if cadre else texts.HELD_SUMMARY_FOOTER_RESIDENT
@@ -97,6 +170,8 @@ def _urgency(session: Session, push: Outbox) -> tuple[int, int, int, int]:
 
 
 def _line(push: Outbox) -> str:
+    if push.kind == outbox_repo.SURVEY and push.ticket_id is not None:  # the question is no use without its answers
+        return "· " + texts.SUMMARY_SURVEY_LINE.format(number=push.ticket_id)
     first = texts.excerpt(push.text.partition("\n")[0], LINE_CHARS)
     if push.ticket_id is not None and f"编号 {push.ticket_id}" not in first:
         first = f"编号 {push.ticket_id}：{first}"

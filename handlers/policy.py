@@ -104,13 +104,13 @@ def parse_policy(raw: Mapping[str, Any] | None) -> Policy:
     if raw is None:
         return Policy()
     if not isinstance(raw, Mapping):
-        raise PolicyError("policy", f"must be a mapping of settings, got {raw!r}")
+        raise PolicyError("policy", f"应是若干“设置项: 值”，实际是 {raw!r}")
     known = [f.name for f in fields(Policy)]
     changes: dict[str, Any] = {}
     for key, value in raw.items():
         path = f"policy.{key}"
         if key not in known:
-            raise PolicyError(path, f"unknown setting{_did_you_mean(str(key), known)}")
+            raise PolicyError(path, f"没有这个设置项{_did_you_mean(str(key), known)}")
         if key == "deadline_days":
             changes[key] = _deadline_days(value, path)
         elif key == "quiet_hours":
@@ -120,7 +120,7 @@ def parse_policy(raw: Mapping[str, Any] | None) -> Policy:
         elif key in ("courtyard_walk_digest", "leader_digest"):
             changes[key] = _digest_time(value, path)
         elif key == "due_soon_lead_days":
-            changes[key] = _positive_int(value, path, "workdays")
+            changes[key] = _positive_int(value, path, "个工作日")
         else:
             changes[key] = _positive(value, path, _UNITS[key])
     policy = replace(Policy(), **changes)
@@ -131,72 +131,72 @@ def parse_policy(raw: Mapping[str, Any] | None) -> Policy:
 def validate_timezone(name: object, path: str = "COURTYARD_TZ") -> ZoneInfo:
     """The ZoneInfo called name, or PolicyError naming path when there is no such time zone."""
     if not isinstance(name, str) or not name:
-        raise PolicyError(path, f"must be a time zone name such as Asia/Shanghai, got {name!r}")
+        raise PolicyError(path, f"应是时区名称，例如 Asia/Shanghai，实际是 {name!r}")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise PolicyError(path, f"unknown time zone {name!r} (for example Asia/Shanghai)") from None
+        raise PolicyError(path, f"不认识的时区 {name!r}（例如 Asia/Shanghai）") from None
 
 
 _UNITS: Mapping[str, str] = MappingProxyType(
     {
-        "urgent_deadline_hours": "calendar hours",
-        "unaccepted_remind_hours": "working hours",
-        "unaccepted_community_days": "working days",
-        "unaccepted_town_days": "working days",
-        "urgent_unaccepted_remind_minutes": "minutes",
-        "urgent_unaccepted_community_minutes": "minutes",
-        "urgent_unaccepted_town_minutes": "minutes",
-        "status_followup_days": "working days",
-        "survey_remind_days": "days",
-        "survey_close_days": "days",
+        "urgent_deadline_hours": "小时（自然时间）",
+        "unaccepted_remind_hours": "个工作小时",
+        "unaccepted_community_days": "个工作日",
+        "unaccepted_town_days": "个工作日",
+        "urgent_unaccepted_remind_minutes": "分钟",
+        "urgent_unaccepted_community_minutes": "分钟",
+        "urgent_unaccepted_town_minutes": "分钟",
+        "status_followup_days": "个工作日",
+        "survey_remind_days": "天",
+        "survey_close_days": "天",
     }
 )
 
 
 def _got(value: object) -> str:
-    return "nothing" if value is None else repr(value)
+    return "空值" if value is None else repr(value)
 
 
 def _did_you_mean(key: str, known: list[str]) -> str:
     close = difflib.get_close_matches(key, known, n=1)
-    return f"; did you mean {close[0]}?" if close else f" (known: {', '.join(known)})"
+    return f"；是不是想写 {close[0]}？" if close else f"（可用的有：{'、'.join(known)}）"
 
 
 def _positive(value: object, path: str, unit: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-        raise PolicyError(path, f"must be a positive number of {unit}, got {_got(value)}")
+        raise PolicyError(path, f"应是大于 0 的数（单位：{unit}），实际是 {_got(value)}")
     if value > _LARGEST:
-        raise PolicyError(path, f"must be at most {_LARGEST} {unit}, got {value}")
+        raise PolicyError(path, f"最多 {_LARGEST}（单位：{unit}），实际是 {value}")
     return value
 
 
 def _positive_int(value: object, path: str, unit: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise PolicyError(path, f"must be a positive whole number of {unit}, got {_got(value)}")
+        raise PolicyError(path, f"应是正整数（单位：{unit}），实际是 {_got(value)}")
     return value
 
 
 def _mapping(value: object, path: str, keys: tuple[str, ...]) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise PolicyError(path, f"must be a mapping with {', '.join(keys)}, got {_got(value)}")
+        raise PolicyError(path, f"应包含 {'、'.join(keys)} 这几项，实际是 {_got(value)}")
     for key in value:
         if key not in keys:
-            raise PolicyError(f"{path}.{key}", f"unknown setting{_did_you_mean(str(key), list(keys))}")
+            raise PolicyError(f"{path}.{key}", f"没有这个设置项{_did_you_mean(str(key), list(keys))}")
     for key in keys:
         if key not in value:
-            raise PolicyError(f"{path}.{key}", "is missing")
+            raise PolicyError(f"{path}.{key}", "缺少这一项")
     return value
 
 
 def _deadline_days(value: object, path: str) -> Mapping[str, float]:
     if not isinstance(value, Mapping):
-        raise PolicyError(path, f"must be a mapping of category to working days, got {_got(value)}")
+        raise PolicyError(path, f"应是“类别: 工作日数”的对应表，实际是 {_got(value)}")
     days = dict(DEFAULT_DEADLINE_DAYS)
     for category, number in value.items():
         if category not in days:
-            raise PolicyError(f"{path}.{category}", f"unknown category (known: {', '.join(days)})")
-        days[category] = _positive(number, f"{path}.{category}", "working days")
+            raise PolicyError(f"{path}.{category}", f"没有这个类别（可用的有：{'、'.join(days)}）")
+        days[category] = _positive(number, f"{path}.{category}", "个工作日")
     return MappingProxyType(days)
 
 
@@ -204,7 +204,7 @@ def _time(value: object, path: str) -> time:
     # Unquoted 21:00 reaches us as the integer 1260 (YAML 1.1 reads it in base 60), hence the hint.
     match = _HHMM.fullmatch(value) if isinstance(value, str) else None
     if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-        raise PolicyError(path, f'must be a time "HH:MM" in quotes, e.g. "21:00", got {_got(value)}')
+        raise PolicyError(path, f'应是带引号的时间 "HH:MM"，例如 "21:00"，实际是 {_got(value)}')
     return time(int(match[1]), int(match[2]))
 
 
@@ -212,21 +212,21 @@ def _span(value: object, path: str) -> TimeSpan:
     raw = _mapping(value, path, ("start", "end"))
     span = TimeSpan(_time(raw["start"], f"{path}.start"), _time(raw["end"], f"{path}.end"))
     if span.start == span.end:
-        raise PolicyError(path, f"start and end are both {span.start:%H:%M}: the span has no length")
+        raise PolicyError(path, f"开始和结束都是 {span.start:%H:%M}：这段时间长度为零")
     return span
 
 
 def _working_hours(value: object, path: str) -> tuple[TimeSpan, ...]:
     if not isinstance(value, list) or not value:
-        raise PolicyError(path, f"must be a list of {{start, end}} sessions, got {_got(value)}")
+        raise PolicyError(path, f"应是若干 {{start, end}} 时段的列表，实际是 {_got(value)}")
     sessions: list[TimeSpan] = []
     for index, item in enumerate(value):
         item_path = f"{path}[{index}]"
         span = _span(item, item_path)
         if span.end < span.start:
-            raise PolicyError(item_path, "a working session must end on the day it starts")
+            raise PolicyError(item_path, "每个工作时段须在当天结束")
         if sessions and span.start < sessions[-1].end:
-            raise PolicyError(item_path, "sessions must be in order and must not overlap")
+            raise PolicyError(item_path, "各时段须按先后排列，且不能重叠")
         sessions.append(span)
     return tuple(sessions)
 
@@ -239,7 +239,7 @@ def _digest_time(value: object, path: str) -> DigestTime:
     elif isinstance(weekday, int) and not isinstance(weekday, bool) and 1 <= weekday <= 7:
         number = weekday
     else:
-        raise PolicyError(f"{path}.weekday", f"must be monday…sunday or 1…7 (1 = Monday), got {_got(weekday)}")
+        raise PolicyError(f"{path}.weekday", f"应是 monday…sunday 或 1…7（1 = 周一），实际是 {_got(weekday)}")
     return DigestTime(number, _time(raw["at"], f"{path}.at"))
 
 
@@ -248,29 +248,29 @@ def _check_order(policy: Policy) -> None:
     if policy.unaccepted_community_days * hours <= policy.unaccepted_remind_hours:
         raise PolicyError(
             "policy.unaccepted_community_days",
-            f"must come after the reminder ({policy.unaccepted_remind_hours} working hours; a working day "
-            f"is {hours:g} hours), got {policy.unaccepted_community_days}",
+            f"应晚于未受理提醒（{policy.unaccepted_remind_hours} 个工作小时；一个工作日按 {hours:g} 小时算），"
+            f"实际是 {policy.unaccepted_community_days}",
         )
     if policy.unaccepted_town_days <= policy.unaccepted_community_days:
         raise PolicyError(
             "policy.unaccepted_town_days",
-            f"must be more than unaccepted_community_days ({policy.unaccepted_community_days}), "
-            f"got {policy.unaccepted_town_days}",
+            f"应大于 unaccepted_community_days（{policy.unaccepted_community_days}），"
+            f"实际是 {policy.unaccepted_town_days}",
         )
     if policy.urgent_unaccepted_community_minutes <= policy.urgent_unaccepted_remind_minutes:
         raise PolicyError(
             "policy.urgent_unaccepted_community_minutes",
-            f"must be more than urgent_unaccepted_remind_minutes ({policy.urgent_unaccepted_remind_minutes}), "
-            f"got {policy.urgent_unaccepted_community_minutes}",
+            f"应大于 urgent_unaccepted_remind_minutes（{policy.urgent_unaccepted_remind_minutes}），"
+            f"实际是 {policy.urgent_unaccepted_community_minutes}",
         )
     if policy.urgent_unaccepted_town_minutes <= policy.urgent_unaccepted_community_minutes:
         raise PolicyError(
             "policy.urgent_unaccepted_town_minutes",
-            f"must be more than urgent_unaccepted_community_minutes "
-            f"({policy.urgent_unaccepted_community_minutes}), got {policy.urgent_unaccepted_town_minutes}",
+            f"应大于 urgent_unaccepted_community_minutes（{policy.urgent_unaccepted_community_minutes}），"
+            f"实际是 {policy.urgent_unaccepted_town_minutes}",
         )
     if policy.survey_close_days <= policy.survey_remind_days:
         raise PolicyError(
             "policy.survey_close_days",
-            f"must be more than survey_remind_days ({policy.survey_remind_days}), got {policy.survey_close_days}",
+            f"应大于 survey_remind_days（{policy.survey_remind_days}），实际是 {policy.survey_close_days}",
         )

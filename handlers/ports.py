@@ -13,6 +13,9 @@ class Failure(StrEnum):
     RETRY = "retry"  # network trouble, -1, 5xx: try again later with backoff
     PERMANENT = "permanent"  # unsubscribed (43004) or any other refusal: give up and record why
     UNCERTAIN = "uncertain"  # sent, but no answer came: it may have arrived; resend at most once
+    # No access token (credentials or IP allow-list refused, token endpoint down): nothing can go until
+    # that is fixed, so the push waits however long it takes, and what piles up goes as one summary.
+    NO_TOKEN = "no_token"
 
 
 class DeliveryError(Exception):

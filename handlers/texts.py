@@ -77,6 +77,7 @@ HELP_FOOTER = "遇到着火、燃气泄漏、有人受伤等紧急情况，请�
 SMALL_TALK = f"您好！我是{SERVICE_NAME}，有问题或建议直接发给我就行，比如“桂花苑门口的路灯坏了”。发送“帮助”查看用法。"
 THANKS = "不客气，能帮上忙我们也高兴！以后家门口有什么问题，随时发给我们。"
 PRELUDE = "好的，您请说。麻烦说清楚在哪个小区/院落（几栋几单元）、遇到了什么问题，我们收到就登记。"
+PRELUDE_AGAIN = "您好！请直接说说遇到了什么问题：在哪个小区/院落（几栋几单元）、是什么情况，我们收到就登记。"
 PROGRESS_NO_TICKETS = "您还没有反映过问题，所以暂时查不到进展。有问题直接发文字或语音告诉我们就行。"
 
 EMPTY_TEXT = "您发来的消息是空的。请用文字或语音说说遇到了什么问题，我们马上登记。"
@@ -356,6 +357,11 @@ BIND_BUSY = "绑定的人太多了，请过几分钟再试。"
 # --- Delivery: what was held while a person's 48-hour window was closed, and who cannot be reached ----
 
 HELD_SUMMARY_HEADER = "【未读汇总】您没上线期间有 {count} 条通知{about}，合并成这一条（最紧急的在前）："
+BACKLOG_SUMMARY_HEADER = (
+    "【未读汇总】系统推送暂停期间积压了 {count} 条给您的通知{about}，现在合并成这一条（最紧急的在前）："
+)
+BURST_SUMMARY_HEADER = "【汇总】同一时间有 {count} 条给您的通知{about}，合并成这一条（最紧急的在前）："
+SUMMARY_SURVEY_LINE = "请为编号 {number} 的办理打个分：回复 1 满意、2 基本满意、3 不满意（可写原因）"
 HELD_SUMMARY_ABOUT = "，涉及 {tickets} 件诉求"
 HELD_SUMMARY_DROPPED = "其中 {dropped} 条已被后来的消息取代，不再单列。"
 HELD_SUMMARY_MORE = "……另有 {more} 条，未列出。"
@@ -369,6 +375,11 @@ UNREACHABLE_PHONE = "，电话 {phone}"
 UNREACHABLE_MORE = "……另有 {count} 位，未列出。"
 UNREACHABLE_FOOTER = "请电话联系，提醒TA给公众号发任意一条消息，暂存的通知就会送到。"
 UNREACHABLE_EVENT = "{name}超过1个工作日收不到通知，已告知{told}"
+UNREACHABLE_UNTOLD_EVENT = "{name}超过1个工作日收不到通知，且没有能通过微信告知的上级或其他镇级干部，请电话联系"
+UNREACHABLE_UNTOLD_WARNING = (
+    "【联系不上，无人可告知】{line}（自 {since} 起）。没有能通过微信告知的上级或其他镇级干部，请电话联系TA，"
+    "提醒TA给公众号发任意一条消息。"
+)
 
 HANDOVER_TASKS = "【工作交接】{gone}已不在组织架构中，TA 名下 {count} 件诉求转由您负责："
 HANDOVER_LINE = "编号 {number}｜{status}｜{courtyard}｜{excerpt}"

@@ -78,8 +78,14 @@ def load_org_chart(path: Path) -> OrgChart:
     """Parse and check path; raises OrgFileError naming the line of the first problem."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OrgFileError(f"{path}: cannot read the org chart: {exc}") from exc
+    except FileNotFoundError as exc:
+        raise OrgFileError(f"{path}: 文件不存在") from exc
+    except PermissionError as exc:
+        raise OrgFileError(f"{path}: 没有读取这个文件的权限") from exc
+    except UnicodeDecodeError as exc:
+        raise OrgFileError(f"{path}: 不是 UTF-8 编码的文本，请用 UTF-8 保存") from exc
+    except OSError as exc:
+        raise OrgFileError(f"{path}: 无法读取：{exc.strerror or exc}") from exc
     return parse_org_chart(text, source=str(path))
 
 
@@ -89,7 +95,7 @@ def parse_org_chart(text: str, *, source: str = "<org chart>") -> OrgChart:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
-        raise OrgFileError(f"{where}: not valid YAML: {exc}") from exc
+        raise OrgFileError(f"{where}: 不是有效的 YAML，请检查这一行及上一行的缩进、冒号和括号") from exc
     return _Reader(source).chart(document)
 
 
@@ -105,24 +111,24 @@ class _Reader:
 
     def chart(self, document: Any) -> OrgChart:
         if not isinstance(document, _Node):
-            raise self.fail(1, "the org chart must be a mapping with `town:` and `communities:`")
+            raise self.fail(1, "组织架构应包含 `town:`（镇名）和 `communities:`（社区列表）")
         town = self.text(document, "town", document.line)
         communities = tuple(
             self.community(item, document.line) for item in self.items(document, "communities", document.line)
         )
         if not communities:
-            raise self.fail(document.line, "`communities:` lists no community")
+            raise self.fail(document.line, "`communities:` 下没有列出任何社区")
         town_cadres = tuple(
             self.cadre(item, Role.TOWN, document.line)
             for item in self.items(document, "town_cadres", document.line, required=False)
         )
         policy = document.get("policy") or {}
         if not isinstance(policy, Mapping):
-            raise self.fail(document.line, "`policy:` must be a mapping")
+            raise self.fail(document.line, "`policy:` 应是若干“设置项: 值”")
         return OrgChart(town=town, communities=communities, town_cadres=town_cadres, policy=dict(policy))
 
     def community(self, node: Any, parent_line: int) -> CommunitySpec:
-        node = self.mapping(node, "community", parent_line)
+        node = self.mapping(node, "社区", parent_line)
         name = self.text(node, "name", node.line)
         cadres = tuple(
             self.cadre(c, Role.COMMUNITY, node.line) for c in self.items(node, "cadres", node.line, required=False)
@@ -133,21 +139,21 @@ class _Reader:
         return CommunitySpec(name=name, cadres=cadres, courtyards=courtyards, line=node.line)
 
     def courtyard(self, node: Any, parent_line: int) -> CourtyardSpec:
-        node = self.mapping(node, "courtyard", parent_line)
+        node = self.mapping(node, "院落", parent_line)
         name = self.text(node, "name", node.line)
         aliases = tuple(str(a).strip() for a in (node.get("aliases") or ()) if str(a).strip())
         if not isinstance(node.get("aliases") or [], list):
-            raise self.fail(node.line, f"courtyard {name}: `aliases` must be a list")
+            raise self.fail(node.line, f"院落 {name}：`aliases` 应是列表，例如 [桂花小区, 桂花院子]")
         for label in (name, *aliases):
             if label in self.courtyard_lines:
                 raise self.fail(
                     node.line,
-                    f"courtyard name or alias {label!r} is already used on line {self.courtyard_lines[label]}",
+                    f"院落名称或别名 {label!r} 已在第 {self.courtyard_lines[label]} 行用过",
                 )
             self.courtyard_lines[label] = node.line
         households = node.get("households")
         if households is not None and (not isinstance(households, int) or households < 0):
-            raise self.fail(node.line, f"courtyard {name}: `households` must be a whole number ≥ 0")
+            raise self.fail(node.line, f"院落 {name}：`households`（户数）应是不小于 0 的整数")
         lat, lon = self.location(node, name)
         cadres = tuple(
             self.cadre(c, Role.COURTYARD, node.line) for c in self.items(node, "cadres", node.line, required=False)
@@ -161,56 +167,56 @@ class _Reader:
         if location is None:
             return None, None
         if not isinstance(location, Mapping):
-            raise self.fail(node.line, f"courtyard {name}: `location` must be {{lat: …, lon: …}}")
+            raise self.fail(node.line, f"院落 {name}：`location` 应写成 {{lat: …, lon: …}}")
         try:
             lat, lon = float(location["lat"]), float(location["lon"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise self.fail(node.line, f"courtyard {name}: `location` needs numeric lat and lon") from exc
+            raise self.fail(node.line, f"院落 {name}：`location` 的 lat 和 lon 应是数字") from exc
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise self.fail(node.line, f"courtyard {name}: location {lat}, {lon} is not on Earth")
+            raise self.fail(node.line, f"院落 {name}：坐标 {lat}, {lon} 不在地球上（纬度 -90…90，经度 -180…180）")
         return lat, lon
 
     def cadre(self, node: Any, placed_as: Role, parent_line: int) -> CadreSpec:
-        node = self.mapping(node, "cadre", parent_line)
+        node = self.mapping(node, "干部", parent_line)
         name = self.text(node, "name", node.line)
         role_text = str(node.get("role") or placed_as.value)
         try:
             role = Role(role_text)
         except ValueError:
             raise self.fail(
-                node.line, f"cadre {name}: unknown role {role_text!r} (courtyard, community or town)"
+                node.line, f"干部 {name}：不认识的角色 {role_text!r}（应是 courtyard、community 或 town）"
             ) from None
         if role != placed_as:
-            raise self.fail(node.line, f"cadre {name}: role {role.value} listed at the {placed_as.value} level")
+            raise self.fail(node.line, f"干部 {name}：角色是 {role.value}，却列在 {placed_as.value} 一级")
         if name in self.cadre_lines:
-            raise self.fail(node.line, f"cadre {name} is already listed on line {self.cadre_lines[name]}")
+            raise self.fail(node.line, f"干部 {name} 已在第 {self.cadre_lines[name]} 行列出")
         self.cadre_lines[name] = node.line
         openid = self.optional_text(node, "openid")
         if openid is not None:
             if openid in self.openid_lines:
-                raise self.fail(node.line, f"openid {openid} is already used on line {self.openid_lines[openid]}")
+                raise self.fail(node.line, f"openid {openid} 已在第 {self.openid_lines[openid]} 行用过")
             self.openid_lines[openid] = node.line
         return CadreSpec(name=name, role=role, openid=openid, phone=self.optional_text(node, "phone"), line=node.line)
 
     def mapping(self, node: Any, what: str, parent_line: int) -> _Node:
         if not isinstance(node, _Node):
-            raise self.fail(parent_line, f"each {what} must be a mapping with `name:`, got {node!r}")
+            raise self.fail(parent_line, f"每个{what}都应写成带 `name:` 的一项，实际是 {node!r}")
         return node
 
     def items(self, node: _Node, key: str, line: int, *, required: bool = True) -> list[Any]:
         value = node.get(key)
         if value is None:
             if required:
-                raise self.fail(line, f"missing `{key}:`")
+                raise self.fail(line, f"缺少 `{key}:`")
             return []
         if not isinstance(value, list):
-            raise self.fail(line, f"`{key}:` must be a list")
+            raise self.fail(line, f"`{key}:` 应是列表")
         return value
 
     def text(self, node: _Node, key: str, line: int) -> str:
         value = self.optional_text(node, key)
         if value is None:
-            raise self.fail(line, f"missing `{key}:`")
+            raise self.fail(line, f"缺少 `{key}:`")
         return value
 
     @staticmethod

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.db import database_now
 from storage.models import Outbox, OutboxStatus
 
 SURVEY = "survey"
+# Starts the reason of a push retired from a backlog (it waited for a way to send, not for the person).
+BACKLOG_MARK = "backlog:"
+# Starts the error of an attempt that failed for want of an access token (not the push's fault).
+UNSENDABLE_MARK = "no token:"
 
 
 def enqueue(
@@ -179,11 +183,17 @@ def count_since(*, session: Session, openid: str, since: datetime | None) -> int
         .where(
             col(Outbox.openid) == openid,
             col(Outbox.status).in_((OutboxStatus.HELD, OutboxStatus.SUPERSEDED)),
+            _not_backlog(),
         )
     )
     if since is not None:
         query = query.where(col(Outbox.created_at) >= since)
     return int(session.exec(query).one())
+
+
+def _not_backlog() -> ColumnElement[bool]:
+    """Not a push retired from a backlog: those could not go for want of a channel, not of the person."""
+    return or_(col(Outbox.last_error).is_(None), ~col(Outbox.last_error).startswith(BACKLOG_MARK))
 
 
 def retire(*, session: Session, ids: Sequence[int], reason: str) -> None:
@@ -207,6 +217,7 @@ def first_undelivered_since(*, session: Session, openid: str, since: datetime | 
     query = select(func.min(Outbox.created_at)).where(
         col(Outbox.openid) == openid,
         col(Outbox.status).in_((OutboxStatus.HELD, OutboxStatus.SUPERSEDED)),
+        _not_backlog(),
     )
     if since is not None:
         query = query.where(col(Outbox.created_at) >= since)
@@ -228,3 +239,76 @@ def newer_on_same_ticket(*, session: Session, row: Outbox, kinds: Sequence[str])
         )
         .order_by(col(Outbox.id).desc())
     ).first()
+
+
+def openids_with_backlog(*, session: Session, now: datetime, decided_before: datetime) -> list[str]:
+    """Everybody with a push due as of now, decided before decided_before, that no attempt reached WeChat with
+    (never tried, or tried without an access token): it waited for a way to send, not for a retry."""
+    rows = session.exec(
+        select(Outbox.openid)
+        .where(
+            col(Outbox.status) == OutboxStatus.PENDING,
+            col(Outbox.next_attempt_at) <= now,
+            col(Outbox.created_at) < decided_before,
+            or_(col(Outbox.attempts) == 0, col(Outbox.last_error).startswith(UNSENDABLE_MARK)),
+        )
+        .distinct()
+    ).all()
+    return sorted(rows)
+
+
+def openids_with_many_due(*, session: Session, now: datetime, at_least: int, kinds: Sequence[str]) -> list[str]:
+    """Everybody with at least at_least untried pushes of kinds about tickets due as of now (a sweep's burst)."""
+    rows = session.exec(
+        select(Outbox.openid)
+        .where(
+            col(Outbox.status) == OutboxStatus.PENDING,
+            col(Outbox.next_attempt_at) <= now,
+            col(Outbox.attempts) == 0,
+            col(Outbox.kind).in_(list(kinds)),
+            col(Outbox.ticket_id).is_not(None),
+        )
+        .group_by(col(Outbox.openid))
+        .having(func.count() >= at_least)
+    ).all()
+    return sorted(rows)
+
+
+def due_for(*, session: Session, openid: str, now: datetime) -> Sequence[Outbox]:
+    """A person's pushes waiting to go as of now, oldest first."""
+    return session.exec(
+        select(Outbox)
+        .where(
+            col(Outbox.openid) == openid,
+            col(Outbox.status) == OutboxStatus.PENDING,
+            col(Outbox.next_attempt_at) <= now,
+        )
+        .order_by(col(Outbox.id))
+    ).all()
+
+
+def folded_into(*, session: Session, summary_id: int) -> Sequence[Outbox]:
+    """The pushes a summary stands for (retired into it), oldest first."""
+    return session.exec(
+        select(Outbox)
+        .where(
+            col(Outbox.status) == OutboxStatus.SUPERSEDED,
+            col(Outbox.last_error).in_((f"in summary #{summary_id}", f"{BACKLOG_MARK} in summary #{summary_id}")),
+        )
+        .order_by(col(Outbox.id))
+    ).all()
+
+
+def supersede(*, session: Session, ids: Sequence[int], reason: str) -> int:
+    """Retire pushes still waiting to go (or re-point ones already retired into a summary); how many."""
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Outbox)
+        .where(
+            col(Outbox.id).in_(list(ids)),
+            col(Outbox.status).in_((OutboxStatus.PENDING, OutboxStatus.SUPERSEDED)),
+        )
+        .values(status=OutboxStatus.SUPERSEDED, last_error=reason)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

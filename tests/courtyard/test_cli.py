@@ -93,7 +93,7 @@ def test_org_import_is_idempotent_and_reports_bad_lines(tmp_path: Path) -> None:
     bad.write_text("town: 柳街镇\ncommunities:\n  - name: A社区\n    cadres:\n      - {role: community}\n", "utf-8")
     failed = run(tmp_path, "org", "import", str(bad))
     assert failed.returncode == 2
-    assert f"{bad}:5: missing `name:`" in failed.stderr
+    assert f"{bad}:5: 缺少 `name:`" in failed.stderr
 
 
 def test_bad_settings_name_the_variable(tmp_path: Path) -> None:
@@ -120,8 +120,8 @@ def test_bad_policy_is_refused_naming_the_field(tmp_path: Path) -> None:
     org = tmp_path / "org.yaml"
     base = (DATA / "org_small.yaml").read_text(encoding="utf-8")
     for policy, words in (
-        ("policy:\n  deadline_days: {城乡建设: -2}\n", "policy.deadline_days.城乡建设: must be a positive number"),
-        ("policy:\n  deadline_days: {火星: 2}\n", "policy.deadline_days.火星: unknown category"),
+        ("policy:\n  deadline_days: {城乡建设: -2}\n", "policy.deadline_days.城乡建设: 应是大于 0 的数"),
+        ("policy:\n  deadline_days: {火星: 2}\n", "policy.deadline_days.火星: 没有这个类别"),
         ("policy:\n  deadline_days: {城乡建设: }\n", "policy.deadline_days.城乡建设"),
     ):
         org.write_text(base + policy, encoding="utf-8")
@@ -258,3 +258,31 @@ def test_a_busy_port_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"端口 {port} 已被占用" in result.stderr and "Traceback" not in result.stderr + result.stdout
     assert [line for line in result.stderr.splitlines() if "端口" in line] == [result.stderr.strip().splitlines()[-1]]
+
+
+def test_what_the_operator_reads_is_chinese(tmp_path: Path) -> None:
+    """sweep, export, hot's errors and an org file's field errors: every line meant for a person is Chinese."""
+    assert run(tmp_path, "org", "import", str(DATA / "org_small.yaml")).returncode == 0
+    swept = run(tmp_path, "sweep", "--at", "2026-11-24T10:00")
+    assert swept.returncode == 0, swept.stderr
+    assert "  台账：没有到期的事项" in swept.stdout.splitlines()
+    assert "定时任务已执行（按 2026-11-24T10:00+08:00 计）" in swept.stdout
+    assert "未设置 WECHAT_APP_ID / WECHAT_APP_SECRET" in swept.stdout
+    exported = run(tmp_path, "export", "-o", str(tmp_path / "台账.csv"))
+    assert exported.stdout.strip() == f"已导出 0 件诉求到 {tmp_path / '台账.csv'}（csv）", exported.stdout
+    bad_csv = tmp_path / "messages.csv"
+    bad_csv.write_text("编号,内容\n1,路灯坏了\n", encoding="utf-8")
+    hot = run(tmp_path, "hot", "--csv", str(bad_csv))
+    assert hot.returncode == 2 and "需要 id 列" in hot.stderr, hot.stderr
+    bad_org = tmp_path / "bad.yaml"
+    bad_org.write_text(
+        "town: 柳街镇\ncommunities:\n  - name: A社区\n    courtyards:\n      - name: 桂花苑\n        households: 很多\n",
+        encoding="utf-8",
+    )
+    refused = run(tmp_path, "org", "import", str(bad_org))
+    assert refused.returncode == 2
+    expected = f"无法导入组织架构：{bad_org}:5: 院落 桂花苑：`households`（户数）应是不小于 0 的整数"
+    assert refused.stderr.strip() == expected
+    for result in (swept, exported, hot, refused):
+        for line in (result.stdout + result.stderr).splitlines():
+            assert re.search(r"[\u4e00-\u9fff]", line), f"a line without Chinese: {line!r}"

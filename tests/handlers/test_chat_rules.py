@@ -165,6 +165,7 @@ def test_chat_is_answered_not_filed(chat: Chat) -> None:
     assert f"编号 {n}" in chat.say("o_a", "我反映的路灯修得咋样了")
     assert "不客气" in chat.say("o_a", "谢谢你们 路灯亮了 巴适")
     assert "您请说" in chat.say("o_a", "我想反映个事情")
+    assert "请直接说说遇到了什么问题" in chat.say("o_a", "你好")  # a greeting is not the details: still waiting
     filed = chat.say("o_a", "就是楼下")  # after a prelude the next message is the complaint, however short
     assert number_in(filed) != n and len(chat.tickets()) == 2
     assert "收到" in chat.say(LIFANG, "收到") and "收到" in chat.say(LIFANG, "好的")

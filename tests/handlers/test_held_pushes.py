@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import subprocess
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import col, select
 
 from scheduler.jobs import run_all
 from storage.models import Outbox, OutboxStatus, TicketEvent
 from tests.conftest import Running
+from tests.courtyard.test_cli import COURTYARD, env_for
 from tests.fake_wechat import FakeWeChat
 from tests.support.chat import number_in, say
 
@@ -171,8 +178,11 @@ def test_the_survey_ask_keeps_the_news_of_the_result(server: Running, fake_wecha
     assert 0 < summary.index("换了新灯泡") < summary.index("打个分")  # the result, then the question
 
 
-def test_a_backlog_sends_only_the_latest_reminder_per_ticket(server: Running, fake_wechat: FakeWeChat) -> None:
-    """Days of sweeps with nothing draining (no credentials yet): 【提醒】 and 【即将到期】 give way to 【已超期】."""
+def test_a_backlog_goes_as_one_summary_with_only_the_latest_reminder_per_ticket(
+    server: Running, fake_wechat: FakeWeChat
+) -> None:
+    """Days of sweeps with nothing draining (no credentials yet): one 【未读汇总】, where 【已超期】 stands for
+    the 【新任务】, 【提醒】 and 【即将到期】 before it."""
     numbers = file_four(server)
     server.clock.set(at("2026-11-26T09:30"))
     say(server, LIFANG, "任务")  # her window is open when the pushes finally go
@@ -181,6 +191,66 @@ def test_a_backlog_sends_only_the_latest_reminder_per_ticket(server: Running, fa
         run_all(server.sweep_deps, moment, drain=False)
         moment += timedelta(hours=1)
     server.drain(at("2026-11-27T12:00"))
-    sent = fake_wechat.texts_for(LIFANG)
-    assert sorted(t[:5] for t in sent) == ["【已超期】"] * 4 + ["【新任务】"] * 4
-    assert all(sum(f"编号 {n}（" in t for t in sent) == 2 for n in numbers)
+    [summary] = fake_wechat.texts_for(LIFANG)
+    assert summary.startswith("【未读汇总】系统推送暂停期间积压了") and len(summary.encode()) <= 2048
+    lines = [line for line in summary.splitlines() if line.startswith("· ")]
+    assert sorted(line[2:7] for line in lines) == ["【已超期】"] * 4
+    assert all(summary.count(f"编号 {n}（") == 1 for n in numbers)
+    assert "已被后来的消息取代" in summary
+    server.drain(at("2026-11-27T12:30"))
+    assert len(fake_wechat.texts_for(LIFANG)) == 1
+
+
+def _town_cadre_out_of_reach(server: Running, *awake: str) -> int:
+    """赵强 last wrote on Friday; 李芳 and 王明 write every morning; a ticket is left unaccepted until 督办 reaches
+    the town (held for 赵强) and a working day more passes."""
+    server.clock.set(at("2026-11-20T09:00"))
+    say(server, ZHAOQIANG, "任务")
+    number = file_four(server)[0]
+    moment = at("2026-11-24T10:00")
+    while moment <= at("2026-11-30T12:00"):
+        if moment.hour == 8:
+            server.clock.set(moment)
+            for openid in (LIFANG, WANGMING, *awake):
+                say(server, openid, "任务")
+        run_all(server.sweep_deps, moment)
+        moment += timedelta(hours=1)
+    return number
+
+
+def test_an_unreachable_town_cadre_with_nobody_to_tell_is_shown_to_the_operator(
+    server: Running, fake_wechat: FakeWeChat, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The demo town has one town cadre: when he is out of reach nobody can be told by chat, so every sweep
+    says so (log and `courtyard sweep`), and the tickets' histories show it once, for the leaders' pages."""
+    number = _town_cadre_out_of_reach(server)
+    assert not [t for m in fake_wechat.messages if (t := m.text or "").startswith("【联系不上】") and "赵强" in t]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="handlers.followups"):
+        reports = run_all(server.sweep_deps, at("2026-11-30T13:00"))
+    [warning] = [w for w in reports["ledger"].warnings if "赵强" in w]  # type: ignore[union-attr]
+    assert warning.startswith("【联系不上，无人可告知】赵强") and "请电话联系" in warning
+    assert any("赵强" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+    env = env_for(Path(server.settings.courtyard_db_url.removeprefix("sqlite:///")).parent)
+    env["COURTYARD_DB_URL"] = server.settings.courtyard_db_url
+    swept = subprocess.run(
+        [COURTYARD, "sweep", "--at", "2026-11-30T14:00"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert swept.returncode == 0, swept.stderr
+    assert "联系不上且无人可告知的干部" in swept.stdout and "【联系不上，无人可告知】赵强" in swept.stdout, swept.stdout
+    with server.db.transaction() as session:
+        notes = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == number)).all()
+    untold = [e for e in notes if e.note.startswith("赵强超过1个工作日收不到通知，且没有")]
+    assert len(untold) == 1
+
+
+def test_an_unreachable_town_cadre_is_reported_to_another_town_cadre(
+    start_server: Callable[..., Running], fake_wechat: FakeWeChat, tmp_path: Path
+) -> None:
+    org = tmp_path / "org.yaml"
+    demo = Path(str(resources.files("courtyard").joinpath("demo_org.yaml"))).read_text(encoding="utf-8")
+    org.write_text(demo + "  - {name: 钱军, role: town, openid: o_qianjun}\n", encoding="utf-8")
+    server = start_server(org=org)
+    _town_cadre_out_of_reach(server, "o_qianjun")
+    [notice] = [t for t in fake_wechat.texts_for("o_qianjun") if t.startswith("【联系不上】")]
+    assert "· 赵强（" in notice

@@ -120,45 +120,53 @@ policy:
 @pytest.mark.parametrize(
     ("raw", "path", "words"),
     [
-        ("deadline_days: {城乡建设: -2}", "policy.deadline_days.城乡建设", "positive number of working days, got -2"),
-        ("deadline_days: {城乡建设: 0}", "policy.deadline_days.城乡建设", "positive"),
-        ("deadline_days: {城乡建设: }", "policy.deadline_days.城乡建设", "got nothing"),
+        (
+            "deadline_days: {城乡建设: -2}",
+            "policy.deadline_days.城乡建设",
+            "应是大于 0 的数（单位：个工作日），实际是 -2",
+        ),
+        ("deadline_days: {城乡建设: 0}", "policy.deadline_days.城乡建设", "大于 0"),
+        ("deadline_days: {城乡建设: }", "policy.deadline_days.城乡建设", "实际是 空值"),
         ("deadline_days: {城乡建设: five}", "policy.deadline_days.城乡建设", "'five'"),
-        ("deadline_days: {城乡建设: true}", "policy.deadline_days.城乡建设", "positive"),
-        ("deadline_days: {城乡建设: .inf}", "policy.deadline_days.城乡建设", "positive"),
-        ("deadline_days: {城乡建设: 5000}", "policy.deadline_days.城乡建设", "at most 1000 working days, got 5000"),
-        ("deadline_days: {修路: 3}", "policy.deadline_days.修路", "unknown category"),
-        ("deadline_days: [3]", "policy.deadline_days", "mapping"),
-        ("deadline_days:", "policy.deadline_days", "got nothing"),
-        ("urgent_deadline_hours: -4", "policy.urgent_deadline_hours", "positive number of calendar hours"),
-        ("urgent_deadline_hours:", "policy.urgent_deadline_hours", "got nothing"),
-        ("unaccepted_remind_hours: 0", "policy.unaccepted_remind_hours", "positive"),
-        ("deadine_days: {城乡建设: 3}", "policy.deadine_days", "did you mean deadline_days"),
-        ("colour: blue", "policy.colour", "unknown setting"),
+        ("deadline_days: {城乡建设: true}", "policy.deadline_days.城乡建设", "大于 0"),
+        ("deadline_days: {城乡建设: .inf}", "policy.deadline_days.城乡建设", "大于 0"),
+        (
+            "deadline_days: {城乡建设: 5000}",
+            "policy.deadline_days.城乡建设",
+            "最多 1000（单位：个工作日），实际是 5000",
+        ),
+        ("deadline_days: {修路: 3}", "policy.deadline_days.修路", "没有这个类别"),
+        ("deadline_days: [3]", "policy.deadline_days", "对应表"),
+        ("deadline_days:", "policy.deadline_days", "实际是 空值"),
+        ("urgent_deadline_hours: -4", "policy.urgent_deadline_hours", "大于 0 的数（单位：小时（自然时间））"),
+        ("urgent_deadline_hours:", "policy.urgent_deadline_hours", "实际是 空值"),
+        ("unaccepted_remind_hours: 0", "policy.unaccepted_remind_hours", "大于 0"),
+        ("deadine_days: {城乡建设: 3}", "policy.deadine_days", "是不是想写 deadline_days"),
+        ("colour: blue", "policy.colour", "没有这个设置项"),
         ('quiet_hours: {start: "25:00", end: "08:00"}', "policy.quiet_hours.start", "HH:MM"),
         ('quiet_hours: {start: "9pm", end: "08:00"}', "policy.quiet_hours.start", "'9pm'"),
-        ('quiet_hours: {start: 21:00, end: "08:00"}', "policy.quiet_hours.start", "in quotes"),
-        ('quiet_hours: {start: "21:00", end: "21:00"}', "policy.quiet_hours", "no length"),
-        ('quiet_hours: {start: "21:00"}', "policy.quiet_hours.end", "missing"),
-        ('quiet_hours: {start: "21:00", end: "08:00", stop: "09:00"}', "policy.quiet_hours.stop", "unknown"),
-        ('quiet_hours: "21:00-08:00"', "policy.quiet_hours", "mapping"),
-        ("working_hours: []", "policy.working_hours", "list"),
-        ('working_hours: [{start: "17:30", end: "08:30"}]', "policy.working_hours[0]", "end on the day"),
+        ('quiet_hours: {start: 21:00, end: "08:00"}', "policy.quiet_hours.start", "带引号"),
+        ('quiet_hours: {start: "21:00", end: "21:00"}', "policy.quiet_hours", "长度为零"),
+        ('quiet_hours: {start: "21:00"}', "policy.quiet_hours.end", "缺少"),
+        ('quiet_hours: {start: "21:00", end: "08:00", stop: "09:00"}', "policy.quiet_hours.stop", "没有这个设置项"),
+        ('quiet_hours: "21:00-08:00"', "policy.quiet_hours", "应包含 start、end"),
+        ("working_hours: []", "policy.working_hours", "列表"),
+        ('working_hours: [{start: "17:30", end: "08:30"}]', "policy.working_hours[0]", "当天结束"),
         (
             'working_hours: [{start: "08:30", end: "12:00"}, {start: "11:00", end: "17:00"}]',
             "policy.working_hours[1]",
-            "overlap",
+            "不能重叠",
         ),
-        ('working_hours: [{start: "08:30", end: "8:30"}]', "policy.working_hours[0]", "no length"),
+        ('working_hours: [{start: "08:30", end: "8:30"}]', "policy.working_hours[0]", "长度为零"),
         ('leader_digest: {weekday: funday, at: "08:30"}', "policy.leader_digest.weekday", "'funday'"),
-        ('leader_digest: {weekday: 8, at: "08:30"}', "policy.leader_digest.weekday", "got 8"),
-        ("leader_digest: {weekday: 1, at: 830}", "policy.leader_digest.at", "got 830"),
-        ("due_soon_lead_days: 0.5", "policy.due_soon_lead_days", "whole number"),
-        ("unaccepted_town_days: 1", "policy.unaccepted_town_days", "more than unaccepted_community_days"),
-        ("unaccepted_remind_hours: 8", "policy.unaccepted_community_days", "after the reminder"),
-        ("urgent_unaccepted_town_minutes: 45", "policy.urgent_unaccepted_town_minutes", "more than"),
-        ("urgent_unaccepted_community_minutes: 20", "policy.urgent_unaccepted_community_minutes", "more than"),
-        ("survey_close_days: 1", "policy.survey_close_days", "more than survey_remind_days"),
+        ('leader_digest: {weekday: 8, at: "08:30"}', "policy.leader_digest.weekday", "实际是 8"),
+        ("leader_digest: {weekday: 1, at: 830}", "policy.leader_digest.at", "实际是 830"),
+        ("due_soon_lead_days: 0.5", "policy.due_soon_lead_days", "正整数"),
+        ("unaccepted_town_days: 1", "policy.unaccepted_town_days", "应大于 unaccepted_community_days"),
+        ("unaccepted_remind_hours: 8", "policy.unaccepted_community_days", "应晚于未受理提醒"),
+        ("urgent_unaccepted_town_minutes: 45", "policy.urgent_unaccepted_town_minutes", "应大于"),
+        ("urgent_unaccepted_community_minutes: 20", "policy.urgent_unaccepted_community_minutes", "应大于"),
+        ("survey_close_days: 1", "policy.survey_close_days", "应大于 survey_remind_days"),
     ],
 )
 def test_bad_policy_names_the_field(raw: str, path: str, words: str) -> None:
@@ -173,7 +181,7 @@ def test_bad_policy_names_the_field(raw: str, path: str, words: str) -> None:
 
 
 def test_policy_that_is_not_a_mapping() -> None:
-    with pytest.raises(PolicyError, match=r"^policy: must be a mapping"):
+    with pytest.raises(PolicyError, match=r"^policy: 应是若干"):
         parse_policy(["deadline_days"])  # type: ignore[arg-type]
 
 
@@ -183,7 +191,7 @@ def test_timezones() -> None:
         with pytest.raises(PolicyError) as caught:
             validate_timezone(bad)
         assert str(caught.value).startswith("COURTYARD_TZ: "), caught.value
-    with pytest.raises(PolicyError, match=r"^policy\.timezone: unknown time zone 'Mars/Base'"):
+    with pytest.raises(PolicyError, match=r"^policy\.timezone: 不认识的时区 'Mars/Base'"):
         validate_timezone("Mars/Base", "policy.timezone")
 
 

@@ -84,7 +84,7 @@ def test_courtyard_hot_reads_a_csv_with_text_or_subject_and_detail(tmp_path: Pat
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("number,words\n1,x\n", encoding="utf-8")
     refused = run_hot("--csv", str(wrong))
-    assert refused.returncode == 2 and "needs columns id" in refused.stderr and not refused.stdout
+    assert refused.returncode == 2 and "需要 id 列" in refused.stderr and not refused.stdout
 
 
 @pytest.mark.skipif(not CORPUS.exists(), reason="the public corpus lives in ../shared/data")

@@ -135,11 +135,11 @@ def test_sweep_from_a_shell_waits_for_the_lock_and_says_so(engine: Engine, tmp_p
     )
     assert refused.returncode == 1
     assert "正在执行定时任务" in refused.stdout and "本次不运行" in refused.stderr
-    assert "sweep as of" not in refused.stdout
+    assert "定时任务已执行" not in refused.stdout
 
     held.release()
     done = subprocess.run([COURTYARD, "sweep"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "sweep as of" in done.stdout and "正在执行定时任务" not in done.stdout
+    assert "定时任务已执行" in done.stdout and "正在执行定时任务" not in done.stdout
     assert held.acquire(), "the shell sweep kept the lock after it finished"
     held.release()

@@ -93,7 +93,7 @@ def test_a_ticket_left_alone_then_worked(start_server, fake_wechat: FakeWeChat) 
     server.clock.set(at("2026-09-29T10:00"))
     n = number_in(server.poster.text("o_resident_a", "桂花苑门口的路灯坏了三天了").content)
     sweep_hourly(server, at("2026-09-29T10:00"), at("2026-10-13T09:00"))
-    server.clock.set(at("2026-10-13T09:30"))
+    server.clock.set(at("2026-10-13T09:59"))  # a minute before the next drain: sent then, not a backlog
     server.poster.text("o_lifang", f"办结 {n} 路灯已更换")
     sweep_hourly(server, at("2026-10-13T10:00"), at("2026-10-21T10:00"))
 

@@ -83,13 +83,13 @@ def test_openid_can_move_between_cadres(db: Database, tmp_path: Path) -> None:
             "town: 柳街镇\ncommunities:\n  - name: A社区\n    courtyards:\n      - name: 桂花苑\n"
             "      - name: 银杏院\n        aliases: [桂花苑]\n",
             6,
-            "already used on line 5",
+            "已在第 5 行用过",
         ),
         (
             "town: 柳街镇\ncommunities:\n  - name: A社区\n    cadres:\n      - {name: 王明}\n"
             "town_cadres:\n  - {name: 王明}\n",
             7,
-            "already listed on line 5",
+            "已在第 5 行列出",
         ),
         ("town: 柳街镇\ncommunities:\n  - name: A社区\n    cadres:\n      - {name: 王明, role: mayor}\n", 5, "mayor"),
         ("town: [unclosed\n", 2, "YAML"),
@@ -97,7 +97,7 @@ def test_openid_can_move_between_cadres(db: Database, tmp_path: Path) -> None:
             "town: 柳街镇\ncommunities:\n  - name: A社区\n    courtyards:\n      - name: 桂花苑\n"
             "        location: {lat: 99, lon: 0}\n",
             5,
-            "Earth",
+            "不在地球上",
         ),
     ],
 )

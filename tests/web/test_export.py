@@ -44,7 +44,7 @@ def test_csv_export_opens_in_excel_and_shows_what_people_did(
     out = tmp_path / "ledger.csv"
     result = export(server, tmp_path, "--format", "csv", "-o", str(out))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"exported 3 tickets to {out} (csv)"
+    assert result.stdout.strip() == f"已导出 3 件诉求到 {out}（csv）"
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel needs the BOM to read Chinese
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig", newline="")))
     assert tuple(rows[0]) == COLUMNS
@@ -89,5 +89,5 @@ def test_export_refuses_unknown_formats_and_folders_and_leaves_nothing_behind(
     missing = export(server, tmp_path, "-o", str(tmp_path / "nowhere" / "ledger.csv"))
     assert missing.returncode == 2 and "nowhere" in missing.stderr
     empty = export(server, tmp_path, "--format", "CSV", "-o", str(tmp_path / "empty.csv"))
-    assert empty.returncode == 0 and "exported 0 tickets" in empty.stdout
+    assert empty.returncode == 0 and "已导出 0 件诉求" in empty.stdout
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith((".", "ledger", "empty"))) == ["empty.csv"]

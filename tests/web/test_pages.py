@@ -45,22 +45,22 @@ def signed_in(server: Running, name: str = "boss", role: str = "leader", cadre: 
 
 def test_user_add_creates_accounts_and_refuses_bad_ones(server: Running) -> None:
     made = user_add(server, "李芳账号", "--role", "cadre", "--cadre", "李芳")
-    assert made.returncode == 0 and "created" in made.stdout, made.stderr
+    assert made.returncode == 0 and "已创建网页账号“李芳账号”（干部，李芳）" in made.stdout, made.stderr
     again = user_add(server, "李芳账号", "--role", "cadre", "--cadre", "李芳", password="another password")
-    assert again.returncode == 0 and "updated" in again.stdout
+    assert again.returncode == 0 and "已更新网页账号" in again.stdout
     web = WebClient(server.base_url)
     assert web.login("李芳账号").status_code == 401  # the old password no longer works
     assert web.login("李芳账号", "another password").status_code == 303
     for args, problem in [
         (("x", "--role", "cadre"), "--cadre"),
-        (("x", "--role", "cadre", "--cadre", "无此人"), "no cadre named"),
+        (("x", "--role", "cadre", "--cadre", "无此人"), "组织架构里没有名叫“无此人”的干部"),
         (("x", "--role", "mayor"), "--role"),
-        (("x", "--role", "leader", "--cadre", "李芳"), "only for --role cadre"),
+        (("x", "--role", "leader", "--cadre", "李芳"), "只用于 --role cadre"),
     ]:
         refused = user_add(server, *args)
         assert refused.returncode == 2 and problem in refused.stderr, (args, refused.stderr)
     short = user_add(server, "y", "--role", "admin", password="short")
-    assert short.returncode == 2 and "at least" in short.stderr
+    assert short.returncode == 2 and "密码至少要" in short.stderr
 
 
 def test_every_page_needs_a_session(server: Running) -> None:
