@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from functools import cached_property
 
 from nlp.building import building_number, find_building
 from nlp.chat import shared_chat_model
@@ -56,7 +57,6 @@ def combine(chat: Sequence[float], formal: Sequence[float] | None, length: float
 class Analysis:
     """What the analyzer understood of one message."""
 
-    tokens: tuple[str, ...]
     category: str
     confidence: float
     urgent: bool
@@ -67,6 +67,17 @@ class Analysis:
     intent: str = COMPLAINT  # one of INTENTS
     building: str | None = None  # normalised building/unit/door: 3栋, 3栋2单元, 5栋2单元301, 2单元
     hotline_text: str | None = None  # what the reply tells the resident to call, e.g. 燃气公司抢修电话（或119）
+    cut: Callable[[], tuple[str, ...]] = field(default=tuple, repr=False, compare=False)
+
+    @cached_property
+    def tokens(self) -> tuple[str, ...]:
+        """The words of the message, org-chart names kept whole; cut when first asked for, since
+        understanding a message does not need them."""
+        return self.cut()
+
+    def as_dict(self) -> dict[str, object]:
+        """The analysis as plain data (what `courtyard classify` prints), tokens first."""
+        return {"tokens": list(self.tokens), **{f.name: getattr(self, f.name) for f in fields(self) if f.name != "cut"}}
 
     @property
     def building_number(self) -> str | None:
@@ -129,10 +140,8 @@ class Analyzer:
     def analyze(self, text: str) -> Analysis:
         """Everything about one message; never raises on odd input."""
         cleaned = normalize(text)
-        tokens = tuple(self._segmenter.cut(cleaned))
         urgency, intent, category, confidence = self._understand(gloss(cleaned))
         return Analysis(
-            tokens=tokens,
             category=category,
             confidence=confidence,
             urgent=urgency is not None,
@@ -143,6 +152,7 @@ class Analyzer:
             needs_triage=category != OTHER and confidence < shared_model().triage_threshold,
             intent=intent,
             building=find_building(cleaned),
+            cut=lambda: tuple(self._segmenter.cut(cleaned)),
         )
 
     def _category(self, cleaned: str) -> str:
