@@ -33,6 +33,7 @@ _REASONS = {
     "122": "交通事故", "95598": "电线断落或漏电", "燃气": "疑似燃气泄漏", "供水": "水管爆裂或水淹进屋",
 }
 _NOT_A_PROBLEM = (SMALLTALK, PROGRESS, PRELUDE)
+_WORDS = re.compile(r"[\u3400-\u9fffa-z]")  # a Chinese character or a Latin letter (the text is lower-cased)
 
 
 def combine(chat: Sequence[float], formal: Sequence[float] | None, length: float, intent: str, urgent: bool,
@@ -160,6 +161,8 @@ class Analyzer:
 
     def _understand(self, cleaned: str) -> tuple[Urgency | None, str, str, float]:
         """Urgency, intent, category and confidence of a normalised, glossed message."""
+        if _WORDS.search(cleaned) is None:  # digits, emoji, punctuation only: nothing a department could act on
+            return None, SMALLTALK, OTHER, 1.0
         chat = shared_chat_model()
         view = rule_view(cleaned)
         heads = chat.predict(cleaned, dense_features(cleaned, view))
@@ -196,6 +199,8 @@ class Analyzer:
         rule = view.urgency
         if rule is not None:  # the rules saw a danger now: the model has a lower bar to clear
             threshold = min(threshold, chat.settings["urgent_rule_threshold"])
+        elif view.danger_mentioned:  # a danger told as past, feared, repeated or standing: a higher one
+            threshold = max(threshold, chat.settings.get("urgent_unreal_threshold", threshold))
         if heads["urgent"]["1"] < threshold:
             return None
         hotline = max(heads["hotline"], key=heads["hotline"].__getitem__)
