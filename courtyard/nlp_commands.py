@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 from tqdm import tqdm
@@ -20,9 +19,9 @@ def run_classify(texts: Sequence[str], places: Sequence[Place]) -> None:
     """Print one JSON object per text: tokens, category, confidence, urgency, hotline, courtyard, intent, building."""
     analyzer = Analyzer(places)
     for text in texts:
-        analysis = asdict(analyzer.analyze(text))
-        analysis["confidence"] = round(analysis["confidence"], 4)
-        print(json.dumps(analysis, ensure_ascii=False), flush=True)
+        analysis = analyzer.analyze(text)
+        printed = {**analysis.as_dict(), "confidence": round(analysis.confidence, 4)}
+        print(json.dumps(printed, ensure_ascii=False), flush=True)
 
 
 def run_eval(path: Path) -> int:

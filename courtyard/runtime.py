@@ -227,7 +227,9 @@ def build_web_app(
         db=webhook_db, calendar=build_calendar(settings, db), clock=clock, templates=build_templates(settings)
     )
     with db.snapshot() as session:  # load jieba and the model now, not while the first message waits
-        context.analyzers.for_session(session).analyze("预热")
+        analyzer = context.analyzers.for_session(session)
+        analyzer.analyze("预热")
+        analyzer.tokens("预热")  # an analysis cuts words only when asked for them
     conversation = Conversation(context, journal=journal)
     config = WeChatConfig(
         token=settings.token,

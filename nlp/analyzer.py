@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from functools import cached_property, lru_cache
 
 from nlp.building import building_number, find_building
 from nlp.chat import shared_chat_model
@@ -33,6 +33,7 @@ _REASONS = {
     "122": "交通事故", "95598": "电线断落或漏电", "燃气": "疑似燃气泄漏", "供水": "水管爆裂或水淹进屋",
 }
 _NOT_A_PROBLEM = (SMALLTALK, PROGRESS, PRELUDE)
+_WORDS = re.compile(r"[\u3400-\u9fffa-z]")  # a Chinese character or a Latin letter (the text is lower-cased)
 
 
 def combine(chat: Sequence[float], formal: Sequence[float] | None, length: float, intent: str, urgent: bool,
@@ -57,7 +58,6 @@ def combine(chat: Sequence[float], formal: Sequence[float] | None, length: float
 class Analysis:
     """What the analyzer understood of one message."""
 
-    tokens: tuple[str, ...]
     category: str
     confidence: float
     urgent: bool
@@ -68,6 +68,17 @@ class Analysis:
     intent: str = COMPLAINT  # one of INTENTS
     building: str | None = None  # normalised building/unit/door: 3栋, 3栋2单元, 5栋2单元301, 2单元
     hotline_text: str | None = None  # what the reply tells the resident to call, e.g. 燃气公司抢修电话（或119）
+    cut: Callable[[], tuple[str, ...]] = field(default=tuple, repr=False, compare=False)
+
+    @cached_property
+    def tokens(self) -> tuple[str, ...]:
+        """The words of the message, org-chart names kept whole; cut when first asked for, since
+        understanding a message does not need them."""
+        return self.cut()
+
+    def as_dict(self) -> dict[str, object]:
+        """The analysis as plain data (what `courtyard classify` prints), tokens first."""
+        return {"tokens": list(self.tokens), **{f.name: getattr(self, f.name) for f in fields(self) if f.name != "cut"}}
 
     @property
     def building_number(self) -> str | None:
@@ -139,10 +150,8 @@ class Analyzer:
     def analyze(self, text: str) -> Analysis:
         """Everything about one message; never raises on odd input."""
         cleaned = normalize(text)
-        tokens = tuple(self._segmenter.cut(cleaned))
         urgency, intent, category, confidence = self._understand(gloss(cleaned))
         return Analysis(
-            tokens=tokens,
             category=category,
             confidence=confidence,
             urgent=urgency is not None,
@@ -153,6 +162,7 @@ class Analyzer:
             needs_triage=category != OTHER and confidence < shared_model().triage_threshold,
             intent=intent,
             building=find_building(cleaned),
+            cut=lambda: tuple(self._segmenter.cut(cleaned)),
         )
 
     def _category(self, cleaned: str) -> str:
@@ -160,6 +170,8 @@ class Analyzer:
 
     def _understand(self, cleaned: str) -> tuple[Urgency | None, str, str, float]:
         """Urgency, intent, category and confidence of a normalised, glossed message."""
+        if _WORDS.search(cleaned) is None:  # digits, emoji, punctuation only: nothing a department could act on
+            return None, SMALLTALK, OTHER, 1.0
         chat = shared_chat_model()
         view = rule_view(cleaned)
         heads = chat.predict(cleaned, dense_features(cleaned, view))
@@ -196,6 +208,8 @@ class Analyzer:
         rule = view.urgency
         if rule is not None:  # the rules saw a danger now: the model has a lower bar to clear
             threshold = min(threshold, chat.settings["urgent_rule_threshold"])
+        elif view.danger_mentioned:  # a danger told as past, feared, repeated or standing: a higher one
+            threshold = max(threshold, chat.settings.get("urgent_unreal_threshold", threshold))
         if heads["urgent"]["1"] < threshold:
             return None
         hotline = max(heads["hotline"], key=heads["hotline"].__getitem__)

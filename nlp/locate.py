@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,6 +12,17 @@ from nlp.text import has_cjk, normalize
 # Last characters of Chinese residential place names. A fuzzy match must keep this suffix, so
 # an ordinary word that happens to share two characters with a name is not taken for it.
 _PLACE_SUFFIXES = frozenset("苑院园区里坊居村庭湾巷街楼城府邸舍屯寨组社庄堡坝院子")
+# Generic endings of a residential name. A one-character typo must fall in the part before them,
+# so 东风社区 (the community) or 银杏园 is not taken for 东风小区 or 银杏院.
+_PLACE_TYPES = sorted(
+    ("小区", "社区", "花园", "家园", "新村", "院子", "大院", "宿舍", "公寓", "新苑", "新城", "山庄", "苑", "院",
+     "园", "区", "里", "居", "村", "庭", "湾", "城", "府", "邸", "舍", "寨", "庄", "坝"), key=len, reverse=True)
+# Right after a short name (one with no place ending: 东风, 老粮站), these make it another place
+# named after the same word: 东风路, 东风小学, 东风社区.
+_OTHER_PLACE = re.compile(
+    r"路|街|大道|巷|桥|小学|中学|大学|学校|幼儿园|医院|卫生院|诊所|社区|村|镇|乡|公园|广场|市场|超市|车站|站|"
+    r"厂|公司|酒店|宾馆|饭店|派出所|加油站|银行|商场|景区"
+)
 _FUZZY_WINDOW = 300  # names come early in a message; bounds the work on a 20 000-character text
 
 
@@ -51,13 +63,23 @@ class Gazetteer:
         Without an exact match, a name of three or more characters with one character wrong
         (not its place suffix) is accepted, unless the misspelt span is itself a known name.
         """
-        best = max((n for n in self._canonical if n in text), key=len, default=None)
+        best = max((n for n in self._canonical if n in text and self._named(n, text)), key=len, default=None)
         if best is not None:
             return self._canonical[best]
         return self._fuzzy(text[:_FUZZY_WINDOW])
 
+    @staticmethod
+    def _named(name: str, text: str) -> bool:
+        """Whether the name occurs in the text as itself, not as the start of another place's name
+        (a short name right before 路, 小学, 社区 …)."""
+        if name[-1] in _PLACE_SUFFIXES:
+            return True
+        return any(_OTHER_PLACE.match(text, m.end()) is None for m in re.finditer(re.escape(name), text))
+
     def _fuzzy(self, text: str) -> str | None:
-        found: tuple[int, str] | None = None
+        """The place whose name of 3+ characters is in the text with one character of its distinctive
+        part wrong; None when no name, or more than one place, fits equally well."""
+        found: dict[str, int] = {}
         for end, char in enumerate(text, start=1):
             for name in self._by_suffix.get(char, ()):
                 start = end - len(name)
@@ -65,10 +87,15 @@ class Gazetteer:
                     continue
                 window = text[start:end]
                 wrong = [i for i, (a, b) in enumerate(zip(window, name, strict=True)) if a != b]
-                fits = len(wrong) == 1 and has_cjk(window[wrong[0]]) and window not in self._canonical
-                if fits and (found is None or len(name) > found[0]):
-                    found = (len(name), self._canonical[name])
-        return found[1] if found else None
+                if (len(wrong) == 1 and wrong[0] < _distinctive(name) and has_cjk(window[wrong[0]])
+                        and window not in self._canonical):
+                    place = self._canonical[name]
+                    found[place] = max(found.get(place, 0), len(name))
+        if not found:
+            return None
+        longest = max(found.values())
+        places = [place for place, length in found.items() if length == longest]
+        return places[0] if len(places) == 1 else None
 
     def nearest(self, lat: float, lon: float, max_km: float = 1.0) -> str | None:
         """The courtyard with coordinates nearest to a point, if within max_km."""
@@ -80,6 +107,12 @@ class Gazetteer:
             if km <= max_km and (best is None or km < best[0]):
                 best = (km, place.name)
         return best[1] if best else None
+
+
+def _distinctive(name: str) -> int:
+    """How many leading characters of a place name are its own rather than a generic ending."""
+    ending = next((t for t in _PLACE_TYPES if name.endswith(t) and len(name) > len(t) + 1), name[-1])
+    return len(name) - len(ending)
 
 
 def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -88,7 +88,7 @@ _SITUATIONS: tuple[_Situation, ...] = (
         r"(?:被困|困在|关在|卡在)" + _W + r"{0,6}电梯|电梯" + _W + r"{0,6}(?:卡|停|坏)" + _W + r"{0,6}(?:里面|里头)(?:还)?有人",
         r"(?:里面|里头)(?:还)?有人" + _W + r"{0,4}(?:出不来|被困|困住)",
         r"(?:里面|里头)(?:还)?(?:关|困|卡)(?:了|着|住)?(?:个|一个|几个|两个|好几个)?人",
-        r"困电梯|(?:电梯|车)里(?:面|头)?出不来|锁在车里|卡在" + _W + r"{0,8}中间|门" + _W + r"{0,3}打不开|电梯" + _W + r"{0,12}(?:里面|里头)(?:有|还有)(?:个|一个|几个|两个|三个|好几个)?人|门打不开|拍窗子|停在半空|吊在半空|"
+        r"困电梯|(?:电梯|车)里(?:面|头)?出不来|锁在车里|卡在" + _W + r"{0,8}中间|门(?!禁)" + _W + r"{0,3}打不开|电梯" + _W + r"{0,12}(?:里面|里头)(?:有|还有)(?:个|一个|几个|两个|三个|好几个)?人|门打不开|拍窗子|停在半空|吊在半空|"
         r"(?:里面|里头|上面)(?:还)?(?:有|吊了)(?:好多|几个|个|一个|两个)?(?:人|娃娃?|孩子)" + _W + r"{0,6}(?:喊|出不来|打不开|沉|翻)|"
         r"trapped|stuck in (?:the |a )?(?:lift|elevator)",
     ),
@@ -148,7 +148,9 @@ _SITUATIONS: tuple[_Situation, ...] = (
     ),
     _situation(
         "房屋或建筑有垮塌危险", FIRE,
-        r"(?:房|墙|楼|屋|梁|顶|天花板|阳台|桥|堡坎|挡墙|边坡|护坡|围墙|招牌|广告牌|树)" + _W + r"{0,8}"
+        # 楼 is the building, not a place beside it (楼下, 楼前, 楼门口 …).
+        r"(?:房|墙|楼(?![下上前后旁边底门])|屋|梁|顶|天花板|阳台|桥|堡坎|挡墙|边坡|护坡|围墙|招牌|广告牌|树)"
+        + _W + r"{0,8}"
         r"(?:裂缝|裂开|开裂|裂了|垮塌|倒塌|坍塌|塌了|垮了|要垮|要塌|要倒|倾斜|歪了|在掉|掉下来|砸下来)",
         r"山体滑坡|滑坡了|塌方|泥石流|在垮|在塌|往下梭|正在往下掉|在往下掉|房梁断|collaps",
         standing_ok=False,
@@ -161,7 +163,9 @@ _SITUATIONS: tuple[_Situation, ...] = (
     ),
     _situation(
         "有人走失", POLICE,
-        r"走丢|走失|失踪|失联|搞丢|少了一个|都没找到|didn\'?t come home|走散|没到学校|翻墙出去|missing|didn\'t come back|did not come back",
+        r"走丢|走失|失踪|失联|搞丢|少了一个|都没找到|didn\'?t come home|走散|没到学校|翻墙出去|didn\'t come back|did not come back|"
+        r"(?:child|kid|son|daughter|boy|girl|grand\w*|mother|father|mum|mom|dad|old (?:man|woman|lady)|person)\b"
+        r"[^.!?]{0,20}\bmissing|missing (?:child|kid|person|boy|girl)",
         rf"{_MISSING_WHO}{_S}{{0,14}}(?:不见了|找不到(?!工作|活|人看|人签|人管|人)|找不着|没回来|没回家|没有回来|没有回家|没到家|没到屋|还没回|联系不上|"
         r"打不通|不知道去哪|不晓得去哪|没看到人|不见人)",
     ),
@@ -170,7 +174,7 @@ _SITUATIONS: tuple[_Situation, ...] = (
         r"(?:要|说要|扬言|威胁|想|准备|闹着|吵着)(?:要)?(?:跳楼|跳河|跳下去|跳下来|跳江|跳|自杀|寻死|喝药|轻生|同归于尽|不活了)",
         rf"(?:站|坐|爬|蹲|翻)(?:在|上|到)了?{_W}{{0,6}}(?:楼顶|天台|塔吊|房顶|屋顶|楼顶边|桥上|栏杆外|护栏外|窗台)"
         rf"{_W}{{0,10}}(?:不下来|要跳|闹|喊|说)",
-        r"跳楼|跳河|轻生|自杀|打架|打起来|斗殴|砍人|持刀|拿刀|动刀|抢劫|绑架|打人|家暴|捅人|行凶|偷小孩|抢小孩|跳下去|就跳|塔吊上有人|悬在外面|楼顶边|活不下去|不想活|围到打|打成一团|桶汽油|要烧|围殴|will jump|threaten|fight|knife|stabb",
+        r"跳楼(?!价)|跳河|轻生|自杀|打架|打起来|斗殴|砍人|持刀|拿刀|动刀|抢劫|绑架|打人|家暴|捅人|行凶|偷小孩|抢小孩|跳下去|就跳|塔吊上有人|悬在外面|楼顶边|活不下去|不想活|围到打|打成一团|桶汽油|要烧|围殴|will jump|threaten|fight|knife|stabb",
     ),
 )
 
@@ -180,27 +184,43 @@ _UNREAL_WORDS = (
     r"(?:容易|担心|害怕|生怕|怕(?!是)|万一|要是|如果|假如|假设|防止|避免|预防|差点|差一点|险些|隐患|以防|会不会|"
     r"小心|当心|注意|是否|有没有|可能会|迟早|早晚|总有一天|哪天|一旦|以免|免得|"
     r"上次|上回|去年|前年|以前|之前|上个月|上周|上星期|前几天|前段时间|前些天|那次|那回|曾经|当年|那年|年前|"
-    r"小时候|昨年|几年前|好多年前|测试|新闻|以为|假如|上礼拜|上个礼拜|上星期)"
+    r"小时候|昨年|几年前|好多年前|测试|新闻|以为|假如|上礼拜|上个礼拜|上星期|上学期|前两天|前一阵|听说|"
+    # "if it really happened": 真着火了消防车进不来
+    r"真(?:的|要)?(?:发生|着火|起火|失火|出事|遇到)|就可能)"
 )
 _UNREAL = re.compile(_UNREAL_WORDS)
-_NEGATED = re.compile(r"(?:没有|没|莫得|不是|并非|并没有?|无|不|防)(?:闻到|看到|发现|有|再)?$")
+_NEGATED = re.compile(r"(?:没有|没|莫得|不是|并非|并没有?|无|不|防)(?:人|闻到|看到|发现|有|再)?$")
 # Right after the match: it names a risk, a bill, a drill, an appliance — not an event.
 _UNREAL_AFTER = re.compile(
     r"^" + _W + r"{0,6}(?:隐患|风险|的可能|可能性|费|表|卡|公司|改造|安装|开户|演练|知识|宣传|器|的话|怎么办|咋办|咋个办|"
-    r"了怎么办|咋整|的事情?过去|那年|那次)"
+    r"了怎么办|咋整|的事情?过去|那年|那次|"
+    # a question of knowledge about the danger, not a report of one: 闻到煤气味应该先做啥子, 煤气中毒怎么预防
+    r"应该(?:先|怎么|咋|打|找|做)|有(?:啥|什么|哪些)症状|(?:怎么|如何|咋个?)预防|打哪个电话|一般多久)"
 )
 # Anywhere in the sentence: it is over, or it is only a standing state.
 _OVER = re.compile(
     r"已经(?:好了|修好|灭了|扑灭|找到|救出|送医|送到医院|没事|处理好|抢修好|恢复)|现在没(?:了|事)|没事了|找到了|救出来了|"
-    r"灭了|修好了|好了(?:谢谢|感谢)|过去了|没人受伤|没有人受伤|人没事|人倒是没事|没出人命|弄出来了|救出来|今天好了|现在好了"
+    r"灭了|修好了|好了(?:谢谢|感谢)|过去了|没人受伤|没有人受伤|人没事|人倒是没事|没出人命|弄出来了|救出来|今天好了|现在好了|"
+    r"已经(?:到了|通了|出院)|(?:救|抢救)过来了|现在醒了|"
+    # not happening yet: a leaning pole or wall that still stands is a standing hazard
+    r"暂时(?:没|还|不)|还没(?:倒|断|塌|垮|掉)"
 )
 _STANDING = re.compile(r"一下雨|下雨就|每次|每回|经常|老是|总是|天天|每天|一直|长期|常年|多年|好多年|几年了|几个月")
+# In the clause of the match: it happened several times, so it is a pattern to fix, not an event now
+# ("老人摔了好几次", "电梯三天两头关人").
+# A count right after the danger's verb counts the event ("摔了好几次"; elsewhere it may count the
+# caller's tries: "喊了几次都叫不醒"); a habitual adverb anywhere in the clause.
+_REPEATED = re.compile(r"好几次|好几回|好多次|好多回|几次|几回|多次|两次|三次|两回|三回|屡次")
+_HABITUAL = re.compile(r"三天两头|隔三差五|(?<!一)动不动|时不时")
+# Experienced aspect: the verb of the danger followed by 过 tells of the past ("摔过一跤", "着过火").
+_EXPERIENCED = re.compile(r"(?:摔|跌|倒|困|关|卡|着|烧|漏|淹|撞|晕|昏|中毒|触电|丢|失|塌|垮|裂|爆)过(?![来去])")
 _NOW = re.compile(r"现在|正在|刚刚|刚才|马上|赶紧|快来|快点|救命|快救|还在|此刻|眼看|right now|help")
 # Earlier today or yesterday: past unless the same sentence says it is still happening.
 _RECENT_PAST = re.compile(r"昨天|昨晚|昨日|前天|前晚|后来|当时|那天")
 # Smoke and fire words that describe cooking, chimneys or smoking, not a fire.
-_LOOKALIKE = re.compile(r"沥青|熬|烧烤|油烟|烟囱|排烟|烧垃圾|垃圾|焚烧|秸秆|抽烟|吸烟|香烟|烟花|鞭炮|炮仗|烧纸|烧香|厂|烧火|做饭|炒菜")
+_LOOKALIKE = re.compile(r"沥青|熬|烧烤|bbq|barbecue|restaurant|cooking|油烟|烟囱|排烟|烧垃圾|垃圾|焚烧|秸秆|抽烟|吸烟|香烟|烟花|鞭炮|炮仗|烧纸|烧香|厂|烧火|做饭|炒菜")
 _SENTENCE = re.compile(r"[。！？；.!?;\n]+")
+_CLAUSE_END = re.compile(r"[，,]")
 _ANY = re.compile("|".join(f"(?:{s.pattern.pattern})" for s in _SITUATIONS))
 
 
@@ -210,6 +230,11 @@ def _is_real(situation: _Situation, sentence: str, start: int, end: int) -> bool
     clause_start = max((m.end() for m in re.finditer(r"[，,]", before)), default=0)
     said = sentence[clause_start:end]  # the clause up to the end of the match, which may hold the hedge
     if _UNREAL.search(said) or _NEGATED.search(before) or _UNREAL_AFTER.search(sentence[end:]):
+        return False
+    clause_end = _CLAUSE_END.search(sentence, end)
+    clause = sentence[clause_start:clause_end.start() if clause_end else len(sentence)]
+    repeated = _REPEATED.search(sentence[end : end + 4]) or _HABITUAL.search(clause)
+    if (repeated or _EXPERIENCED.search(clause)) and not _NOW.search(clause):
         return False
     # A past or worry word earlier in the sentence holds for the whole sentence unless "now" says otherwise.
     if (_UNREAL.search(before) or _RECENT_PAST.search(sentence)) and not _NOW.search(sentence):
@@ -229,6 +254,7 @@ MARKERS: dict[str, re.Pattern[str]] = {
     "unreal": re.compile(_UNREAL_WORDS),
     "over": _OVER,
     "standing": _STANDING,
+    "repeated": re.compile(f"{_REPEATED.pattern}|{_HABITUAL.pattern}|{_EXPERIENCED.pattern}"),
     "now": _NOW,
 }
 

@@ -178,7 +178,7 @@ def test_rapid_commands_keep_history_consistent(server: Running) -> None:
 
 
 def test_unsure_category_goes_to_the_triage_cadre_who_sets_it(server: Running, fake_wechat: FakeWeChat) -> None:
-    n = number_in(say(server, RESIDENT, "桂花院子有人说要来收钱不晓得真的假的"))
+    n = number_in(say(server, RESIDENT, "桂花院子来了几个人说要收钱 也不说收啥子钱"))
     assert ticket(server, n).category == "其他"
     task = pushed(server, fake_wechat, LIFANG)[-1]
     assert f"编号 {n}" in task and "类别待确认" in task  # the courtyard still gets the work at once

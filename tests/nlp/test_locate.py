@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp import Analyzer
+from nlp import Analyzer, Place
 from nlp.segment import shared_tokenizer
 
 
@@ -56,3 +56,47 @@ def test_nearest_courtyard_within_radius(analyzer: Analyzer) -> None:
     assert analyzer.nearest(30.9934, 103.6250) == "银杏院"
     assert analyzer.nearest(31.5, 104.0) is None
     assert analyzer.nearest(30.9901, 103.6201, max_km=0.001) is None
+
+
+# A town of its own for look-alikes: a community, a road and a school share the courtyards' first words.
+LOOKALIKE_TOWN = (
+    Place("东风小区", ("东风", "東風院子")),
+    Place("梧桐苑", ("Wutong Garden",)),
+    Place("梧桐苑二期", ("梧桐新苑",)),
+    Place("金桂园", ()),
+    Place("金柱园", ()),  # one character from 金桂园: a typo of either is ambiguous
+    Place("青石坝", ()),
+)
+
+
+@pytest.fixture(scope="module")
+def town() -> Analyzer:
+    return Analyzer(LOOKALIKE_TOWN)
+
+
+@pytest.mark.parametrize(
+    ("text", "courtyard"),
+    [
+        ("東風小區3棟停水了", "东风小区"),  # Traditional text, Simplified name
+        ("东风院子门口垃圾没人收", "东风小区"),  # Simplified text, Traditional alias
+        ("我住东风，楼道灯坏了", "东风小区"),  # the short alias on its own
+        ("东风3栋化粪池堵了", "东风小区"),
+        ("the lift at wutong garden is broken", "梧桐苑"),  # a Latin alias, word boundaries kept
+        ("梧铜苑5栋漏水", "梧桐苑"),  # one wrong character in the distinctive part
+        ("东凤小区停电了", "东风小区"),
+        ("梧桐新院门口堵车", None),  # the wrong character is the place ending
+        ("金杜园门口有个坑", None),  # a typo both 金桂园 and 金柱园 fit
+        ("金桂园门口有个坑", "金桂园"),  # exact names are never ambiguous
+        ("青石坝的路灯坏了", "青石坝"),
+    ],
+)
+def test_aliases_in_any_script_and_unambiguous_typos(town: Analyzer, text: str, courtyard: str | None) -> None:
+    assert town.locate(text) == courtyard
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["东风路上有个大坑", "东风小学门口堵车", "东风社区的书记电话多少", "東風醫院排隊好久", "东风中学的食堂不卫生", "梧桐路的公交站没了"],
+)
+def test_places_sharing_a_courtyards_first_word_are_not_the_courtyard(town: Analyzer, text: str) -> None:
+    assert town.locate(text) is None

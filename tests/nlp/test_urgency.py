@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from nlp import Analyzer
-from nlp.urgency import HOTLINES
+from nlp.text import normalize
+from nlp.urgency import HOTLINES, detect
 
 
 @pytest.mark.parametrize(
@@ -46,6 +47,8 @@ def test_situations_however_phrased(analyzer: Analyzer, text: str, hotline: str)
         "电梯经常坏，怕哪天把人关在里面",
         "垃圾站天天冒烟熏死人",
         "楼下烧烤摊冒烟熏得很",
+        "老人摔了好几次",
+        "门口路面有个大坑",
     ],
 )
 def test_past_hypothetical_and_standing_hazards_are_not_urgent(analyzer: Analyzer, text: str) -> None:
@@ -65,3 +68,42 @@ def test_the_gas_and_water_lines_can_name_local_numbers() -> None:
     assert analysis.hotline == "燃气" and analysis.hotline_text == "燃气公司抢修电话 96777"
     with pytest.raises(ValueError, match="unknown hotline"):
         Analyzer(hotline_text={"999": "x"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "老人摔了好几次",  # repeated: a pattern to fix, not a fall now
+        "我爸这个月晕倒了三次",
+        "电梯三天两头关人",
+        "去年冬天我们楼道着过火",  # experienced aspect: it happened once, before
+        "外婆前年摔过一跤",
+        "楼下路面塌了个大坑",  # 楼下 is a place, not a building coming down
+        "闻到煤气味应该先做啥子",  # a question of knowledge, not a report
+        "煤气中毒怎么预防",
+        "早上路口两个车刮擦了，没人受伤",  # denied
+        "消防通道被车占了，真着火了消防车进不来",  # "if it really happened"
+        "电线杆有点歪，暂时没倒",  # not happening yet: a standing hazard
+        "跳楼价甩卖脐橙",  # a word that only contains the danger's
+        "the bus stop sign on renmin road is missing",
+    ],
+)
+def test_repeated_experienced_and_standing_are_not_a_situation_now(text: str) -> None:
+    assert detect(normalize(text)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "hotline"),
+    [
+        ("老人摔了好几次了，今天又摔了起不来", "120"),  # the count is in another clause than the fall now
+        ("喊了几次都叫不醒", "120"),  # the count is of the calls, not of the event
+        ("娃儿不见了，打了好几次电话都打不通", "110"),
+        ("刚才电梯又关人了", "119"),
+        ("这个楼梯口有人摔倒了", "120"),
+        ("楼要塌了", "119"),
+        ("有个人倒在花坛边上一动不动", "120"),
+    ],
+)
+def test_a_situation_now_beside_counts_and_places_is_still_seen(text: str, hotline: str) -> None:
+    found = detect(normalize(text))
+    assert found is not None and found.hotline == hotline
