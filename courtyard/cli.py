@@ -45,6 +45,23 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
+def _open_database(settings: Settings) -> Database:
+    """The database with its schema up to date; a message in Chinese and exit 1 when it cannot be reached."""
+    from sqlalchemy import make_url
+
+    from courtyard import messages, runtime
+    from storage.db import is_unavailable
+
+    try:
+        return runtime.open_database(settings)
+    except Exception as exc:
+        if not (is_unavailable(exc) or isinstance(exc, OSError)):
+            raise
+        safe_url = make_url(settings.courtyard_db_url).render_as_string(hide_password=True)
+        typer.echo(messages.database_unreachable(safe_url, exc), err=True)
+        raise typer.Exit(1) from None
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -73,7 +90,7 @@ def serve(
         typer.echo(refusal, err=True)
         raise typer.Exit(2)
     runtime.configure_logging(verbose=verbose)
-    db = runtime.open_database(settings)
+    db = _open_database(settings)
     try:
         typer.echo(runtime.ensure_org_chart(db, org, settings.tz))
     except OrgFileError as exc:
@@ -156,7 +173,7 @@ def org_import(file: Annotated[Path, typer.Argument(help="Org chart YAML (DESIGN
     from storage.orgfile import OrgFileError
 
     settings = _settings()
-    db = runtime.open_database(settings)
+    db = _open_database(settings)
     try:
         typer.echo(runtime.ensure_org_chart(db, file, settings.tz))
     except OrgFileError as exc:
@@ -167,11 +184,11 @@ def org_import(file: Annotated[Path, typer.Argument(help="Org chart YAML (DESIGN
 @cadre_app.command("invite")
 def cadre_invite(name: Annotated[str, typer.Argument(help="The cadre's name as in the org chart.")]) -> None:
     """Print a one-time code the cadre sends as `绑定 CODE` from the WeChat account they will use."""
-    from courtyard import messages, runtime
+    from courtyard import messages
     from handlers.binding import UnknownCadre, invite
 
     settings = _settings()
-    db = runtime.open_database(settings)
+    db = _open_database(settings)
     try:
         code, expires_at = invite(db=db, name=name, now=datetime.now(settings.tz))
     except UnknownCadre:
@@ -190,7 +207,6 @@ def user_add(
     password_stdin: Annotated[bool, typer.Option(help="Read the password from the first line of stdin.")] = False,
 ) -> None:
     """Create a web account, or change its role, cadre and password (signing its browsers out)."""
-    from courtyard import runtime
     from handlers.accounts import AccountError, add_user
 
     if password_stdin:
@@ -198,7 +214,7 @@ def user_add(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     settings = _settings()
-    db = runtime.open_database(settings)
+    db = _open_database(settings)
     try:
         created = add_user(
             db=db, name=name, role=role, cadre_name=cadre, password=password, now=datetime.now(settings.tz)
@@ -223,12 +239,11 @@ def hot(
     _quiet_jieba()
     if csv_file is not None:
         raise typer.Exit(run_hot_csv(csv_file, days=days, top=top))
-    from courtyard import runtime
     from handlers.hot import from_ledger
     from storage.ledger_query import Scope
 
     settings = _settings()
-    db = runtime.open_database(settings)
+    db = _open_database(settings)
     print_hot(from_ledger(db=db, scope=Scope(), now=datetime.now(settings.tz), days=days or 30, top=top))
 
 
@@ -284,7 +299,7 @@ def sweep(
 
     settings = _settings()
     now = parse_moment(at, settings) if at else datetime.now(settings.tz)
-    db = runtime.open_database(settings)
+    db = _open_database(settings)
     try:
         deps = runtime.build_sweep_deps(settings, db)
     except PolicyError as exc:
@@ -315,7 +330,6 @@ def export(
     fmt: Annotated[str | None, typer.Option("--format", help="csv or xlsx (default: from the file name).")] = None,
 ) -> None:
     """Write the ledger (台账), one row per ticket, for a spreadsheet."""
-    from courtyard import runtime
     from handlers.ledger import COLUMNS, ledger_rows
     from web.export import FORMATS, write_ledger
 
@@ -327,7 +341,7 @@ def export(
         typer.echo(f"-o：文件夹 {str(output.parent)!r} 不存在", err=True)
         raise typer.Exit(2)
     settings = _settings()
-    db = runtime.open_database(settings)
+    db = _open_database(settings)
     with db.snapshot() as session:
         count = write_ledger(ledger_rows(session=session, tz=settings.tz), COLUMNS, output, chosen)
     typer.echo(f"exported {count} tickets to {output} ({chosen})")

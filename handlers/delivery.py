@@ -26,8 +26,9 @@ SERVICE_WINDOW = timedelta(hours=48)  # WeChat's customer-service window after a
 CLAIM_LEASE = timedelta(seconds=120)
 MAX_ATTEMPTS = 8
 # Sender threads of one drain on PostgreSQL: WeChat's API answers in ~0.1–0.3 s, so a few calls in
-# flight multiply throughput; more would mostly wait on the connection pool (5 by default).
-SENDERS = 4
+# flight multiply throughput. A sender holds a database connection only to claim and settle, not
+# while WeChat answers, so 8 fit in the default pool (5 + 10 overflow).
+SENDERS = 8
 MAX_BACKOFF_SECONDS = 300
 
 

@@ -6,7 +6,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,9 +17,11 @@ from sqlmodel import select
 
 from tests.conftest import TOKEN
 from tests.fake_wechat import FakeWeChat
+from tests.support.serve import COURTYARD, serving
 from tests.support.wechat_client import WeChatPoster
 
-COURTYARD = str(Path(sys.executable).parent / "courtyard")
+__all__ = ["COURTYARD"]  # imported from here by older tests
+
 DATA = Path(__file__).parent.parent / "data"
 
 
@@ -42,30 +43,8 @@ def run(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess
 @pytest.fixture
 def served(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[tuple[str, str]]:
     """`courtyard serve` in a subprocess on a free port; yields (base URL, start-up output)."""
-    process = subprocess.Popen(
-        [COURTYARD, "serve", "--port", "0"],
-        cwd=tmp_path,
-        env=env_for(tmp_path, fake_wechat),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    seen = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        seen.append(line)
-        if match := re.search(r"webhook (http://\S+)/wechat", line):
-            break
-    else:
-        process.kill()
-        pytest.fail("serve did not start:\n" + "".join(seen))
-    try:
-        yield match.group(1), "".join(seen)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serving(tmp_path, env_for(tmp_path, fake_wechat)) as running:
+        yield running.base_url, running.started
 
 
 def test_serve_demo_town_end_to_end(tmp_path: Path, served: tuple[str, str], fake_wechat: FakeWeChat) -> None:

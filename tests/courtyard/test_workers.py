@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
+import socket
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,8 +17,9 @@ from sqlalchemy.engine import Engine
 
 from storage.leader import SCHEDULER_LOCK_KEY
 from tests.conftest import TOKEN, database_url
-from tests.courtyard.test_cli import COURTYARD, env_for, run
+from tests.courtyard.test_cli import env_for, run
 from tests.fake_wechat import FakeWeChat
+from tests.support.serve import serving
 from tests.support.wechat_client import WeChatPoster
 
 needs_postgres = pytest.mark.skipif(
@@ -39,32 +40,36 @@ def test_zero_workers_are_refused(tmp_path: Path) -> None:
     assert "--workers 至少为 1" in result.stderr
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_unreachable_database_is_named_in_chinese(tmp_path: Path, workers: str) -> None:
+    nobody_listens = f"postgresql+psycopg://courtyard:s3cret@127.0.0.1:{free_port()}/courtyard"
+    result = run(tmp_path, "serve", "--port", "0", "--workers", workers, COURTYARD_DB_URL=nobody_listens)
+    assert result.returncode == 1
+    assert "无法连接数据库" in result.stderr and "COURTYARD_DB_URL" in result.stderr
+    assert "s3cret" not in result.stderr + result.stdout, "the password is not printed"
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_sqlite_folder_is_named_in_chinese(tmp_path: Path) -> None:
+    result = run(tmp_path, "org", "import", "x.yaml", COURTYARD_DB_URL=f"sqlite:///{tmp_path}/gone/courtyard.db")
+    assert result.returncode == 1
+    assert "无法连接数据库" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "gone").exists()
+
+
 @pytest.fixture
 def two_workers(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[tuple[str, str]]:
     """`courtyard serve --workers 2` on a fresh PostgreSQL database; yields (base URL, database URL)."""
     url = database_url(tmp_path)
-    process = subprocess.Popen(
-        [COURTYARD, "serve", "--port", "0", "--workers", "2"],
-        cwd=tmp_path,
-        env=env_for(tmp_path, fake_wechat, COURTYARD_DB_URL=url),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if match := re.search(r"webhook (http://\S+)/wechat", line):
-            break
-    else:
-        pytest.fail("serve --workers 2 did not start:\n" + "".join(seen))
-    try:
-        assert "2 个工作进程" in line
-        yield match.group(1), url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with serving(tmp_path, env_for(tmp_path, fake_wechat, COURTYARD_DB_URL=url), "--workers", "2") as served:
+        assert "2 个工作进程" in served.started
+        yield served.base_url, url
 
 
 @needs_postgres
