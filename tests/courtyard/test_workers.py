@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
@@ -107,3 +109,98 @@ def leaders(engine: Engine) -> int:
             {"key": SCHEDULER_LOCK_KEY},
         )
         return int(held.scalar_one())
+
+
+def worker_pids(master: int) -> list[int]:
+    """The gunicorn master's worker processes (its children, from /proc)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == master:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def wait_for_workers(master: int, count: int) -> list[int]:
+    """The workers once count of them run (gunicorn says it is ready before it forks them)."""
+    deadline = time.monotonic() + 60
+    while len(pids := worker_pids(master)) != count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(pids) == count, pids
+    return pids
+
+
+@needs_postgres
+def test_a_worker_killed_mid_load_loses_nothing_acknowledged_and_retries_file_once(
+    tmp_path: Path, fake_wechat: FakeWeChat
+) -> None:
+    url = database_url(tmp_path)
+    said = {780000 + n: f"{COURTYARDS[n % 3]}{n}栋{PROBLEMS[n % 4]}，第{n}次说了" for n in range(120)}
+    acknowledged: dict[int, str] = {}
+    with serving(tmp_path, env_for(tmp_path, fake_wechat, COURTYARD_DB_URL=url), "--workers", "2") as served:
+        poster = WeChatPoster(served.base_url, token=TOKEN)
+        victims = wait_for_workers(served.process.pid, 2)
+
+        def send(msg_id: int) -> None:
+            try:
+                reply = poster.text(f"o_load{msg_id % 40}", said[msg_id], msg_id=msg_id)
+            except requests.RequestException:
+                return  # the worker died under this request: WeChat retries it
+            if reply.status == 200 and re.search(r"编号 \d+", reply.content or ""):
+                acknowledged[msg_id] = reply.content or ""
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            futures = [pool.submit(send, msg_id) for msg_id in said]
+            while len(acknowledged) < 30 and not all(f.done() for f in futures):
+                time.sleep(0.01)
+            os.kill(victims[0], signal.SIGKILL)  # mid-load: requests are in flight on both workers
+            for future in futures:
+                future.result()
+        assert len(acknowledged) >= 30
+
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                for msg_id, reply in acknowledged.items():  # everything acknowledged is stored, with its ticket
+                    stored = connection.execute(
+                        text("SELECT reply FROM inboundmessage WHERE content = :t"), {"t": said[msg_id]}
+                    ).all()
+                    assert [row.reply for row in stored] == [reply], said[msg_id]
+                    assert connection.execute(text("SELECT count(*) FROM ticket WHERE id = :n"), {"n": number(reply)})
+
+            # WeChat retries every message whose answer it did not get (here: all of them, again).
+            with ThreadPoolExecutor(max_workers=6) as pool:
+                retries = dict(
+                    zip(said, pool.map(lambda m: poster.text(f"o_load{m % 40}", said[m], msg_id=m), said), strict=True)
+                )
+            assert {reply.status for reply in retries.values()} == {200}
+            for msg_id, first in acknowledged.items():
+                assert retries[msg_id].content == first, "a retry is answered as the first delivery was"
+            with engine.connect() as connection:
+                messages = connection.execute(text("SELECT count(*) FROM inboundmessage WHERE content LIKE '%次说了'"))
+                assert messages.scalar_one() == len(said), "every message stored once"
+                filed = connection.execute(text("SELECT id FROM ticket WHERE text LIKE '%次说了'"))
+                tickets = {row.id for row in filed}
+        finally:
+            engine.dispose()
+        # Every ticket is the one some message's answer names: a message filed twice would leave a ticket
+        # that no answer names (a retry is answered with the stored first answer).
+        assert tickets == {number(reply.content or "") for reply in retries.values()}
+        assert served.process.poll() is None
+        assert victims[0] not in wait_for_workers(served.process.pid, 2), "the killed worker was replaced"
+
+
+COURTYARDS = ("桂花苑", "银杏院", "东风院")
+
+
+def number(reply: str) -> int:
+    """The ticket number (编号 N) a reply names."""
+    found = re.search(r"编号 (\d+)", reply)
+    assert found, reply
+    return int(found.group(1))
+
+
+PROBLEMS = ("门口的路灯坏了", "垃圾三天没人收", "下水道堵了", "楼道灯不亮")

@@ -97,3 +97,39 @@ def test_killed_sweep_resumes_without_doubles(tmp_path: Path, fake_wechat: FakeW
     again = subprocess.run([COURTYARD, "sweep", "--at", later], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert "ledger: nothing due" in again.stdout and "outbox: nothing due" in again.stdout
     assert len([t for t in fake_wechat.texts_for("o_lifang") if t.startswith("【提醒】")]) == TICKETS
+
+
+def test_a_killed_leader_mid_sweep_is_taken_over_and_finished(tmp_path: Path, fake_wechat: FakeWeChat) -> None:
+    settings = make_settings(tmp_path, fake_wechat)
+    db = runtime.open_database(settings)
+    runtime.ensure_org_chart(db, None)
+    calendar = runtime.build_calendar(settings, db)
+    Sweeper(db=db, calendar=calendar).run(AT.replace(hour=9))
+    seed(db, calendar)
+    env = env_for(tmp_path, fake_wechat, COURTYARD_DB_URL=settings.courtyard_db_url)
+    sweep = [COURTYARD, "sweep", "--at", AT.isoformat()]
+
+    leader = subprocess.Popen(sweep, cwd=tmp_path, env=env)
+    deadline = time.monotonic() + 60
+    while reminders_done(settings.courtyard_db_url, db) < 5 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    leader.send_signal(signal.SIGKILL)
+    leader.wait()
+    done_by_leader = count(db, SweepAction.kind == "nudge0")
+    assert 0 < done_by_leader < TICKETS, "the kill did not land mid-sweep"
+
+    # Another process for the same moment (another worker's scheduler, a cron job) takes over: on
+    # PostgreSQL at once (the dead leader's connection took its lock along), on SQLite once the dead
+    # leader's lease runs out. It waits at most 30 s, so finishing means it took over within 30 s.
+    follower = subprocess.Popen(
+        [*sweep, "--wait", "30"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    out, err = follower.communicate(timeout=120)
+    assert follower.returncode == 0, err
+    assert f"unaccepted_reminder {TICKETS - done_by_leader}" in out
+    if settings.courtyard_db_url.startswith("sqlite"):
+        assert "正在执行定时任务" in out, "the dead leader's lease was waited out"
+    assert count(db, SweepAction.kind == "nudge0") == TICKETS
+    assert count(db, Outbox.kind == "reminder", Outbox.status == OutboxStatus.SENT, model=Outbox) == TICKETS
+    reminders = [t for t in fake_wechat.texts_for("o_lifang") if t.startswith("【提醒】")]
+    assert len(reminders) == len(set(reminders)) == TICKETS, "no follow-up doubled, none lost"
