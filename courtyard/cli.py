@@ -126,7 +126,9 @@ def serve(
     # The ledger's time work runs whatever is configured; only the drain needs a way to send.
     # Of all processes on this database, only the elected one runs the sweeps.
     scheduler = ElectedScheduler(
-        leadership(db.engine), lambda: build_scheduler(deps, settings.tz, drain=parts.drains)
+        leadership(db.engine),
+        lambda: build_scheduler(deps, settings.tz, drain=parts.drains),
+        on_change=runtime.announce_leadership,
     ).start()
     ready.set()
     # Tickets filed before the search index existed (or by another process) are indexed in the background,
