@@ -194,21 +194,8 @@ def test_serve_without_credentials_says_what_is_held_and_still_runs_the_sweeps(t
     long_ago = TestClock(datetime.now(UTC) - timedelta(days=20))
     conversation = Conversation(Context(db=db, calendar=runtime.build_calendar(settings, db), clock=long_ago))
     conversation.handle(Inbound(openid="o_old", kind="text", key="m1", sent_at=long_ago(), text="桂花苑门口的路灯坏了"))
-    process = subprocess.Popen(
-        [COURTYARD, "serve", "--port", "0"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    try:
-        output = ""
-        while "webhook" not in output:
-            line = process.stdout.readline()
-            assert line, output
-            output += line
+    with serving(tmp_path, env) as served:
+        output = served.started
         for words in (
             "WECHAT_APP_ID / WECHAT_APP_SECRET",
             "WECHAT_TEMPLATE_TASK",
@@ -223,9 +210,6 @@ def test_serve_without_credentials_says_what_is_held_and_still_runs_the_sweeps(t
                 overdue = all(t.overdue for t in session.exec(select(Ticket)).all())
             time.sleep(0.2)
         assert overdue, "the ledger sweep did not run inside serve"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_a_busy_port_is_one_line_not_a_traceback(tmp_path: Path) -> None:

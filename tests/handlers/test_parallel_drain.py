@@ -6,6 +6,7 @@ Runs on a SQLite file, and on PostgreSQL with COURTYARD_TEST_POSTGRES set.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
@@ -47,10 +48,8 @@ class RecordingSender:
             self.most_in_flight = max(self.most_in_flight, len(self._in_flight))
         try:
             if self._meeting is not None:
-                try:
+                with contextlib.suppress(threading.BrokenBarrierError):  # alone (SQLite): go on after the wait
                     self._meeting.wait(timeout=20)
-                except threading.BrokenBarrierError:
-                    pass
                 self._meeting = None
             with self._lock:
                 self.received[openid].append(text)

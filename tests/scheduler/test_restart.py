@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from courtyard import runtime
+from courtyard.settings import Settings
 from handlers.followups import Sweeper
 from handlers.workcalendar import WorkCalendar
 from storage import tickets as ticket_repo
@@ -64,7 +65,8 @@ def reminders_done(url: str, db: Database) -> int:
         return int(reader.execute("SELECT count(*) FROM sweepaction WHERE kind = 'nudge0'").fetchone()[0])
 
 
-def test_killed_sweep_resumes_without_doubles(tmp_path: Path, fake_wechat: FakeWeChat) -> None:
+def reminders_due(tmp_path: Path, fake_wechat: FakeWeChat) -> tuple[Settings, Database, dict[str, str]]:
+    """The demo town with TICKETS reminders due at AT (and nothing else); its settings, database and env."""
     settings = make_settings(tmp_path, fake_wechat)
     db = runtime.open_database(settings)
     runtime.ensure_org_chart(db, None)
@@ -72,16 +74,26 @@ def test_killed_sweep_resumes_without_doubles(tmp_path: Path, fake_wechat: FakeW
     # The morning's digests are out already, so only the reminders are due at AT.
     Sweeper(db=db, calendar=calendar).run(AT.replace(hour=9))
     seed(db, calendar)
-    env = env_for(tmp_path, fake_wechat, COURTYARD_DB_URL=settings.courtyard_db_url)
+    return settings, db, env_for(tmp_path, fake_wechat, COURTYARD_DB_URL=settings.courtyard_db_url)
 
-    first = subprocess.Popen([COURTYARD, "sweep", "--at", AT.isoformat()], cwd=tmp_path, env=env)
+
+def kill_mid_sweep(tmp_path: Path, env: dict[str, str], url: str, db: Database, *, after: int) -> int:
+    """`courtyard sweep --at AT` killed -9 once it has decided `after` reminders; how many it had."""
+    sweep = subprocess.Popen([COURTYARD, "sweep", "--at", AT.isoformat()], cwd=tmp_path, env=env)
     deadline = time.monotonic() + 60
-    while reminders_done(settings.courtyard_db_url, db) < 20 and time.monotonic() < deadline:
+    while reminders_done(url, db) < after and time.monotonic() < deadline:
         time.sleep(0.002)
-    first.send_signal(signal.SIGKILL)
-    first.wait()
-    done_before_restart = count(db, SweepAction.kind == "nudge0")
-    assert 0 < done_before_restart < TICKETS, "the kill did not land mid-sweep"
+    sweep.send_signal(signal.SIGKILL)
+    sweep.wait()
+    done = count(db, SweepAction.kind == "nudge0")
+    assert 0 < done < TICKETS, "the kill did not land mid-sweep"
+    return done
+
+
+def test_killed_sweep_resumes_without_doubles(tmp_path: Path, fake_wechat: FakeWeChat) -> None:
+    settings, db, env = reminders_due(tmp_path, fake_wechat)
+
+    done_before_restart = kill_mid_sweep(tmp_path, env, settings.courtyard_db_url, db, after=20)
 
     later = (AT + timedelta(minutes=2)).isoformat()  # a restart happens later, after any claim's lease
     second = subprocess.run([COURTYARD, "sweep", "--at", later], cwd=tmp_path, env=env, capture_output=True, text=True)
@@ -100,23 +112,10 @@ def test_killed_sweep_resumes_without_doubles(tmp_path: Path, fake_wechat: FakeW
 
 
 def test_a_killed_leader_mid_sweep_is_taken_over_and_finished(tmp_path: Path, fake_wechat: FakeWeChat) -> None:
-    settings = make_settings(tmp_path, fake_wechat)
-    db = runtime.open_database(settings)
-    runtime.ensure_org_chart(db, None)
-    calendar = runtime.build_calendar(settings, db)
-    Sweeper(db=db, calendar=calendar).run(AT.replace(hour=9))
-    seed(db, calendar)
-    env = env_for(tmp_path, fake_wechat, COURTYARD_DB_URL=settings.courtyard_db_url)
+    settings, db, env = reminders_due(tmp_path, fake_wechat)
     sweep = [COURTYARD, "sweep", "--at", AT.isoformat()]
 
-    leader = subprocess.Popen(sweep, cwd=tmp_path, env=env)
-    deadline = time.monotonic() + 60
-    while reminders_done(settings.courtyard_db_url, db) < 5 and time.monotonic() < deadline:
-        time.sleep(0.002)
-    leader.send_signal(signal.SIGKILL)
-    leader.wait()
-    done_by_leader = count(db, SweepAction.kind == "nudge0")
-    assert 0 < done_by_leader < TICKETS, "the kill did not land mid-sweep"
+    done_by_leader = kill_mid_sweep(tmp_path, env, settings.courtyard_db_url, db, after=5)
 
     # Another process for the same moment (another worker's scheduler, a cron job) takes over: on
     # PostgreSQL at once (the dead leader's connection took its lock along), on SQLite once the dead

@@ -38,9 +38,9 @@ class Served:
         return "".join(self.rest)
 
 
-def start_serve(cwd: Path, env: dict[str, str], *args: str) -> Served:
-    """Start `courtyard serve --port 0 ARGS` and return once it says where its webhook is."""
-    process = subprocess.Popen(
+def launch(cwd: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    """Start `courtyard serve --port 0 ARGS` without waiting for it."""
+    return subprocess.Popen(
         [COURTYARD, "serve", "--port", "0", *args],
         cwd=cwd,
         env=env,
@@ -48,6 +48,10 @@ def start_serve(cwd: Path, env: dict[str, str], *args: str) -> Served:
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def wait_ready(process: subprocess.Popen[str]) -> Served:
+    """Read a launched serve's output until it says where its webhook is; fail if it exits first."""
     assert process.stdout is not None
     seen = []
     for line in process.stdout:  # ends when the process does: no endless wait for a dead server
@@ -59,7 +63,12 @@ def start_serve(cwd: Path, env: dict[str, str], *args: str) -> Served:
             return served
     process.kill()
     process.wait()
-    pytest.fail(f"serve {' '.join(args)} did not start:\n" + "".join(seen))
+    pytest.fail(f"serve {' '.join(map(str, process.args))} did not start:\n" + "".join(seen))
+
+
+def start_serve(cwd: Path, env: dict[str, str], *args: str) -> Served:
+    """Start `courtyard serve --port 0 ARGS` and return once it says where its webhook is."""
+    return wait_ready(launch(cwd, env, *args))
 
 
 @contextmanager
