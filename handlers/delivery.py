@@ -78,6 +78,8 @@ def drain(
     if count <= 1:
         run.work()
         return run.report
+    if not run.step():  # idle (the drain runs every second): one query, no threads started
+        return run.report
     with ThreadPoolExecutor(max_workers=count, thread_name_prefix="courtyard-sender") as pool:
         for future in [pool.submit(run.work) for _ in range(count)]:
             future.result()
@@ -95,9 +97,17 @@ class _Drain:
 
     def work(self) -> None:
         """Claim and attempt pushes until nobody has one this sender may take."""
-        while (outcome := self._attempt_next()) is not None:
-            with self._lock:
-                self.report.add(outcome)
+        while self.step():
+            pass
+
+    def step(self) -> bool:
+        """Claim and attempt one push; False when there was none to take."""
+        outcome = self._attempt_next()
+        if outcome is None:
+            return False
+        with self._lock:
+            self.report.add(outcome)
+        return True
 
     def _attempt_next(self) -> str | None:
         """Claim one push, try it outside any transaction, and record the outcome; None when none is left."""

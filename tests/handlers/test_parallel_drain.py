@@ -37,8 +37,11 @@ class RecordingSender:
         self.most_in_flight = 0
         self._in_flight: set[str] = set()
         self._lock = threading.Lock()
-        # The first `meet` sends wait (bounded) for each other: proof that senders run side by side.
+        # `meet` sends after the first (which the drain makes alone, to see whether anything is due) wait,
+        # bounded, for each other: proof that senders run side by side.
         self._meeting = threading.Barrier(meet) if meet > 1 else None
+        self._parties = meet
+        self._sends = 0
 
     def send_text(self, openid: str, text: str) -> None:
         with self._lock:
@@ -46,11 +49,12 @@ class RecordingSender:
                 self.overlaps.append(openid)
             self._in_flight.add(openid)
             self.most_in_flight = max(self.most_in_flight, len(self._in_flight))
+            self._sends += 1
+            meeting = self._meeting if 1 < self._sends <= 1 + self._parties else None
         try:
-            if self._meeting is not None:
-                with contextlib.suppress(threading.BrokenBarrierError):  # alone (SQLite): go on after the wait
-                    self._meeting.wait(timeout=20)
-                self._meeting = None
+            if meeting is not None:
+                with contextlib.suppress(threading.BrokenBarrierError):  # nobody came: most_in_flight tells
+                    meeting.wait(timeout=20)
             with self._lock:
                 self.received[openid].append(text)
         finally:
