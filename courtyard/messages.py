@@ -57,6 +57,11 @@ DATABASE_UNREACHABLE = (
     "无法连接数据库 {url}：{reason}。请确认数据库已经启动、COURTYARD_DB_URL 里的地址、端口、库名和账号密码正确"
     "（SQLite 文件所在的文件夹要存在且可写），然后重新运行。本次命令没有执行，数据没有任何改动。"
 )
+DATABASE_LOCKED = (
+    "数据库 {url} 被另一个进程锁住，等了 30 秒仍未放开"
+    "（多半是另一个 courtyard 进程卡住了，或有人用 sqlite3 开着写事务）。请找到并结束那个进程后重新运行。"
+    "本次命令没有执行，数据没有任何改动。"
+)
 SCHEDULER_TAKEN = "本进程接手了定时任务（提醒、督办、回访、简报和推送），选举凭据：{holder}。"
 SCHEDULER_LOST = (
     "本进程失去了定时任务的调度锁（数据库连接断开，或另一个进程已接手），已停止执行定时任务，"
@@ -85,6 +90,8 @@ UNKNOWN_CADRE = "组织架构里没有名叫“{name}”的在任干部。请检
 def database_unreachable(safe_url: str, exc: BaseException) -> str:
     """Why the database cannot be used: its URL (password hidden by the caller) and the driver's first line."""
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    if reason and reason[0] == "database is locked":  # SQLite: reachable, but somebody holds its write lock
+        return DATABASE_LOCKED.format(url=safe_url)
     return DATABASE_UNREACHABLE.format(url=safe_url, reason=reason[0] if reason else type(exc).__name__)
 
 

@@ -6,9 +6,11 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from functools import partial
 from pathlib import Path
 
@@ -17,6 +19,8 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from storage import migrate
+from storage.db import make_engine
 from storage.leader import SCHEDULER_LOCK_KEY
 from tests.conftest import TOKEN, database_url
 from tests.courtyard.test_cli import env_for, run
@@ -204,3 +208,14 @@ def number(reply: str) -> int:
 
 
 PROBLEMS = ("门口的路灯坏了", "垃圾三天没人收", "下水道堵了", "楼道灯不亮")
+
+
+def test_a_sqlite_file_locked_by_another_process_is_named_in_chinese(tmp_path: Path) -> None:
+    database = tmp_path / "cli.db"
+    migrate.upgrade(make_engine(f"sqlite:///{database}"))
+    with closing(sqlite3.connect(database, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")  # another process stuck in a write transaction
+        result = run(tmp_path, "sweep")
+        other.execute("ROLLBACK")
+    assert result.returncode == 1
+    assert "被另一个进程锁住" in result.stderr and "Traceback" not in result.stderr
