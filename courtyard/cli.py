@@ -45,6 +45,23 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
+def _open_database(settings: Settings) -> Database:
+    """The database with its schema up to date; a message in Chinese and exit 1 when it cannot be reached."""
+    from sqlalchemy import make_url
+
+    from courtyard import messages, runtime
+    from storage.db import is_unavailable
+
+    try:
+        return runtime.open_database(settings)
+    except Exception as exc:
+        if not (is_unavailable(exc) or isinstance(exc, OSError)):
+            raise
+        safe_url = make_url(settings.courtyard_db_url).render_as_string(hide_password=True)
+        typer.echo(messages.database_unreachable(safe_url, exc), err=True)
+        raise typer.Exit(1) from None
+
+
 @app.command(help="运行公众号接口 /wechat、管理后台网页和定时任务。")
 def serve(
     host: Annotated[str, typer.Option(help="监听地址。")] = "127.0.0.1",
@@ -71,7 +88,7 @@ def serve(
         typer.echo(refusal, err=True)
         raise typer.Exit(2)
     runtime.configure_logging(verbose=verbose)
-    db = runtime.open_database(settings)
+    db = _open_database(settings)
     try:
         typer.echo(runtime.ensure_org_chart(db, org, settings.tz))
     except OrgFileError as exc:
@@ -107,7 +124,9 @@ def serve(
     # The ledger's time work runs whatever is configured; only the drain needs a way to send.
     # Of all processes on this database, only the elected one runs the sweeps.
     scheduler = ElectedScheduler(
-        leadership(db.engine), lambda: build_scheduler(deps, settings.tz, drain=parts.drains)
+        leadership(db.engine),
+        lambda: build_scheduler(deps, settings.tz, drain=parts.drains),
+        on_change=runtime.announce_leadership,
     ).start()
     ready.set()
     # Tickets filed before the search index existed (or by another process) are indexed in the background,
@@ -154,7 +173,7 @@ def org_import(file: Annotated[Path, typer.Argument(help="组织架构 YAML 文�
     from storage.orgfile import OrgFileError
 
     settings = _settings()
-    db = runtime.open_database(settings)
+    db = _open_database(settings)
     try:
         typer.echo(runtime.ensure_org_chart(db, file, settings.tz))
     except OrgFileError as exc:
@@ -165,11 +184,11 @@ def org_import(file: Annotated[Path, typer.Argument(help="组织架构 YAML 文�
 @cadre_app.command("invite", help="生成一次性邀请码，干部用要绑定的微信向公众号发送“绑定 邀请码”。")
 def cadre_invite(name: Annotated[str, typer.Argument(help="干部姓名（与组织架构中一致）。")]) -> None:
     """Print a one-time code the cadre sends as `绑定 CODE` from the WeChat account they will use."""
-    from courtyard import messages, runtime
+    from courtyard import messages
     from handlers.binding import UnknownCadre, invite
 
     settings = _settings()
-    db = runtime.open_database(settings)
+    db = _open_database(settings)
     try:
         code, expires_at = invite(db=db, name=name, now=datetime.now(settings.tz))
     except UnknownCadre:
@@ -188,7 +207,7 @@ def user_add(
     password_stdin: Annotated[bool, typer.Option(help="从标准输入的第一行读取密码。")] = False,
 ) -> None:
     """Create a web account, or change its role, cadre and password (signing its browsers out)."""
-    from courtyard import messages, runtime
+    from courtyard import messages
     from handlers.accounts import AccountError, add_user
 
     if password_stdin:
@@ -196,7 +215,7 @@ def user_add(
     else:
         password = typer.prompt(messages.PASSWORD_PROMPT, hide_input=True, confirmation_prompt=messages.PASSWORD_AGAIN)
     settings = _settings()
-    db = runtime.open_database(settings)
+    db = _open_database(settings)
     try:
         created = add_user(
             db=db, name=name, role=role, cadre_name=cadre, password=password, now=datetime.now(settings.tz)
@@ -222,12 +241,11 @@ def hot(
     _quiet_jieba()
     if csv_file is not None:
         raise typer.Exit(run_hot_csv(csv_file, days=days, top=top))
-    from courtyard import runtime
     from handlers.hot import from_ledger
     from storage.ledger_query import Scope
 
     settings = _settings()
-    db = runtime.open_database(settings)
+    db = _open_database(settings)
     print_hot(from_ledger(db=db, scope=Scope(), now=datetime.now(settings.tz), days=days or 30, top=top))
 
 
@@ -282,7 +300,7 @@ def sweep(
 
     settings = _settings()
     now = parse_moment(at, settings) if at else datetime.now(settings.tz)
-    db = runtime.open_database(settings)
+    db = _open_database(settings)
     try:
         deps = runtime.build_sweep_deps(settings, db)
     except PolicyError as exc:
@@ -318,7 +336,7 @@ def export(
     fmt: Annotated[str | None, typer.Option("--format", help="csv 或 xlsx（默认按文件扩展名）。")] = None,
 ) -> None:
     """Write the ledger (台账), one row per ticket, for a spreadsheet."""
-    from courtyard import messages, runtime
+    from courtyard import messages
     from handlers.ledger import COLUMNS, ledger_rows
     from web.export import FORMATS, write_ledger
 
@@ -330,7 +348,7 @@ def export(
         typer.echo(f"-o：文件夹 {str(output.parent)!r} 不存在", err=True)
         raise typer.Exit(2)
     settings = _settings()
-    db = runtime.open_database(settings)
+    db = _open_database(settings)
     with db.snapshot() as session:
         count = write_ledger(ledger_rows(session=session, tz=settings.tz), COLUMNS, output, chosen)
     typer.echo(messages.EXPORTED.format(count=count, path=output, format=chosen))

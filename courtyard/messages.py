@@ -53,6 +53,20 @@ WORKERS_READY = (
     "院落民情直通车已就绪：{workers} 个工作进程共用一个端口，其中一个负责定时任务。"
     "公众号后台的服务器地址填 webhook {address}/wechat ，健康检查 {address}/healthz"
 )
+DATABASE_UNREACHABLE = (
+    "无法连接数据库 {url}：{reason}。请确认数据库已经启动、COURTYARD_DB_URL 里的地址、端口、库名和账号密码正确"
+    "（SQLite 文件所在的文件夹要存在且可写），然后重新运行。本次命令没有执行，数据没有任何改动。"
+)
+DATABASE_LOCKED = (
+    "数据库 {url} 被另一个进程锁住，等了 30 秒仍未放开"
+    "（多半是另一个 courtyard 进程卡住了，或有人用 sqlite3 开着写事务）。请找到并结束那个进程后重新运行。"
+    "本次命令没有执行，数据没有任何改动。"
+)
+SCHEDULER_TAKEN = "本进程接手了定时任务（提醒、督办、回访、简报和推送），选举凭据：{holder}。"
+SCHEDULER_LOST = (
+    "本进程失去了定时任务的调度锁（数据库连接断开，或另一个进程已接手），已停止执行定时任务，"
+    "以免重复提醒；由持有调度锁的进程继续。"
+)
 SWEEP_WAITING = "另一个进程（多半是正在运行的 courtyard serve）正在执行定时任务，最多等它 {seconds:g} 秒……"
 SWEEP_LOCK_BUSY = (
     "没有执行：另一个进程一直占着定时任务（调度锁），为免重复提醒，本次不运行。"
@@ -104,6 +118,14 @@ PASSWORD_AGAIN = "再输入一次密码"
 
 INVITE = "{name}：请用 TA 以后要用的微信号，在 {deadline} 之前向公众号发送“绑定 {code}”。"
 UNKNOWN_CADRE = "组织架构里没有名叫“{name}”的在任干部。请检查姓名，或先用 courtyard org import 导入。"
+
+
+def database_unreachable(safe_url: str, exc: BaseException) -> str:
+    """Why the database cannot be used: its URL (password hidden by the caller) and the driver's first line."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    if reason and reason[0] == "database is locked":  # SQLite: reachable, but somebody holds its write lock
+        return DATABASE_LOCKED.format(url=safe_url)
+    return DATABASE_UNREACHABLE.format(url=safe_url, reason=reason[0] if reason else type(exc).__name__)
 
 
 def push_warnings(settings: Settings) -> list[str]:

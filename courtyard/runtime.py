@@ -89,6 +89,14 @@ class _SkippedRunFilter(logging.Filter):
         return "maximum number of running instances reached" not in record.getMessage()
 
 
+def announce_leadership(leading: bool, holder: str) -> None:
+    """Tell the operator, in Chinese, when this process takes or loses the sweeps."""
+    if leading:
+        log.info(messages.SCHEDULER_TAKEN.format(holder=holder))
+    else:
+        log.warning(messages.SCHEDULER_LOST)
+
+
 def demo_org_path() -> Path:
     return Path(str(resources.files("courtyard").joinpath("demo_org.yaml")))
 

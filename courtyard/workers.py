@@ -62,7 +62,9 @@ def run_workers(settings: Settings, *, host: str, port: int, threads: int, worke
         with startup_lock(db.engine):  # the demo's seeding happens once, not in every worker
             parts = runtime.build_server(settings, db, ready, host=host, threads=threads)
         scheduler = ElectedScheduler(
-            leadership(db.engine), lambda: build_scheduler(parts.sweeps, settings.tz, drain=parts.drains)
+            leadership(db.engine),
+            lambda: build_scheduler(parts.sweeps, settings.tz, drain=parts.drains),
+            on_change=runtime.announce_leadership,
         )
         schedulers.append(scheduler.start())
         ready.set()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,6 +25,10 @@ SERVICE_WINDOW = timedelta(hours=48)  # WeChat's customer-service window after a
 # times the WeChat API timeout (courtyard.runtime), so a slow answer is waited for, not doubled.
 CLAIM_LEASE = timedelta(seconds=120)
 MAX_ATTEMPTS = 8
+# Sender threads of one drain on PostgreSQL: WeChat's API answers in ~0.1–0.3 s, so a few calls in
+# flight multiply throughput. A sender holds a database connection only to claim and settle, not
+# while WeChat answers, so 8 fit in the default pool (5 + 10 overflow).
+SENDERS = 8
 MAX_BACKOFF_SECONDS = 300
 
 
@@ -59,53 +65,99 @@ class _Outcome:
     failure: Failure | None = None
 
 
-def drain(*, db: Database, sender: Sender, templates: Templates, now: datetime, batch: int = 200) -> DrainReport:
-    """Attempt every push that is due as of now; safe to run from several processes at once."""
-    report = DrainReport()
+def drain(
+    *, db: Database, sender: Sender, templates: Templates, now: datetime, senders: int | None = None
+) -> DrainReport:
+    """Attempt every push that is due as of now; safe to run from several processes at once.
+
+    senders threads send side by side (default SENDERS on PostgreSQL; SQLite keeps one): each takes the
+    next push of somebody with none in flight, so one person's pushes still go one at a time, in order.
+    """
+    count = senders if senders is not None else (SENDERS if db.engine.dialect.name == "postgresql" else 1)
+    run = _Drain(db, sender, templates, now)
     with db.transaction() as session:  # a backlog goes as one summary per person, never a burst
         if summaries := held.collapse_backlog(session=session, now=now):
-            report.counts["backlog_summary"] = summaries
-    seen: set[int] = set()
-    while True:
+            run.report.counts["backlog_summary"] = summaries
+    if count <= 1:
+        run.work()
+        return run.report
+    if not run.step():  # idle (the drain runs every second): one query, no threads started
+        return run.report
+    with ThreadPoolExecutor(max_workers=count, thread_name_prefix="courtyard-sender") as pool:
+        for future in [pool.submit(run.work) for _ in range(count)]:
+            future.result()
+    return run.report
+
+
+class _Drain:
+    """One drain's shared state: what its senders tried, and what came of it."""
+
+    def __init__(self, db: Database, sender: Sender, templates: Templates, now: datetime) -> None:
+        self.db, self.sender, self.templates, self.now = db, sender, templates, now
+        self.report = DrainReport()
+        self._again: set[int] = set()  # attempted by this drain and due again at once: not retried by it
+        self._lock = threading.Lock()
+
+    def work(self) -> None:
+        """Claim and attempt pushes until nobody has one this sender may take."""
+        while self.step():
+            pass
+
+    def step(self) -> bool:
+        """Claim and attempt one push; False when there was none to take."""
+        outcome = self._attempt_next()
+        if outcome is None:
+            return False
+        with self._lock:
+            self.report.add(outcome)
+        return True
+
+    def _attempt_next(self) -> str | None:
+        """Claim one push, try it outside any transaction, and record the outcome; None when none is left."""
+        db, now = self.db, self.now
         with db.transaction() as session:
-            ids = [i for i in outbox_repo.due_ids(session=session, now=now, limit=batch) if i not in seen]
-        if not ids:
-            return report
-        for outbox_id in ids:
-            seen.add(outbox_id)
-            outcome = _attempt(db, sender, templates, outbox_id, now)
-            if outcome is not None:
-                report.add(outcome)
+            with self._lock:
+                skip = frozenset(self._again)
+            push = outbox_repo.claim_next(session=session, now=now, lease=CLAIM_LEASE, skip=skip)
+            if push is None:
+                return None
+            outbox_id = push.id
+            assert outbox_id is not None
+            person = ticket_repo.resident_by_openid(session=session, openid=push.openid)
+            last_message_at = person.last_message_at if person else None
+            newer = held.newer_reminder(session=session, push=push)
+            if newer is not None:  # a backlog (no credentials yet, a long outage): only the latest reminder goes
+                outbox_repo.settle(
+                    session=session,
+                    outbox_id=outbox_id,
+                    status=OutboxStatus.SUPERSEDED,
+                    now=now,
+                    error=f"superseded by #{newer}",
+                )
+                return str(OutboxStatus.SUPERSEDED)
+            if push.unknown_fate >= 2:
+                log.error("push %d (%s to %s): fate unknown twice, not resent", push.id, push.kind, push.openid)
+                outbox_repo.settle(
+                    session=session,
+                    outbox_id=outbox_id,
+                    status=OutboxStatus.FAILED,
+                    now=now,
+                    error="not resent: two attempts of unknown fate, it may have arrived",
+                )
+                return str(OutboxStatus.FAILED)
+        outcome, due_again = _send(db, self.sender, self.templates, push, last_message_at, now)
+        if due_again:
+            with self._lock:
+                self._again.add(outbox_id)
+        return outcome
 
 
-def _attempt(db: Database, sender: Sender, templates: Templates, outbox_id: int, now: datetime) -> str | None:
-    """Claim one push, try it outside any transaction, and record the outcome; None if another drain had it."""
-    with db.transaction() as session:
-        push = outbox_repo.claim(session=session, outbox_id=outbox_id, now=now, lease=CLAIM_LEASE)
-        if push is None:
-            return None
-        person = ticket_repo.resident_by_openid(session=session, openid=push.openid)
-        last_message_at = person.last_message_at if person else None
-        newer = held.newer_reminder(session=session, push=push)
-        if newer is not None:  # a backlog (no credentials yet, a long outage): only the latest reminder goes
-            outbox_repo.settle(
-                session=session,
-                outbox_id=outbox_id,
-                status=OutboxStatus.SUPERSEDED,
-                now=now,
-                error=f"superseded by #{newer}",
-            )
-            return str(OutboxStatus.SUPERSEDED)
-        if push.unknown_fate >= 2:
-            log.error("push %d (%s to %s): fate unknown twice, not resent", push.id, push.kind, push.openid)
-            outbox_repo.settle(
-                session=session,
-                outbox_id=outbox_id,
-                status=OutboxStatus.FAILED,
-                now=now,
-                error="not resent: two attempts of unknown fate, it may have arrived",
-            )
-            return str(OutboxStatus.FAILED)
+def _send(
+    db: Database, sender: Sender, templates: Templates, push: Outbox, last_message_at: datetime | None, now: datetime
+) -> tuple[str, bool]:
+    """Deliver a claimed push and settle it: what came of it, and whether it is due again as of now."""
+    outbox_id = push.id
+    assert outbox_id is not None
     if push.unknown_fate:
         log.warning("push %d (%s to %s) possibly doubled: resent after an attempt of unknown fate",
                     push.id, push.kind, push.openid)  # fmt: skip
@@ -138,7 +190,8 @@ def _attempt(db: Database, sender: Sender, templates: Templates, outbox_id: int,
         )
         if status == OutboxStatus.HELD:
             held.on_held(session=session, push=push)
-    return f"{status}:{outcome.channel}" if status == OutboxStatus.SENT else str(status)
+    due_again = status == OutboxStatus.PENDING and retry_at is not None and retry_at <= now
+    return f"{status}:{outcome.channel}" if status == OutboxStatus.SENT else str(status), due_again
 
 
 def _wrote_since(session: Session, openid: str, last_message_at: datetime | None) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlmodel import Session, SQLModel, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT_SECONDS = 10
 # Any fixed number both sides agree on: the key of PostgreSQL's advisory lock for start-up work.
 STARTUP_LOCK_KEY = 0x636F7572  # "cour"
 
@@ -40,7 +41,8 @@ def make_engine(url: str, *, echo: bool = False, wait_seconds: float | None = No
         )
         _tune_sqlite(engine, busy_ms=busy_ms, synchronous="FULL" if durable else "NORMAL")
         return engine
-    connect_args: dict[str, Any] = {}
+    # A server that does not answer (down, firewalled) is given up on instead of waited for forever.
+    connect_args: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS} if url.startswith("postgresql") else {}
     if wait_seconds is not None and url.startswith("postgresql"):
         wait_ms = int(wait_seconds * 1000)
         connect_args = {"connect_timeout": max(1, round(wait_seconds)), "options": f"-c lock_timeout={wait_ms}"}

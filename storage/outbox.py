@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, update
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.db import database_now
@@ -43,12 +44,12 @@ def enqueue(
     return row
 
 
-def _claimable(now: datetime, database_time: datetime) -> object:
+def _claimable(now: datetime, database_time: datetime, table: type[Outbox] = Outbox) -> ColumnElement[bool]:
     """Pending and due as of now (the sweep's moment, maybe simulated), or claimed by a drain whose
     lease ran out on the database's clock (that drain died or hung)."""
     return or_(
-        and_(col(Outbox.status) == OutboxStatus.PENDING, col(Outbox.next_attempt_at) <= now),
-        and_(col(Outbox.status) == OutboxStatus.SENDING, col(Outbox.lease_until) <= database_time),
+        and_(col(table.status) == OutboxStatus.PENDING, col(table.next_attempt_at) <= now),
+        and_(col(table.status) == OutboxStatus.SENDING, col(table.lease_until) <= database_time),
     )
 
 
@@ -56,7 +57,7 @@ def due_ids(*, session: Session, now: datetime, limit: int) -> Sequence[int]:
     """Pushes that may be attempted now: pending ones whose time has come, and abandoned claims."""
     return session.exec(
         select(Outbox.id)
-        .where(_claimable(now, database_now(session)))  # type: ignore[arg-type]
+        .where(_claimable(now, database_now(session)))
         .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
         .limit(limit)
     ).all()  # type: ignore[return-value]
@@ -71,7 +72,7 @@ def claim(*, session: Session, outbox_id: int, now: datetime, lease: timedelta) 
     database_time = database_now(session)
     result = session.execute(
         update(Outbox)
-        .where(col(Outbox.id) == outbox_id, _claimable(now, database_time))  # type: ignore[arg-type]
+        .where(col(Outbox.id) == outbox_id, _claimable(now, database_time))
         .values(
             unknown_fate=Outbox.unknown_fate + case((col(Outbox.status) == OutboxStatus.SENDING, 1), else_=0),
             status=OutboxStatus.SENDING,
@@ -83,6 +84,44 @@ def claim(*, session: Session, outbox_id: int, now: datetime, lease: timedelta) 
         return None
     row = session.get(Outbox, outbox_id, populate_existing=True)
     return row
+
+
+def claim_next(*, session: Session, now: datetime, lease: timedelta, skip: Collection[int] = ()) -> Outbox | None:
+    """Claim the next push of somebody with none in flight: the first claimable one in their queue.
+
+    Per recipient the order is the single drain's (due time, then id) and never two in flight at once:
+    a push is taken only when no earlier one of the same person is claimable and none is being sent.
+    On PostgreSQL the row is locked FOR UPDATE SKIP LOCKED, so several drains take different
+    people's pushes without waiting on each other; on SQLite the write lock serialises claims.
+    Pushes in skip (already tried by this drain) are not taken, and hold their person's queue.
+    """
+    database_time = database_now(session)
+    other = aliased(Outbox)
+    same_person = col(other.openid) == col(Outbox.openid)
+    in_flight = exists().where(
+        same_person, col(other.status) == OutboxStatus.SENDING, col(other.lease_until) > database_time
+    )
+    earlier = exists().where(
+        same_person,
+        _claimable(now, database_time, other),
+        or_(
+            col(other.next_attempt_at) < col(Outbox.next_attempt_at),
+            and_(col(other.next_attempt_at) == col(Outbox.next_attempt_at), col(other.id) < col(Outbox.id)),
+        ),
+    )
+    query = (
+        select(Outbox.id)
+        .where(_claimable(now, database_time), ~in_flight, ~earlier)
+        .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+        .limit(1)
+        .with_for_update(skip_locked=True, of=Outbox)
+    )
+    if skip:
+        query = query.where(col(Outbox.id).not_in(list(skip)))
+    outbox_id = session.exec(query).first()
+    if outbox_id is None:
+        return None
+    return claim(session=session, outbox_id=outbox_id, now=now, lease=lease)
 
 
 def settle(

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, make_url
-from waitress import create_server
 
 from courtyard import runtime
 from courtyard.settings import Settings
@@ -22,6 +21,7 @@ from storage.db import Database
 from tests.conftest_wechat import fake_wechat, wechat_api
 from tests.fake_wechat import FakeWeChat
 from tests.support.clock import TestClock
+from tests.support.loopback import serve_in_thread
 from tests.support.wechat_client import WeChatPoster
 
 __all__ = ["fake_wechat", "wechat_api"]
@@ -112,26 +112,15 @@ def start_server(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[Callable[.
         ready = threading.Event()
         clock = TestClock(TEST_START)
         app = runtime.build_web_app(settings, db, ready, clock, threads=4)
-        server = create_server(app, host="127.0.0.1", port=0, threads=4)
+        base_url, stop_serving = serve_in_thread(app, threads=4)
         ready.set()
-        closing = threading.Event()
-
-        def run() -> None:
-            try:
-                server.run()
-            except OSError:  # waitress's select loop sees its sockets closed under it at shutdown
-                if not closing.is_set():
-                    raise
 
         def stop() -> None:
-            closing.set()
-            server.close()
+            stop_serving()
             app.config["courtyard.keeper"].stop()
             db.engine.dispose()
 
-        threading.Thread(target=run, daemon=True).start()
         stops.append(stop)
-        base_url = f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
         poster = WeChatPoster(base_url, token=TOKEN, app_id=fake_wechat.app_id, aes_key=AES_KEY if safe_mode else None)
         return Running(settings, db, base_url, poster, runtime.build_sweep_deps(settings, db, clock), clock)
 

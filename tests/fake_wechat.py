@@ -133,6 +133,7 @@ class FakeWeChat:
         self.template_ids = set(template_ids) if template_ids is not None else None
         self.hang_seconds = hang_seconds
         self.late_seconds = 6.0  # how late Fault.LATE answers
+        self.send_seconds = 0.0  # how long every push takes to be answered (a slow API, for benches)
         self._state = _State()
         self._changed = threading.Condition(threading.RLock())
         self._closing = threading.Event()
@@ -418,6 +419,8 @@ class _Handler(BaseHTTPRequestHandler):
         if kind not in ("custom", "template"):
             self._reply(404, {"errcode": 404, "errmsg": "not found"})
             return
+        if fake.send_seconds:
+            fake._closing.wait(fake.send_seconds)
         outcome = fake._send_answer(kind, query.get("access_token"), raw)
         if isinstance(outcome, Fault):
             self._fault(fake, outcome)

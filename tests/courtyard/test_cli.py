@@ -6,7 +6,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,9 +17,11 @@ from sqlmodel import select
 
 from tests.conftest import TOKEN
 from tests.fake_wechat import FakeWeChat
+from tests.support.serve import COURTYARD, serving
 from tests.support.wechat_client import WeChatPoster
 
-COURTYARD = str(Path(sys.executable).parent / "courtyard")
+__all__ = ["COURTYARD"]  # imported from here by older tests
+
 DATA = Path(__file__).parent.parent / "data"
 
 
@@ -42,30 +43,8 @@ def run(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess
 @pytest.fixture
 def served(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[tuple[str, str]]:
     """`courtyard serve` in a subprocess on a free port; yields (base URL, start-up output)."""
-    process = subprocess.Popen(
-        [COURTYARD, "serve", "--port", "0"],
-        cwd=tmp_path,
-        env=env_for(tmp_path, fake_wechat),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    seen = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        seen.append(line)
-        if match := re.search(r"webhook (http://\S+)/wechat", line):
-            break
-    else:
-        process.kill()
-        pytest.fail("serve did not start:\n" + "".join(seen))
-    try:
-        yield match.group(1), "".join(seen)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serving(tmp_path, env_for(tmp_path, fake_wechat)) as running:
+        yield running.base_url, running.started
 
 
 def test_serve_demo_town_end_to_end(tmp_path: Path, served: tuple[str, str], fake_wechat: FakeWeChat) -> None:
@@ -215,21 +194,8 @@ def test_serve_without_credentials_says_what_is_held_and_still_runs_the_sweeps(t
     long_ago = TestClock(datetime.now(UTC) - timedelta(days=20))
     conversation = Conversation(Context(db=db, calendar=runtime.build_calendar(settings, db), clock=long_ago))
     conversation.handle(Inbound(openid="o_old", kind="text", key="m1", sent_at=long_ago(), text="桂花苑门口的路灯坏了"))
-    process = subprocess.Popen(
-        [COURTYARD, "serve", "--port", "0"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    try:
-        output = ""
-        while "webhook" not in output:
-            line = process.stdout.readline()
-            assert line, output
-            output += line
+    with serving(tmp_path, env) as served:
+        output = served.started
         for words in (
             "WECHAT_APP_ID / WECHAT_APP_SECRET",
             "WECHAT_TEMPLATE_TASK",
@@ -244,9 +210,6 @@ def test_serve_without_credentials_says_what_is_held_and_still_runs_the_sweeps(t
                 overdue = all(t.overdue for t in session.exec(select(Ticket)).all())
             time.sleep(0.2)
         assert overdue, "the ledger sweep did not run inside serve"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_a_busy_port_is_one_line_not_a_traceback(tmp_path: Path) -> None:

@@ -3,45 +3,24 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import TOKEN
-from tests.courtyard.test_cli import COURTYARD, DATA, env_for
+from tests.courtyard.test_cli import DATA, env_for
 from tests.fake_wechat import FakeWeChat
+from tests.support.serve import serving
 from tests.support.wechat_client import WeChatPoster
 
 
 def serve_one_message(tmp_path: Path, fake: FakeWeChat, *extra: str) -> str:
     """Serve, take one complaint, let its push go out and a few idle ticks pass; everything logged."""
-    process = subprocess.Popen(
-        [COURTYARD, "serve", "--port", "0", "--org", str(DATA / "org_small.yaml"), *extra],
-        cwd=tmp_path,
-        env=env_for(tmp_path, fake),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if match := re.search(r"webhook (http://\S+)/wechat", line):
-            break
-    else:
-        pytest.fail("serve did not start:\n" + "".join(seen))
-    try:
-        reply = WeChatPoster(match.group(1), token=TOKEN).text("o_quiet", "桂花苑门口的路灯坏了", msg_id=4242)
+    with serving(tmp_path, env_for(tmp_path, fake), "--org", str(DATA / "org_small.yaml"), *extra) as served:
+        reply = WeChatPoster(served.base_url, token=TOKEN).text("o_quiet", "桂花苑门口的路灯坏了", msg_id=4242)
         assert reply.status == 200
         assert fake.wait_for(lambda: len(fake.texts_for("o_lifang")) == 1, timeout=30)
         time.sleep(3)  # idle: the outbox drain ticks every second
-    finally:
-        process.terminate()
-        rest, _ = process.communicate(timeout=10)
-    return "".join(seen) + rest
+    return served.started + "".join(served.rest)
 
 
 def test_one_line_per_message_and_per_push_and_silence_when_idle(tmp_path: Path, fake_wechat: FakeWeChat) -> None:

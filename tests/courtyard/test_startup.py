@@ -2,52 +2,25 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import time
 from pathlib import Path
 
-import pytest
 import requests
 
 from tests.conftest import database_url
-from tests.courtyard.test_cli import COURTYARD, DATA, env_for
+from tests.courtyard.test_cli import DATA, env_for
 from tests.fake_wechat import FakeWeChat
+from tests.support.serve import launch, wait_ready
 
 
 def start_together(tmp_path: Path, env: dict[str, str], *extra: str, count: int = 2) -> list[tuple[str, str]]:
     """Start count `courtyard serve` at the same instant; each one's (address, output) once it is ready."""
-    processes = [
-        subprocess.Popen(
-            [COURTYARD, "serve", "--port", "0", *extra],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for _ in range(count)
-    ]
-    started = []
+    processes = [launch(tmp_path, env, *extra) for _ in range(count)]
+    served = []
     try:
-        for process in processes:
-            assert process.stdout is not None
-            seen: list[str] = []
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                line = process.stdout.readline()
-                if not line and process.poll() is not None:
-                    break
-                seen.append(line)
-                if match := re.search(r"webhook (http://\S+)/wechat", line):
-                    started.append((match.group(1), "".join(seen)))
-                    break
-            else:
-                pytest.fail("serve did not start in time:\n" + "".join(seen))
-            assert match, "serve exited:\n" + "".join(seen)
-        for address, _ in started:
-            assert requests.get(address + "/healthz", timeout=5).status_code == 200
-        return started
+        served = [wait_ready(process) for process in processes]
+        for running in served:
+            assert requests.get(running.base_url + "/healthz", timeout=5).status_code == 200
+        return [(running.base_url, running.started) for running in served]
     finally:
         for process in processes:
             process.terminate()

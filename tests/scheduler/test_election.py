@@ -5,6 +5,7 @@ Runs on a SQLite file, and on PostgreSQL with COURTYARD_TEST_POSTGRES set.
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
+from courtyard.runtime import announce_leadership
 from scheduler.election import ElectedScheduler
 from storage import migrate
 from storage.db import make_engine
@@ -23,6 +25,26 @@ from tests.conftest import database_url
 from tests.courtyard.test_cli import COURTYARD, env_for
 
 LEASE = 2.0  # short, so that a dead leader's SQLite lease runs out quickly in the test
+
+# A process on a host whose clock runs an hour ahead: Python's clocks (time.time, datetime.now) are
+# moved before anything is imported. Leases are judged on the database's clock, so it cannot take over.
+AHEAD_SCRIPT = """
+import datetime, sys, time
+real_datetime, real_time = datetime.datetime, time.time
+class Ahead(real_datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return real_datetime.now(tz) + datetime.timedelta(hours=1)
+    @classmethod
+    def utcnow(cls):
+        return real_datetime.utcnow() + datetime.timedelta(hours=1)
+datetime.datetime = Ahead
+time.time = lambda: real_time() + 3600
+from storage.db import make_engine
+from storage.leader import leadership
+lock = leadership(make_engine(sys.argv[1]), lease_seconds=float(sys.argv[2]))
+print("took it" if lock.acquire() else "refused", flush=True)
+"""
 
 LEADER_SCRIPT = """
 import sys, time
@@ -55,13 +77,15 @@ def until(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
     return True
 
 
-def make_scheduler(lock: Leadership, runs: list[str], name: str) -> ElectedScheduler:
+def make_scheduler(
+    lock: Leadership, runs: list[str], name: str, on_change: Callable[[bool, str], None] | None = None
+) -> ElectedScheduler:
     def build() -> BackgroundScheduler:
         scheduler = BackgroundScheduler()
         scheduler.add_job(runs.append, "interval", seconds=0.05, args=[name], id="sweep")
         return scheduler
 
-    return ElectedScheduler(lock, build, heartbeat_seconds=0.1)
+    return ElectedScheduler(lock, build, heartbeat_seconds=0.1, on_change=on_change)
 
 
 def test_of_two_schedulers_exactly_one_runs_the_sweeps(engine: Engine) -> None:
@@ -107,17 +131,39 @@ def test_a_killed_leader_is_replaced(engine: Engine) -> None:
         leader.wait()
 
 
-def test_a_leader_that_lost_the_lock_stops_running_the_sweeps(engine: Engine) -> None:
+def test_a_host_whose_clock_runs_ahead_cannot_steal_a_live_lease(engine: Engine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    leader = subprocess.Popen([sys.executable, "-c", LEADER_SCRIPT, url, str(LEASE)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert leader.stdout is not None and leader.stdout.readline().strip() == "leading"
+        for _ in range(2):
+            ahead = subprocess.run(
+                [sys.executable, "-c", AHEAD_SCRIPT, url, str(LEASE)], capture_output=True, text=True, timeout=120
+            )
+            assert ahead.stdout.strip() == "refused", ahead.stderr
+        assert leader.poll() is None, "the leader still holds its lease"
+    finally:
+        leader.kill()
+        leader.wait()
+
+
+def test_a_leader_that_lost_the_lock_stops_running_the_sweeps_and_says_so(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
     runs: list[str] = []
     lock = leadership(engine, lease_seconds=LEASE)
-    first = make_scheduler(lock, runs, "first")
-    first.tick()
-    assert first.leading
-    lock.release()  # as if its connection or lease went away behind its back
-    thief = leadership(engine, lease_seconds=LEASE)
-    assert thief.acquire()
-    first.tick()
+    first = make_scheduler(lock, runs, "first", on_change=announce_leadership)
+    with caplog.at_level(logging.INFO):
+        first.tick()
+        assert first.leading
+        lock.release()  # as if its connection or lease went away behind its back
+        thief = leadership(engine, lease_seconds=LEASE)
+        assert thief.acquire()
+        first.tick()
     assert not first.leading
+    said = [record.getMessage() for record in caplog.records if record.name == "courtyard.runtime"]
+    assert said[0].startswith("本进程接手了定时任务") and lock.holder in said[0]
+    assert said[1].startswith("本进程失去了定时任务的调度锁") and "以免重复提醒" in said[1]
     settled = len(runs)
     time.sleep(0.3)
     assert len(runs) <= settled + 1  # at most a run already under way

@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from courtyard import runtime
+from courtyard.settings import Settings
 from handlers.followups import Sweeper
 from handlers.workcalendar import WorkCalendar
 from storage import tickets as ticket_repo
@@ -64,7 +65,8 @@ def reminders_done(url: str, db: Database) -> int:
         return int(reader.execute("SELECT count(*) FROM sweepaction WHERE kind = 'nudge0'").fetchone()[0])
 
 
-def test_killed_sweep_resumes_without_doubles(tmp_path: Path, fake_wechat: FakeWeChat) -> None:
+def reminders_due(tmp_path: Path, fake_wechat: FakeWeChat) -> tuple[Settings, Database, dict[str, str]]:
+    """The demo town with TICKETS reminders due at AT (and nothing else); its settings, database and env."""
     settings = make_settings(tmp_path, fake_wechat)
     db = runtime.open_database(settings)
     runtime.ensure_org_chart(db, None)
@@ -72,16 +74,39 @@ def test_killed_sweep_resumes_without_doubles(tmp_path: Path, fake_wechat: FakeW
     # The morning's digests are out already, so only the reminders are due at AT.
     Sweeper(db=db, calendar=calendar).run(AT.replace(hour=9))
     seed(db, calendar)
-    env = env_for(tmp_path, fake_wechat, COURTYARD_DB_URL=settings.courtyard_db_url)
+    return settings, db, env_for(tmp_path, fake_wechat, COURTYARD_DB_URL=settings.courtyard_db_url)
 
-    first = subprocess.Popen([COURTYARD, "sweep", "--at", AT.isoformat()], cwd=tmp_path, env=env)
+
+def kill_mid_sweep(tmp_path: Path, env: dict[str, str], url: str, db: Database, *, after: int) -> int:
+    """`courtyard sweep --at AT` killed -9 once it has decided `after` reminders; how many it had."""
+    sweep = subprocess.Popen([COURTYARD, "sweep", "--at", AT.isoformat()], cwd=tmp_path, env=env)
     deadline = time.monotonic() + 60
-    while reminders_done(settings.courtyard_db_url, db) < 20 and time.monotonic() < deadline:
+    while reminders_done(url, db) < after and time.monotonic() < deadline:
         time.sleep(0.002)
-    first.send_signal(signal.SIGKILL)
-    first.wait()
-    done_before_restart = count(db, SweepAction.kind == "nudge0")
-    assert 0 < done_before_restart < TICKETS, "the kill did not land mid-sweep"
+    sweep.send_signal(signal.SIGKILL)
+    sweep.wait()
+    done = count(db, SweepAction.kind == "nudge0")
+    assert 0 < done < TICKETS, "the kill did not land mid-sweep"
+    return done
+
+
+def reminders_delivered_once(db: Database, fake_wechat: FakeWeChat) -> int:
+    """How many of 李芳's reminders went, each once: on its own, or (a sweep's burst to one person) inside
+    one 【汇总】 that went; asserts that nothing reached WeChat twice."""
+    with db.transaction() as session:
+        rows = session.exec(select(Outbox).where(Outbox.openid == "o_lifang")).all()
+    sent_summaries = {f"#{r.id}" for r in rows if r.kind == "summary" and r.status == OutboxStatus.SENT}
+    folded = [r for r in rows if r.kind == "reminder" and (r.last_error or "").split(" ")[-1] in sent_summaries]
+    alone = [r for r in rows if r.kind == "reminder" and r.status == OutboxStatus.SENT]
+    delivered = [t for t in fake_wechat.texts_for("o_lifang") if t.startswith(("【提醒】", "【汇总】"))]
+    assert len(delivered) == len(set(delivered)) == len(alone) + len(sent_summaries)
+    return len(alone) + len(folded)
+
+
+def test_killed_sweep_resumes_without_doubles(tmp_path: Path, fake_wechat: FakeWeChat) -> None:
+    settings, db, env = reminders_due(tmp_path, fake_wechat)
+
+    done_before_restart = kill_mid_sweep(tmp_path, env, settings.courtyard_db_url, db, after=20)
 
     later = (AT + timedelta(minutes=2)).isoformat()  # a restart happens later, after any claim's lease
     second = subprocess.run([COURTYARD, "sweep", "--at", later], cwd=tmp_path, env=env, capture_output=True, text=True)
@@ -90,16 +115,30 @@ def test_killed_sweep_resumes_without_doubles(tmp_path: Path, fake_wechat: FakeW
 
     assert count(db, SweepAction.kind == "nudge0") == TICKETS
     assert count(db, Outbox.kind == "reminder", model=Outbox) == TICKETS
-    # Each reminder went once: on its own, or (a sweep's burst to one person) inside one 【汇总】 that went.
-    with db.transaction() as session:
-        rows = session.exec(select(Outbox).where(Outbox.openid == "o_lifang")).all()
-    sent_summaries = {f"#{r.id}" for r in rows if r.kind == "summary" and r.status == OutboxStatus.SENT}
-    folded = [r for r in rows if r.kind == "reminder" and (r.last_error or "").split(" ")[-1] in sent_summaries]
-    alone = [r for r in rows if r.kind == "reminder" and r.status == OutboxStatus.SENT]
-    assert len(alone) + len(folded) == TICKETS
+    assert reminders_delivered_once(db, fake_wechat) == TICKETS
     delivered = [t for t in fake_wechat.texts_for("o_lifang") if t.startswith(("【提醒】", "【汇总】"))]
-    assert len(delivered) == len(set(delivered)) == len(alone) + len(sent_summaries)
 
     again = subprocess.run([COURTYARD, "sweep", "--at", later], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert "台账：没有到期的事项" in again.stdout and "发件箱：没有到期的事项" in again.stdout
     assert [t for t in fake_wechat.texts_for("o_lifang") if t.startswith(("【提醒】", "【汇总】"))] == delivered
+
+
+def test_a_killed_leader_mid_sweep_is_taken_over_and_finished(tmp_path: Path, fake_wechat: FakeWeChat) -> None:
+    settings, db, env = reminders_due(tmp_path, fake_wechat)
+    sweep = [COURTYARD, "sweep", "--at", AT.isoformat()]
+
+    done_by_leader = kill_mid_sweep(tmp_path, env, settings.courtyard_db_url, db, after=5)
+
+    # Another process for the same moment (another worker's scheduler, a cron job) takes over: on
+    # PostgreSQL at once (the dead leader's connection took its lock along), on SQLite once the dead
+    # leader's lease runs out. It waits at most 30 s, so finishing means it took over within 30 s.
+    follower = subprocess.Popen(
+        [*sweep, "--wait", "30"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    out, err = follower.communicate(timeout=120)
+    assert follower.returncode == 0, err
+    assert f"未受理提醒 {TICKETS - done_by_leader} 件" in out
+    if settings.courtyard_db_url.startswith("sqlite"):
+        assert "正在执行定时任务" in out, "the dead leader's lease was waited out"
+    assert count(db, SweepAction.kind == "nudge0") == TICKETS
+    assert reminders_delivered_once(db, fake_wechat) == TICKETS, "no follow-up doubled, none lost"

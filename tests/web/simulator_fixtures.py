@@ -12,7 +12,6 @@ from pathlib import Path
 
 import bottle
 import pytest
-from waitress import create_server
 
 from courtyard import runtime
 from courtyard.settings import Settings
@@ -21,6 +20,7 @@ from storage.db import Database
 from tests.conftest import TEST_START, make_settings
 from tests.fake_wechat import FakeWeChat
 from tests.support.clock import TestClock
+from tests.support.loopback import serve_in_thread
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -56,29 +56,18 @@ def start_simulator(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[Callabl
         ready = threading.Event()
         clock = TestClock(TEST_START)
         parts = runtime.build_server(settings, db, ready, host="127.0.0.1", clock=clock, is_admin=is_admin)
-        server = create_server(parts.wsgi, host="127.0.0.1", port=0, threads=6)
         scheduler = build_scheduler(parts.sweeps, settings.tz) if parts.drains else None
         if scheduler is not None:
             scheduler.start()
+        base_url, stop_serving = serve_in_thread(parts.wsgi, threads=6)
         ready.set()
-        closing = threading.Event()
-
-        def run() -> None:
-            try:
-                server.run()
-            except OSError:  # waitress's select loop sees its sockets closed under it at shutdown
-                if not closing.is_set():
-                    raise
 
         def stop() -> None:
-            closing.set()
             if scheduler is not None:
                 scheduler.shutdown(wait=True)
-            server.close()
+            stop_serving()
 
-        threading.Thread(target=run, daemon=True).start()
         stops.append(stop)
-        base_url = f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
         return Simulator(settings, db, base_url, clock, parts)
 
     yield start
