@@ -36,12 +36,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import requests
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
 TOKEN = "benchtoken"
 HERE = Path(__file__).resolve().parent
 # This folder's nlp.py (bench/nlp.py) must not hide the nlp package when the ledger is seeded in process.
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
+from bench.scratch_db import drop_postgres, fresh_postgres  # noqa: E402
+
 SENDERS = 20_000
 COURTYARDS = ["桂花苑", "银杏院", "翠竹苑", "东风院", "桂花小区", "东风小区"]
 PROBLEMS = [
@@ -351,23 +354,6 @@ def seed_ledger(url: str, count: int) -> None:
     db.engine.dispose()
 
 
-def fresh_postgres(server: str) -> tuple[str, str]:
-    """A new empty database on server; (its URL, its name)."""
-    name = f"courtyard_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return make_url(server).set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_postgres(server: str, name: str) -> None:
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=8)
@@ -422,7 +408,7 @@ def main() -> None:
             one("ledger", f"`serve`, SQLite, {args.ledger:,} open tickets", command, "/healthz", port, url, [top])
         if args.postgres:
             for workers in args.workers:
-                url, name = fresh_postgres(args.postgres)
+                url, name = fresh_postgres(args.postgres, "courtyard_bench")
                 try:
                     port = free_port()
                     command = [courtyard, "serve", "--port", str(port), "--workers", str(workers)]

@@ -28,11 +28,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import requests
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, text
 from waitress import create_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.scratch_db import drop_postgres, fresh_postgres
 from courtyard import runtime
 from courtyard.settings import Settings
 from handlers import hot, search
@@ -136,23 +136,6 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def fresh_postgres(server: str) -> tuple[str, str]:
-    """A new empty database on server; (its URL, its name)."""
-    name = f"dashboard_web_bench_{os.getpid()}_{int(time.time())}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return make_url(server).set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_postgres(server: str, name: str) -> None:
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
-
-
 def measure(url: str, label: str, tickets: int, runs: int) -> None:
     began = time.perf_counter()
     settings = build(url, tickets)
@@ -206,7 +189,7 @@ def main() -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if args.postgres:
-        url, name = fresh_postgres(args.postgres)
+        url, name = fresh_postgres(args.postgres, "dashboard_web_bench")
         try:
             measure(url, "PostgreSQL", args.tickets, args.runs)
         finally:
