@@ -286,7 +286,7 @@ def stored(url: str) -> str:
                     " coalesce(sum(CASE WHEN reply LIKE :kept THEN 1 ELSE 0 END), 0)"
                     " FROM inboundmessage WHERE openid LIKE :p"
                 ),
-                {"p": "o_bench%", "slow": "%慢一点%", "kept": "%恢复后会马上处理%"},
+                {"p": "o_bench%", "slow": "%慢一点%", "kept": "%稍后会自动登记%"},
             ).one()
             tickets = connection.execute(text("SELECT count(*) FROM ticket")).scalar_one()
             seconded = connection.execute(text("SELECT count(*) FROM endorsement")).scalar_one()
