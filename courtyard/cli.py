@@ -114,7 +114,7 @@ def serve(
     soon = (datetime.now(settings.tz) + timedelta(days=HOLIDAY_LOOKAHEAD_DAYS)).date()
     if not deps.calendar.knows(soon):
         typer.echo(messages.NO_HOLIDAY_DATA.format(year=soon.year))
-    for warning in messages.push_warnings(settings):
+    for warning in messages.push_warnings(settings, demo=parts.demo):
         typer.echo(warning)
     try:
         server = create_server(wsgi, host=host, port=port, threads=threads)

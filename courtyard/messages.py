@@ -34,6 +34,10 @@ NO_CREDENTIALS = (
     "给居民的受理、进展、办结通知和回访）都先存在发件箱，一条也发不出去。"
     "到期提醒、超期标记、未评价归档和简报照常按时生成，填好这两项并重启后依次发出。"
 )
+DEMO_NO_CREDENTIALS = (
+    "演示模式，未设置 WECHAT_APP_ID / WECHAT_APP_SECRET：推送不发往微信，而是送到聊天模拟器里扮演的人手上，"
+    "渠道（客服消息、模板消息、暂存）照真实规则选择并标出；接入真实公众号前请先导入你们自己的组织架构并设置这两项。"
+)
 NO_TASK_TEMPLATE = (
     "未设置 WECHAT_TEMPLATE_TASK：干部 48 小时内没给公众号发过消息时，给 TA 的新任务、提醒、督办和简报会暂存，"
     "等 TA 下次发消息时合并成一条发出；超过 1 个工作日联系不上的干部会报告给上一级。"
@@ -128,9 +132,10 @@ def database_unreachable(safe_url: str, exc: BaseException) -> str:
     return DATABASE_UNREACHABLE.format(url=safe_url, reason=reason[0] if reason else type(exc).__name__)
 
 
-def push_warnings(settings: Settings) -> list[str]:
-    """Which pushes `serve` will hold, and what to configure so they go: one paragraph each."""
-    warnings = [] if settings.can_push else [NO_CREDENTIALS]
+def push_warnings(settings: Settings, *, demo: bool) -> list[str]:
+    """Which pushes `serve` will hold, and what to configure so they go: one paragraph each (on the demo
+    without credentials, pushes go to the simulator's phones instead)."""
+    warnings = [] if settings.can_push else [DEMO_NO_CREDENTIALS if demo else NO_CREDENTIALS]
     if not settings.wechat_template_task:
         warnings.append(NO_TASK_TEMPLATE)
     if not settings.wechat_template_status:

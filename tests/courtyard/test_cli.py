@@ -201,8 +201,10 @@ def test_serve_without_credentials_says_what_is_held_and_still_runs_the_sweeps(t
             "WECHAT_TEMPLATE_TASK",
             "WECHAT_TEMPLATE_STATUS",
             "合并成一条",
+            "送到聊天模拟器里扮演的人手上",  # the demo: pushes go to the simulator's phones, not nowhere
         ):
             assert words in output, output
+        assert "一条也发不出去" not in output
         deadline = time.monotonic() + 60
         overdue = False
         while not overdue and time.monotonic() < deadline:
@@ -210,6 +212,15 @@ def test_serve_without_credentials_says_what_is_held_and_still_runs_the_sweeps(t
                 overdue = all(t.overdue for t in session.exec(select(Ticket)).all())
             time.sleep(0.2)
         assert overdue, "the ledger sweep did not run inside serve"
+
+
+def test_without_credentials_an_own_org_chart_is_told_nothing_goes_out() -> None:
+    from courtyard import messages
+    from courtyard.settings import Settings
+
+    settings = Settings(_env_file=None, wechat_app_id="", wechat_app_secret="")  # type: ignore[call-arg]
+    assert messages.NO_CREDENTIALS in messages.push_warnings(settings, demo=False)
+    assert messages.NO_CREDENTIALS not in messages.push_warnings(settings, demo=True)
 
 
 def test_a_busy_port_is_one_line_not_a_traceback(tmp_path: Path) -> None:
