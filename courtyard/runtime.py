@@ -40,7 +40,7 @@ from handlers.simulation import (
     simulated_tickets_named,
 )
 from handlers.workcalendar import WorkCalendar
-from scheduler.jobs import SweepDeps, run_all
+from scheduler.jobs import SweepDeps, drain_outbox, run_all
 from storage import migrate
 from storage.clock import ShiftedClock, utc_now
 from storage.db import Database, make_engine, startup_lock
@@ -330,7 +330,7 @@ def build_server(
     drains = settings.can_push or at_start
     if at_start:
         ensure_demo_login(db=db, now=clock())
-        seed_demo_history(db=db, calendar=sweeps.calendar, now=clock())
+        seed_demo_history(db=db, calendar=sweeps.calendar, now=clock(), deliver=lambda at: drain_outbox(sweeps, at))
         # After a restart the demo's clock resumes where the time machine had taken the ledger.
         latest = latest_moment(db=db)
         if latest is not None and latest > clock():

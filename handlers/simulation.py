@@ -156,11 +156,14 @@ _DEMO_HISTORY = (
 _FIRST_NUMBER = re.compile(r"编号 (\d+)")
 
 
-def seed_demo_history(*, db: Database, calendar: WorkCalendar, now: datetime) -> bool:
+def seed_demo_history(
+    *, db: Database, calendar: WorkCalendar, now: datetime, deliver: Callable[[datetime], object]
+) -> bool:
     """Give the demo town a resident with history (one ticket closed, one open), once, on an empty ledger.
 
     It happened on the previous working day from 10:00, through the same use cases as WeChat's
-    messages; False when the ledger already has tickets.
+    messages, each message's pushes delivered as of its moment (deliver drains the outbox then), so
+    the history reads as it happened and not as a backlog; False when the ledger already has tickets.
     """
     with db.snapshot() as session:
         if sim_repo.has_tickets(session=session):
@@ -177,6 +180,7 @@ def seed_demo_history(*, db: Database, calendar: WorkCalendar, now: datetime) ->
         else:
             message = Inbound(openid=openid, kind="text", key=key, sent_at=at, text=said.format(first=first))
         reply = conversation.handle(message)
+        deliver(at)
         if not first and openid == DEMO_RESIDENT and (found := _FIRST_NUMBER.search(reply)):
             first = found.group(1)
     return True

@@ -154,6 +154,10 @@ def test_the_demo_has_a_resident_with_history(start_simulator: Callable[..., Sim
     assert [(r["name"], r["detail"]) for r in residents] == [("老张", "银杏院，反映过 2 件")]
     listing = post(sim, "send", {"openid": residents[0]["openid"], "kind": "text", "text": "查询"}).json()["reply"]
     assert "编号 1" in listing and "编号 2" in listing and "已完结" in listing, listing
+    # Its pushes went as they happened, one by one, and not as a backlog summary on first start.
+    feed = requests.get(f"{sim.base_url}/simulator/api/feed", params={"openid": residents[0]["openid"]}, timeout=10)
+    shown = " ".join(entry["text"] for entry in feed.json()["entries"])
+    assert "已受理" in shown and "已办结" in shown and "【未读汇总】" not in shown, shown
 
 
 def test_a_push_waiting_for_the_morning_is_shown_as_waiting(start_simulator: Callable[..., Simulator]) -> None:
