@@ -12,12 +12,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bottle
 import xmltodict
-from werobot.crypto import MessageCrypt
-from werobot.crypto.exceptions import AppIdValidationError
 from werobot.messages.events import WeChatEvent
 from werobot.messages.messages import WeChatMessage
 from werobot.parser import process_message
@@ -29,6 +27,9 @@ from handlers.conversation import Conversation, NotStored, Refused
 from handlers.durability import StoreHealth
 from handlers.messages import Inbound
 from handlers.replay import ReplayGuard
+
+if TYPE_CHECKING:  # werobot.crypto loads the cryptography library (~7 MB): only safe mode needs it
+    from werobot.crypto import MessageCrypt
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +105,7 @@ def make_app(
     within SLOT_WAIT_SECONDS is kept in the journal, so a stuck database never holds every worker
     thread for long (and /healthz answers).
     """
-    crypt = (
-        MessageCrypt(token=config.token, encoding_aes_key=config.encoding_aes_key, app_id=config.app_id)
-        if config.safe_mode
-        else None
-    )
+    crypt = _message_crypt(config) if config.safe_mode else None
     store = health or conversation.health
     slots = threading.BoundedSemaphore(max(1, webhook_slots))
     tries = _Tries()
@@ -251,9 +248,17 @@ def _check_shape(root: dict[str, Any]) -> None:
         stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
 
 
+def _message_crypt(config: WeChatConfig) -> MessageCrypt:
+    from werobot.crypto import MessageCrypt
+
+    return MessageCrypt(token=config.token, encoding_aes_key=config.encoding_aes_key, app_id=config.app_id)
+
+
 def _parse(body: bytes, crypt: MessageCrypt | None, config: WeChatConfig, query: Any) -> Any:
     fields = _parse_xml(body)
     if crypt is not None:
+        from werobot.crypto.exceptions import AppIdValidationError
+
         encrypted = fields.get("Encrypt")
         if not isinstance(encrypted, str) or not query.msg_signature:
             raise BadRequest("safe mode: expected an encrypted message")

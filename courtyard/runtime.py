@@ -105,7 +105,7 @@ def open_database(settings: Settings) -> Database:
     """Connect and bring the schema up to date (Alembic migrations), one process at a time."""
     engine = make_engine(settings.courtyard_db_url)
     with startup_lock(engine):
-        migrate.upgrade(engine)
+        migrate.upgrade_in_child(engine)
     return Database(engine)
 
 

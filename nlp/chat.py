@@ -12,7 +12,7 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -53,12 +53,15 @@ class ChatModel:
     def __post_init__(self) -> None:
         # Every head's weights side by side: one gather and one product per message, not one per head.
         heads = [self.heads[name] for name in HEADS]
-        object.__setattr__(self, "_weights", np.hstack([h.weights for h in heads]))
+        stacked = np.hstack([h.weights for h in heads])
+        object.__setattr__(self, "_weights", stacked)
         object.__setattr__(self, "_dense", np.vstack([h.dense.T for h in heads]).T.copy())
         object.__setattr__(self, "_intercept", np.concatenate([h.intercept for h in heads]))
         bounds, start = [], 0
-        for head in heads:
+        for name, head in zip(HEADS, heads, strict=True):
             bounds.append((start, start + len(head.classes)))
+            # Each head's weights become a view of the stacked matrix: the model is held once, not twice.
+            self.heads[name] = replace(head, weights=stacked[:, start : start + len(head.classes)])
             start += len(head.classes)
         object.__setattr__(self, "_bounds", tuple(bounds))
 

@@ -1,4 +1,4 @@
-"""Word segmentation: one shared jieba Tokenizer per process plus per-org-chart user words."""
+"""Word segmentation: one shared jieba Tokenizer (over the shipped compact dictionary) plus per-org-chart words."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import jieba
 
+from nlp.dictionary import CompactTokenizer
 from nlp.lexicon import DOMAIN_WORDS
 
 # jieba's HMM pass is quadratic in the length of a run of unknown characters (20 000 × "啊" takes
@@ -21,12 +22,13 @@ _shared: jieba.Tokenizer | None = None
 def shared_tokenizer() -> jieba.Tokenizer:
     """nlp's own jieba Tokenizer with the domain lexicon, loaded once and read-only afterwards.
 
-    It uses the default dictionary, so it reads the same prefix-dict cache file as bare jieba.
+    It cuts as `jieba.Tokenizer()` with jieba's default dictionary does, but reads that dictionary from
+    the package's trie (nlp.dictionary): no 70 MB dict, no cache built or written at first use.
     """
     global _shared
     with _lock:
         if _shared is None:
-            tokenizer = jieba.Tokenizer()
+            tokenizer = CompactTokenizer()
             tokenizer.initialize()
             for word in DOMAIN_WORDS:
                 tokenizer.add_word(word, freq=tokenizer.suggest_freq(word, tune=False))

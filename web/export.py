@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-import xlsxwriter
-
 from handlers.ledger import Cell
 
 FORMATS = ("csv", "xlsx")
@@ -68,6 +66,8 @@ def _write_csv(rows: Iterable[Sequence[Cell]], columns: Sequence[str], path: Pat
 
 
 def _write_xlsx(rows: Iterable[Sequence[Cell]], columns: Sequence[str], path: Path) -> int:
+    import xlsxwriter  # here, not at the top: a serving process that never exports does not hold it
+
     # constant_memory streams each row to disk as it is written: memory stays flat on a large ledger.
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     try:
