@@ -69,7 +69,8 @@ SERVE_STAGES = [
         "server built (SQLite demo town)",
         "from courtyard import runtime; from courtyard.settings import load_settings; import threading\n"
         "settings = load_settings(); db = runtime.open_database(settings); runtime.ensure_org_chart(db, None)\n"
-        "parts = runtime.build_server(settings, db, threading.Event(), host='127.0.0.1', threads=8)",
+        "parts = runtime.build_server(settings, db, threading.Event(), host='127.0.0.1', threads=8)\n"
+        "import jieba; assert not jieba.dt.initialized, 'a second jieba dictionary (the default one) was loaded'",
     ),
 ]
 

@@ -70,9 +70,11 @@ def upgrade_in_child(engine: Engine) -> None:
     if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
         upgrade(engine)
         return
-    env = os.environ | {CHILD_URL: engine.url.render_as_string(hide_password=False)}
+    # The child imports this very package: its folder leads the path, and -P keeps the working folder off it.
+    path = os.pathsep.join(p for p in (str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")) if p)
+    env = os.environ | {CHILD_URL: engine.url.render_as_string(hide_password=False), "PYTHONPATH": path}
     done = subprocess.run(
-        [sys.executable, "-m", "storage.migrate"], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-P", "-m", "storage.migrate"], env=env, capture_output=True, text=True, check=False
     )
     if done.returncode:
         raise RuntimeError(f"schema upgrade failed:\n{done.stderr.strip()}")
