@@ -17,8 +17,13 @@ def places_from_file(path: Path) -> list[nlp.Place]:
 
 def places_from_database(url: str) -> list[nlp.Place]:
     """The courtyards of the configured database; none when it does not exist yet (it is not created)."""
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return []  # before importing SQLAlchemy: the common case for a first try of the command
+    if url.startswith("sqlite:///"):  # read with the standard library: SQLAlchemy and the models cost ~1 s
+        from storage.org_names import courtyard_names_sqlite
+
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            return []  # the common case for a first try of the command
+        return [nlp.Place(name, aliases, lat=lat, lon=lon) for name, aliases, lat, lon in courtyard_names_sqlite(path)]
     from sqlalchemy import inspect
 
     from storage import org_chart as org_repo
