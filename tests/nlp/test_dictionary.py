@@ -57,7 +57,7 @@ def test_it_knows_what_jiebas_dictionary_knows(pair: tuple[jieba.Tokenizer, jieb
         assert (key in compact.FREQ) == (key in reference.FREQ), key
 
 
-def test_it_cuts_every_message_as_jieba_does(pair: tuple[jieba.Tokenizer, jieba.Tokenizer]) -> None:
+def test_it_cuts_every_message_as_jieba_does_in_every_mode(pair: tuple[jieba.Tokenizer, jieba.Tokenizer]) -> None:
     reference, compact = pair
     with CORPUS.open(encoding="utf-8") as f:
         texts = [row["text"] for row in csv.DictReader(f)] + ODD
@@ -66,6 +66,7 @@ def test_it_cuts_every_message_as_jieba_does(pair: tuple[jieba.Tokenizer, jieba.
         assert compact.lcut(text) == reference.lcut(text), text
         assert compact.lcut(text, HMM=False) == reference.lcut(text, HMM=False), text
         assert compact.lcut_for_search(text) == reference.lcut_for_search(text), text
+        assert compact.lcut(text, cut_all=True) == reference.lcut(text, cut_all=True), text
 
 
 def test_words_added_later_are_cut_whole(pair: tuple[jieba.Tokenizer, jieba.Tokenizer]) -> None:
