@@ -11,7 +11,7 @@ from handlers.stats import Period, Stats, Trend, compute, local_midnight, week_s
 from handlers.workcalendar import WorkCalendar
 from storage import ledger_query
 from storage.db import Database
-from storage.ledger_query import Activity, LedgerEntry, Scope, Span
+from storage.ledger_query import Activity, LedgerEntry, Place, Scope, Span
 
 TREND_WEEKS = 12
 ATTENTION_LIMIT = 20
@@ -26,6 +26,7 @@ class Dashboard:
     trend: Trend
     attention: list[LedgerEntry]
     attention_total: int
+    places: list[Place]  # courtyards with a location and their open tickets, for the small map
 
 
 def build(*, db: Database, calendar: WorkCalendar, scope: Scope, period: Period, now: datetime) -> Dashboard:
@@ -44,6 +45,7 @@ def build(*, db: Database, calendar: WorkCalendar, scope: Scope, period: Period,
         attention, attention_total = ledger_query.attention(
             session=session, scope=scope, now=now, limit=ATTENTION_LIMIT
         )
+        places = ledger_query.places(session=session, scope=scope)
 
     def total(since: date, until: date) -> Activity:
         picked = [a for (start, end), a in zip(pieces, counts, strict=True) if since <= start and end <= until]
@@ -57,4 +59,4 @@ def build(*, db: Database, calendar: WorkCalendar, scope: Scope, period: Period,
     )
     stats = compute(db=db, calendar=calendar, scope=scope, period=period, now=now)
     fixed = total(today, tomorrow), total(monday, tomorrow), total(month, tomorrow)
-    return Dashboard(*fixed, stats, trend, attention, attention_total)
+    return Dashboard(*fixed, stats, trend, attention, attention_total, places)

@@ -520,3 +520,32 @@ def ledger_version(*, session: Session) -> tuple[int, int]:
         )
     ).one()
     return int(newest[0]), int(newest[1])
+
+
+class Place(NamedTuple):
+    """A courtyard where the org chart gives its location, with its open tickets in a reader's reach."""
+
+    id: int
+    name: str
+    lat: float
+    lon: float
+    open: int
+
+
+def places(*, session: Session, scope: Scope) -> list[Place]:
+    """Every courtyard with a location, and how many open tickets in scope it has."""
+    # Counted per courtyard, a seek on ix_ticket_courtyard_status (courtyard_id, status) each: grouping the
+    # open tickets of the whole town by courtyard would read every one of them.
+    open_tickets = (
+        select_columns(func.count())
+        .where(
+            col(Ticket.courtyard_id) == col(Courtyard.id), col(Ticket.status).in_(OPEN_STATUSES), scope.condition()
+        )
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select_columns(col(Courtyard.id), col(Courtyard.name), col(Courtyard.lat), col(Courtyard.lon), open_tickets)
+        .where(col(Courtyard.lat).is_not(None), col(Courtyard.lon).is_not(None))
+        .order_by(col(Courtyard.name))
+    )
+    return [Place(int(i), str(n), float(lat), float(lon), int(k)) for i, n, lat, lon, k in rows]

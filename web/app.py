@@ -335,6 +335,9 @@ def _templates(ctx: Context) -> Environment:
     def pct(rate: float | None) -> str:
         return "—" if rate is None else f"{rate * 100:.1f}%"
 
-    env.filters.update(local=local, pct=pct)
+    def place_point(place: ledger_query.Place) -> dict[str, object]:
+        return {"name": place.name, "lat": place.lat, "lon": place.lon, "open": place.open}
+
+    env.filters.update(local=local, pct=pct, place_point=place_point)
     env.globals.update(status_names=filters.STATUS_NAMES, satisfaction_names=filters.SATISFACTION_NAMES)
     return env

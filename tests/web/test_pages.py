@@ -11,8 +11,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from handlers.accounts import LOCK_MINUTES, MAX_FAILURES
 from tests.conftest import Running
@@ -257,3 +259,35 @@ def test_the_ledger_search_finds_a_ticket_by_a_neighbours_words(server: Running)
     found = web.get("/ledger", q="灯罩 掉下来")
     assert found.status_code == 200 and f'href="/tickets/{number}"' in found.text
     assert f'href="/tickets/{number}"' in web.get("/ledger", q="黑黢黢 灯罩").text  # one word of each reporter
+
+
+def test_a_tickets_location_is_its_residents_point_else_its_courtyards_on_a_small_map(server: Running) -> None:
+    sent = number_in(say(server, "o_loc1", "桂花苑3栋门口的路灯坏了"))
+    server.poster.location("o_loc1", 30.99012, 103.62034, "桂花苑东门")
+    listed = number_in(say(server, "o_loc2", "翠竹苑的垃圾好几天没人收了"))
+    nowhere = seed(server.db, courtyard="银杏院", text="银杏院的下水道堵了", created_at=server.clock())
+    with server.db.transaction() as session:  # a courtyard the org chart gives no location
+        session.execute(text("UPDATE courtyard SET lat = NULL, lon = NULL WHERE name = '银杏院'"))
+    web = signed_in(server)
+
+    def shown(number: int) -> tuple[str, dict[str, Any] | None]:
+        page = web.get(f"/tickets/{number}").text
+        location = page.split('id="location">')[1].split("</dd>")[0]
+        data = page.split('id="map-data">')[1].split("</script>")[0] if 'id="map-data"' in page else None
+        return location, json.loads(data) if data else None
+
+    location, data = shown(sent)
+    assert "纬度 30.99012，经度 103.62034<small>（居民发送的位置）" in location
+    assert data is not None and data["here"]["lat"] == 30.99012 and data["here"]["lon"] == 103.62034
+    assert data["here"]["label"] == f"编号 {sent}"
+    assert {c["name"] for c in data["courtyards"]} == {"桂花苑", "翠竹苑"}  # those with a location
+    location, data = shown(listed)
+    assert "纬度 30.98010，经度 103.61020<small>（院落位置（组织架构））" in location
+    assert data is not None and (data["here"]["lat"], data["here"]["lon"]) == (30.9801, 103.6102)
+    location, data = shown(nowhere)
+    assert location.startswith("—") and "没有发送位置" in location and data is None
+    places = web.get("/").text.split('id="places-data">')[1].split("</script>")[0]
+    assert {c["name"]: c["open"] for c in json.loads(places)["courtyards"]} == {"桂花苑": 1, "翠竹苑": 1}
+    cadre = signed_in(server, "lifang", "cadre", "李芳")  # the open counts are of the reader's reach
+    places = cadre.get("/").text.split('id="places-data">')[1].split("</script>")[0]
+    assert {c["name"]: c["open"] for c in json.loads(places)["courtyards"]} == {"桂花苑": 1, "翠竹苑": 0}
