@@ -256,7 +256,7 @@ def stat_rows(*, session: Session, scope: Scope, start: datetime, end: datetime,
         col(Ticket.status).not_in(NOT_COUNTED),
     )  # fmt: skip
     # Through the connection: the ORM's row handling would cost more than the query on a month's tickets.
-    return [StatRow(*row) for row in session.connection().execute(statement)]
+    return [StatRow(*row) for row in session.connection().execute(statement).all()]
 
 
 @dataclass(frozen=True)
