@@ -245,6 +245,18 @@ def test_a_leader_reads_the_dashboard_searches_and_exports(
     assert "首报居民" in browser.find_element(By.ID, "reporters").text
     assert "o_r" not in browser.page_source
 
+    # Drill from a courtyard in the ranking to its tickets, and on to one of them.
+    browser.get(server.base_url + "/")
+    wait_for(browser, "[data-rate]")
+    browser.find_element(By.XPATH, "//h2[contains(., '院落排名')]/..").find_element(By.LINK_TEXT, "银杏院").click()
+    wait_for(browser, "#total")
+    shown = [int(a.text) for a in browser.find_elements(By.CSS_SELECTOR, "#ledger tbody td:first-child a")]
+    assert sorted(shown) == sorted(numbers["银杏院"])
+    browser.find_element(By.CSS_SELECTOR, f"#ledger a[href='/tickets/{shown[0]}']").click()
+    wait_for(browser, "#history")
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith(f"编号 {shown[0]}")
+    assert "银杏院" in browser.find_element(By.CSS_SELECTOR, ".facts").text
+
 
 def test_a_tickets_page_tells_its_whole_story(
     server: Running, fake_wechat: FakeWeChat, browser: WebDriver, screenshots: Path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -17,6 +19,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from handlers.accounts import LOCK_MINUTES, MAX_FAILURES
+from storage import org_chart as org_repo
 from tests.conftest import Running
 from tests.support.chat import number_in, say
 from tests.support.ledger import seed
@@ -291,3 +294,72 @@ def test_a_tickets_location_is_its_residents_point_else_its_courtyards_on_a_smal
     cadre = signed_in(server, "lifang", "cadre", "李芳")  # the open counts are of the reader's reach
     places = cadre.get("/").text.split('id="places-data">')[1].split("</script>")[0]
     assert {c["name"]: c["open"] for c in json.loads(places)["courtyards"]} == {"桂花苑": 1, "翠竹苑": 0}
+
+
+def test_a_cadres_csv_and_xlsx_exports_hold_only_tickets_in_reach_whatever_the_filter(server: Running) -> None:
+    mine = number_in(say(server, "o_res_a", "桂花院子3栋门口的路灯坏了"))
+    theirs = number_in(say(server, "o_res_b", "银杏院2单元门口垃圾好几天没人收了"))
+    elsewhere = number_in(say(server, "o_res_c", "翠竹苑的路灯也坏了"))
+    with server.db.snapshot() as session:
+        yard = org_repo.courtyard_by_name(session=session, name="银杏院")
+        assert yard is not None
+        other = str(yard.id)
+    cadre = signed_in(server, "lifang", "cadre", "李芳")
+    leader = signed_in(server)
+
+    def csv_numbers(web: WebClient, **query: str) -> list[int]:
+        response = web.get("/ledger/export.csv", **query)
+        assert response.status_code == 200 and response.content.startswith(b"\xef\xbb\xbf")
+        text = response.content.decode("utf-8-sig")
+        assert "银杏院" not in text or web is leader  # neither a number nor a name nor a word of theirs leaks
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        return sorted(int(r["编号"]) for r in rows)
+
+    def xlsx_numbers(web: WebClient, **query: str) -> list[int]:
+        response = web.get("/ledger/export.xlsx", **query)
+        assert response.status_code == 200
+        sheet = load_workbook(BytesIO(response.content))["台账"]
+        cells = [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+        assert web is leader or not any("银杏院" in c or "垃圾" in c for c in cells)
+        return sorted(int(row[0]) for row in sheet.iter_rows(min_row=2, values_only=True))
+
+    for numbers in (csv_numbers, xlsx_numbers):
+        assert numbers(cadre) == [mine]
+        assert numbers(cadre, q="路灯") == [mine]  # 翠竹苑's lamp is not hers either
+        assert numbers(cadre, q="垃圾") == []  # a search does not widen the reach
+        assert numbers(cadre, courtyard=other) == []  # nor does a filter naming another courtyard
+        assert numbers(leader) == sorted([mine, theirs, elsewhere])
+        assert numbers(leader, courtyard=other) == [theirs]
+
+
+def test_more_bad_input_to_pages_exports_and_the_api(server: Running) -> None:
+    number = number_in(say(server, "o_res_a", "桂花院子3栋门口的路灯坏了"))
+    web = signed_in(server)
+    for path, status, words in [
+        ("/ledger?page=99999999999999999999", 400, "页码"),
+        ("/ledger?page=-3", 400, "页码"),
+        ("/ledger?courtyard=99999", 200, "没有符合条件的问题"),  # a number, just nobody's: an empty ledger
+        ("/ledger?assignee=%00", 400, "负责人"),
+        ("/ledger?from=2026-11-01&to=9999-12-31", 400, "之间"),
+        ("/ledger/export.csv?courtyard=1%20OR%201=1", 400, "院落"),
+        ("/ledger/export.xlsx?from=2026-13-01", 400, "YYYY-MM-DD"),
+        ("/ledger/export.pdf", 404, "没有这个页面"),
+        ("/?from=2026-11-30&to=2026-11-01", 400, "早于"),
+        ("/?from=1999-12-31", 400, "之间"),
+        ("/?from=2010-01-01&to=2026-11-24", 400, "十年"),
+        ("/tickets/1234567890123", 404, "没有"),
+        ("/tickets/%EF%BC%91", 404, "没有"),  # a full-width digit
+        (f"/tickets/{number}/photos/1", 404, "没有这张照片"),
+        (f"/tickets/{number}/photos/x", 404, "没有这张照片"),
+    ]:
+        response = web.get(path)
+        assert response.status_code == status and words in response.text, (path, response.status_code)
+        assert "Traceback" not in response.text and "sqlalchemy" not in response.text.lower()
+    for query in ({"from": "abc"}, {"to": "2026-02-30"}, {"from": "2026-11-30", "to": "2026-11-01"}):
+        api = web.get("/api/stats", **query)
+        assert api.status_code == 400 and api.json()["error"], query
+    assert web.get("/api/stats").json()["collected"] == 1  # nothing changed
+    anonymous = WebClient(server.base_url)
+    for path in ("/ledger/export.csv", f"/tickets/{number}/photos/1", "/?from=abc"):
+        response = anonymous.get(path)
+        assert response.status_code == 303 and "/login?next=" in response.headers["Location"], path
