@@ -226,7 +226,7 @@ def _column(values: Sequence[Any]) -> np.ndarray[Any, np.dtype[Any]]:
 def _ids(values: Sequence[int | None]) -> np.ndarray[Any, np.dtype[np.int64]]:
     """Numbers as int64, None as -1, without a Python step per value."""
     column = _column(values)
-    column[np.equal(column, None)] = -1
+    column[column == None] = -1  # noqa: E711 (element-wise on the array, not an identity test)
     return column.astype(np.int64)
 
 
@@ -240,7 +240,8 @@ def _among(column: np.ndarray[Any, Any], values: Iterable[str]) -> np.ndarray[An
 class Facts:
     """The counted tickets of a period as columns, with 受理 in time and working days to 办结 judged."""
 
-    def __init__(self, rows: Sequence[StatRow], clock: WorkingClock) -> None:
+    def __init__(self, rows: Sequence[Sequence[Any]], clock: WorkingClock) -> None:
+        """rows: the tickets' facts in StatRow's columns."""
         columns = list(zip(*rows, strict=True)) if rows else [()] * len(StatRow._fields)
         status, community, courtyard, category, created_at, accepted_at, resolved_at, answer, overdue = columns
         created, accepted, resolved = _ids(created_at), _ids(accepted_at), _ids(resolved_at)

@@ -241,8 +241,11 @@ def _epoch_seconds(session: Session, column: Any) -> ColumnElement[Any]:
     return func.cast(func.floor(func.extract("epoch", column)), BigInteger)
 
 
-def stat_rows(*, session: Session, scope: Scope, start: datetime, end: datetime, now: datetime) -> list[StatRow]:
-    """The counted tickets filed in [start, end): withdrawn, invalid and merged ones left out."""
+def stat_rows(
+    *, session: Session, scope: Scope, start: datetime, end: datetime, now: datetime
+) -> Sequence[Sequence[Any]]:
+    """The counted tickets filed in [start, end), each a row with StatRow's columns: withdrawn, invalid and
+    merged ones left out."""
     overdue_open = and_(col(Ticket.status).in_(OPEN_STATUSES), overdue_condition(now))
     statement = select_columns(
         col(Ticket.status), col(Ticket.community_id), col(Ticket.courtyard_id), col(Ticket.category),
@@ -255,8 +258,9 @@ def stat_rows(*, session: Session, scope: Scope, start: datetime, end: datetime,
         col(Ticket.created_at) < end,
         col(Ticket.status).not_in(NOT_COUNTED),
     )  # fmt: skip
-    # Through the connection: the ORM's row handling would cost more than the query on a month's tickets.
-    return [StatRow(*row) for row in session.connection().execute(statement).all()]
+    # Through the connection, and no object per row: the ORM's row handling, or a StatRow built for each of a
+    # month's tickets, would cost more than the query.
+    return session.connection().execute(statement).all()
 
 
 @dataclass(frozen=True)
