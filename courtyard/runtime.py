@@ -45,6 +45,7 @@ from storage import migrate
 from storage.clock import ShiftedClock, utc_now
 from storage.db import Database, make_engine, startup_lock
 from storage.journal import Journal
+from storage.ledger_query import Scope
 from web.app import WebConfig, make_web_app
 from web.auth import is_admin as session_is_admin
 from web.simulator import SettableClock, SimulatorDeps, make_simulator_app
@@ -222,7 +223,8 @@ def build_web_app(
 ) -> bottle.Bottle:
     """The WSGI app; /healthz answers 200 once ready is set and while the database takes messages.
 
-    Starts the keeper; `app.config["courtyard.keeper"]` stops it. durable=False only for measuring
+    Starts the keeper and the hot issues' thread; `app.config["courtyard.keeper"]` and
+    `app.config["courtyard.hot"]` stop them. durable=False only for measuring
     what full sync costs (bench/faults.py).
     """
     webhook_db = Database(
@@ -255,6 +257,9 @@ def build_web_app(
         ctx=Context(db=db, calendar=conversation.ctx.calendar, clock=clock),
         config=WebConfig(secure_cookies=settings.secure_cookies, fetches_photos=settings.can_push),
     )
+    hot = web.config["courtyard.hot"]
+    hot.refresh(Scope())  # the whole ledger's hot issues are ready before a leader's first dashboard
+    app.config["courtyard.hot"] = hot
     app.merge(web)
     app.error_handler.update(web.error_handler)  # Chinese error pages instead of bottle's English ones
     return app

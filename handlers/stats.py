@@ -217,22 +217,42 @@ class WorkingClock:
         return minutes
 
 
+def _column(values: Sequence[Any]) -> np.ndarray[Any, np.dtype[Any]]:
+    column = np.empty(len(values), dtype=object)
+    column[:] = values
+    return column
+
+
+def _ids(values: Sequence[int | None]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Numbers as int64, None as -1, without a Python step per value."""
+    column = _column(values)
+    column[column == None] = -1  # noqa: E711 (element-wise on the array, not an identity test)
+    return column.astype(np.int64)
+
+
+def _among(column: np.ndarray[Any, Any], values: Iterable[str]) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    found = np.zeros(len(column), dtype=bool)
+    for value in values:
+        found |= np.equal(column, value)
+    return found
+
+
 class Facts:
     """The counted tickets of a period as columns, with 受理 in time and working days to 办结 judged."""
 
-    def __init__(self, rows: Sequence[StatRow], clock: WorkingClock) -> None:
-        n = len(rows)
-        created = np.fromiter((r.created for r in rows), dtype=np.int64, count=n)
-        accepted = np.fromiter((-1 if r.accepted is None else r.accepted for r in rows), dtype=np.int64, count=n)
-        resolved = np.fromiter((-1 if r.resolved is None else r.resolved for r in rows), dtype=np.int64, count=n)
-        status = [r.status for r in rows]
-        satisfaction = [r.satisfaction for r in rows]
+    def __init__(self, rows: Sequence[Sequence[Any]], clock: WorkingClock) -> None:
+        """rows: the tickets' facts in StatRow's columns."""
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(StatRow._fields)
+        status, community, courtyard, category, created_at, accepted_at, resolved_at, answer, overdue = columns
+        created, accepted, resolved = _ids(created_at), _ids(accepted_at), _ids(resolved_at)
+        status_column, satisfaction = _column(status), _column(answer)
+        self.courtyard, self.community, self.category = _ids(courtyard), _ids(community), _column(category)
         self.was_accepted = accepted >= 0
-        self.resolved = (resolved >= 0) & np.fromiter((s in DONE_STATUSES for s in status), dtype=bool, count=n)
-        self.overdue_open = np.fromiter((bool(r.overdue_open) for r in rows), dtype=bool, count=n)
-        self.surveyed = np.fromiter((a in ANSWERED_SURVEY for a in satisfaction), dtype=bool, count=n)
-        self.satisfied = np.fromiter((a == "satisfied" for a in satisfaction), dtype=bool, count=n)
-        self.basic = np.fromiter((a == "basic" for a in satisfaction), dtype=bool, count=n)
+        self.resolved = (resolved >= 0) & _among(status_column, DONE_STATUSES)
+        self.overdue_open = _column(overdue).astype(bool)
+        self.surveyed = _among(satisfaction, ANSWERED_SURVEY)
+        self.satisfied = np.equal(satisfaction, "satisfied")
+        self.basic = np.equal(satisfaction, "basic")
         day = clock.calendar.policy.day_hours * 60
         start = clock.readings(created)
         # 受理 within one working day of filing (DESIGN §4). Exactly a working day's worth is in time only if
@@ -263,11 +283,16 @@ class Facts:
         return [Counts(int(c), a, t, r, o, s, sat, b, float(d)) for c, a, t, r, o, s, sat, b, d in columns]
 
 
-def _grouped(facts: Facts, keys: Sequence[Any]) -> list[tuple[Any, Counts]]:
-    """Each distinct key (in order of first appearance) with the counts of its rows."""
-    index: dict[Any, int] = {}
-    members = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.int64, count=len(keys))
-    return list(zip(index, facts.counts(members, len(index)), strict=True))
+def _grouped(facts: Facts, keys: np.ndarray[Any, Any]) -> list[tuple[Any, int, Counts]]:
+    """Each distinct key with the first row that has it and the counts of its rows."""
+    if not len(keys):
+        return []
+    distinct, first, members = np.unique(keys, return_index=True, return_inverse=True)
+    counts = facts.counts(members.reshape(-1).astype(np.int64), len(distinct))
+    return [
+        (k.item() if isinstance(k, np.generic) else k, int(f), c)
+        for k, f, c in zip(distinct, first, counts, strict=True)
+    ]
 
 
 def compute(*, db: Database, calendar: WorkCalendar, scope: Scope, period: Period, now: datetime) -> Stats:
@@ -276,24 +301,22 @@ def compute(*, db: Database, calendar: WorkCalendar, scope: Scope, period: Perio
     with db.snapshot() as session:
         rows = ledger_query.stat_rows(session=session, scope=scope, start=span.start, end=span.end, now=now)
         communities = {o.id: o.name for o in ledger_query.communities(session=session)}
-        courtyards: dict[int | None, tuple[str, int | None]] = {
+        courtyards: dict[int, tuple[str, int]] = {
             o.id: (o.name, community) for o, community in ledger_query.courtyards(session=session)
         }
     facts = Facts(rows, WorkingClock(calendar, period.first))
     total = facts.counts(np.zeros(len(rows), dtype=np.int64), 1)[0]
-    first_community: dict[int | None, int | None] = {}
-    for row in rows:  # a ticket without a known courtyard is shown under the community of the first one
-        first_community.setdefault(row.courtyard_id, row.community_id)
     by_courtyard = []
-    for key, counts in _grouped(facts, [r.courtyard_id for r in rows]):
-        name, community_id = courtyards.get(key, (texts.UNKNOWN_COURTYARD_NAME, first_community[key]))
-        by_courtyard.append(Group(name, counts, key=key, community=communities.get(community_id or -1)))
+    for key, first, counts in _grouped(facts, facts.courtyard):
+        # A ticket without a known courtyard is shown under the community of the first one.
+        name, community_id = courtyards.get(key, (texts.UNKNOWN_COURTYARD_NAME, int(facts.community[first])))
+        by_courtyard.append(Group(name, counts, key=key if key >= 0 else None, community=communities.get(community_id)))
     by_community = [
-        Group(communities.get(key or -1, "未确定社区"), counts, key=key)
-        for key, counts in _grouped(facts, [r.community_id for r in rows])
+        Group(communities.get(key, "未确定社区"), counts, key=key if key >= 0 else None)
+        for key, _, counts in _grouped(facts, facts.community)
     ]
     by_category = [
-        Group(texts.category_label(key), counts, key=key) for key, counts in _grouped(facts, [r.category for r in rows])
+        Group(texts.category_label(key), counts, key=key) for key, _, counts in _grouped(facts, facts.category)
     ]
     return Stats(
         period=period,

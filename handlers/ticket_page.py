@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import Any
 
 from handlers import texts
 from storage import ledger_query
@@ -17,6 +18,8 @@ from storage.ledger_query import LedgerEntry, Scope
 _URL = re.compile(r"https?://[^\s()（）]+")
 _MEDIA_ID = re.compile(r"\(media_id [^)]*\)")
 FILER = "首报居民"
+SENT_LOCATION = "居民发送的位置"
+COURTYARD_LOCATION = "院落位置（组织架构）"
 CADRE_ENTRY = "干部代录"
 PUSH_STATUS_NAMES = {
     "pending": "待发送",
@@ -99,14 +102,31 @@ class Photo:
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where the problem is: the point a resident sent, else its courtyard's point in the org chart."""
+
+    lat: float
+    lon: float
+    source: str
+
+
+@dataclass(frozen=True)
 class TicketView:
     entry: LedgerEntry
-    lat: float | None
-    lon: float | None
+    location: Location | None
+    places: list[ledger_query.Place]  # the town's courtyards with a location, for the small map
     history: list[HistoryLine]
     reporters: list[Reporter]
     pushes: list[Push]
     photos: list[Photo]
+
+    def map_data(self) -> dict[str, Any]:
+        """What the small map draws: the town's courtyards, and this ticket's point."""
+        here = None
+        if self.location:
+            name = f"编号 {self.entry.id}"
+            here = {"name": name, "label": name, "lat": self.location.lat, "lon": self.location.lon}
+        return {"courtyards": [{"name": p.name, "lat": p.lat, "lon": p.lon} for p in self.places], "here": here}
 
     def kept(self, line: HistoryLine) -> bool:
         """Whether a photo line of the history has its photo in the photos section."""
@@ -136,6 +156,7 @@ def load(*, db: Database, scope: Scope, number: int, tz: tzinfo) -> TicketView |
         endorsements = ledger_query.endorsements_of(session=session, ticket_id=number)
         outbox = ledger_query.pushes_about(session=session, ticket_id=number)
         kept = photo_repo.of_ticket(session=session, ticket_id=number)
+        places = ledger_query.places(session=session, scope=scope)
         cadre_by_openid = ledger_query.cadre_names_by_openid(
             session=session, openids=sorted({p.openid for p in outbox if p.audience == "cadre"})
         )
@@ -189,4 +210,10 @@ def load(*, db: Database, scope: Scope, number: int, tz: tzinfo) -> TicketView |
               p.last_error, p.pic_url if _URL.fullmatch(p.pic_url) else "")
         for p in kept
     ]  # fmt: skip
-    return TicketView(entry, ticket.lat, ticket.lon, history, reporters, pushes, photos)
+    location = None
+    if ticket.lat is not None and ticket.lon is not None:
+        location = Location(ticket.lat, ticket.lon, SENT_LOCATION)
+    else:
+        yard = next((p for p in places if p.id == ticket.courtyard_id), None)
+        location = Location(yard.lat, yard.lon, COURTYARD_LOCATION) if yard else None
+    return TicketView(entry, location, places, history, reporters, pushes, photos)

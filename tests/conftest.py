@@ -118,6 +118,7 @@ def start_server(tmp_path: Path, fake_wechat: FakeWeChat) -> Iterator[Callable[.
         def stop() -> None:
             stop_serving()
             app.config["courtyard.keeper"].stop()
+            app.config["courtyard.hot"].stop()
             db.engine.dispose()
 
         stops.append(stop)

@@ -60,6 +60,8 @@ def make_web_app(*, ctx: Context, config: WebConfig = WebConfig()) -> bottle.Bot
     cookies = Cookies(config.secure_cookies)
     env = _templates(ctx)
     db, calendar = ctx.db, ctx.calendar
+    hot_board = hot_issues.HotBoard(db=db, clock=ctx.clock)
+    app.config["courtyard.hot"] = hot_board  # the wiring starts it on the whole ledger and stops it
 
     def render(name: str, status: int = 200, **values: Any) -> str:
         bottle.response.status = status
@@ -142,7 +144,7 @@ def make_web_app(*, ctx: Context, config: WebConfig = WebConfig()) -> bottle.Bot
         except PeriodError as exc:
             return problem(viewer, 400, str(exc))
         board = dashboard.build(db=db, calendar=calendar, scope=viewer.scope, period=period, now=now)
-        hot = hot_issues.from_ledger(db=db, scope=viewer.scope, now=now)
+        hot = hot_board.latest(viewer.scope)  # never waits: the last result, or None while the first is computed
         trend = {"weeks": board.trend.weeks, "collected": board.trend.collected, "resolved": board.trend.resolved}
         categories = [{"name": g.name, "value": g.counts.collected} for g in board.stats.by_category]
         return render(
@@ -157,6 +159,7 @@ def make_web_app(*, ctx: Context, config: WebConfig = WebConfig()) -> bottle.Bot
             now_utc=now,
             prior=stats.RANK_PRIOR_TICKETS,
             hot_days=hot_issues.DASHBOARD_DAYS,
+            hot_minutes=round(hot_issues.MAX_AGE_SECONDS / 60),
         )
 
     @page
@@ -332,6 +335,9 @@ def _templates(ctx: Context) -> Environment:
     def pct(rate: float | None) -> str:
         return "—" if rate is None else f"{rate * 100:.1f}%"
 
-    env.filters.update(local=local, pct=pct)
+    def place_point(place: ledger_query.Place) -> dict[str, object]:
+        return {"name": place.name, "lat": place.lat, "lon": place.lon, "open": place.open}
+
+    env.filters.update(local=local, pct=pct, place_point=place_point)
     env.globals.update(status_names=filters.STATUS_NAMES, satisfaction_names=filters.SATISFACTION_NAMES)
     return env

@@ -224,6 +224,7 @@ def test_a_leader_reads_the_dashboard_searches_and_exports(
     assert sorted(int(n) for n in links) == sorted(lamps)
     screenshot(browser, screenshots / "ledger.png")
     screenshot(browser, screenshots / "ledger-phone.png", width=390)
+    screenshot(browser, screenshots / "ledger-wall.png", width=1920)
 
     browser.find_element(By.ID, "export-xlsx").click()
     downloads = tmp_path / "downloads"
@@ -243,6 +244,18 @@ def test_a_leader_reads_the_dashboard_searches_and_exports(
     wait_for(browser, "#history")
     assert "首报居民" in browser.find_element(By.ID, "reporters").text
     assert "o_r" not in browser.page_source
+
+    # Drill from a courtyard in the ranking to its tickets, and on to one of them.
+    browser.get(server.base_url + "/")
+    wait_for(browser, "[data-rate]")
+    browser.find_element(By.XPATH, "//h2[contains(., '院落排名')]/..").find_element(By.LINK_TEXT, "银杏院").click()
+    wait_for(browser, "#total")
+    shown = [int(a.text) for a in browser.find_elements(By.CSS_SELECTOR, "#ledger tbody td:first-child a")]
+    assert sorted(shown) == sorted(numbers["银杏院"])
+    browser.find_element(By.CSS_SELECTOR, f"#ledger a[href='/tickets/{shown[0]}']").click()
+    wait_for(browser, "#history")
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith(f"编号 {shown[0]}")
+    assert "银杏院" in browser.find_element(By.CSS_SELECTOR, ".facts").text
 
 
 def test_a_tickets_page_tells_its_whole_story(
@@ -271,7 +284,14 @@ def test_a_tickets_page_tells_its_whole_story(
         "办结（李芳）：路灯已更换",
     ):
         assert step in history, step
-    assert "纬度 30.99012，经度 103.62034" in browser.find_element(By.ID, "location").text
+    assert "纬度 30.99012，经度 103.62034（居民发送的位置）" in browser.find_element(By.ID, "location").text
+    # The small map, drawn from the shipped ECharts with no tiles: the town's three courtyards and this point.
+    drawn = "return echarts.getInstanceByDom(document.getElementById('map')).getOption().series"
+    series = browser.execute_script(drawn)
+    assert [len(s["data"]) for s in series] == [3, 1]
+    assert series[1]["data"][0]["value"] == [103.62034, 30.99012]
+    assert {d["name"] for d in series[0]["data"]} == {"桂花苑", "银杏院", "翠竹苑"}
+    assert browser.find_element(By.CSS_SELECTOR, "#map canvas").size["height"] > 100
     assert "照片（见下方“照片”）" in history
     photo = browser.find_element(By.CSS_SELECTOR, "#photos img")
     WebDriverWait(browser, WAIT_SECONDS).until(lambda d: d.execute_script("return arguments[0].complete", photo))
@@ -282,6 +302,7 @@ def test_a_tickets_page_tells_its_whole_story(
     assert "o_first" not in browser.page_source and "o_second" not in browser.page_source
     screenshot(browser, screenshots / "ticket.png")
     screenshot(browser, screenshots / "ticket-phone.png", width=390)
+    screenshot(browser, screenshots / "ticket-wall.png", width=1920)
 
 
 def test_a_cadre_account_cannot_open_another_courtyards_ticket(server: Running, browser: WebDriver) -> None:

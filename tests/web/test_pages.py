@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from handlers.accounts import LOCK_MINUTES, MAX_FAILURES
+from storage import org_chart as org_repo
 from tests.conftest import Running
 from tests.support.chat import number_in, say
 from tests.support.ledger import seed
@@ -202,6 +208,17 @@ def test_the_ticket_page_names_reporters_by_role_never_openid(
     assert "干部 李芳" in pushes and "新任务" in pushes and "已送达" in pushes and "客服消息" in pushes
 
 
+def hot_section(web: WebClient, *, until: str) -> str:
+    """The dashboard's hot issues once they show `until`: the page never waits for the background grouping,
+    so it is asked again (each view queues a new grouping when the ledger changed) for up to a minute."""
+    deadline = time.monotonic() + 60
+    while True:
+        hot = web.get("/").text.split('id="hot"')[1]
+        if until in hot or time.monotonic() > deadline:
+            return hot
+        time.sleep(0.1)
+
+
 def test_hot_issues_of_the_ledger_on_the_dashboard_and_from_the_command(server: Running) -> None:
     base = server.clock()
     lamp = [
@@ -222,7 +239,7 @@ def test_hot_issues_of_the_ledger_on_the_dashboard_and_from_the_command(server: 
         resident="o_h8",
         created_at=base - timedelta(days=60),
     )
-    hot = signed_in(server).get("/").text.split('id="hot"')[1]
+    hot = hot_section(signed_in(server), until="3 人反映")
     assert "3 人反映" in hot and all(f'href="/tickets/{n}"' in hot for n in lamp)
     assert f'href="/tickets/{elsewhere}"' not in hot and f'href="/tickets/{old}"' not in hot
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "COURTYARD_"))}
@@ -245,3 +262,104 @@ def test_the_ledger_search_finds_a_ticket_by_a_neighbours_words(server: Running)
     found = web.get("/ledger", q="灯罩 掉下来")
     assert found.status_code == 200 and f'href="/tickets/{number}"' in found.text
     assert f'href="/tickets/{number}"' in web.get("/ledger", q="黑黢黢 灯罩").text  # one word of each reporter
+
+
+def test_a_tickets_location_is_its_residents_point_else_its_courtyards_on_a_small_map(server: Running) -> None:
+    sent = number_in(say(server, "o_loc1", "桂花苑3栋门口的路灯坏了"))
+    server.poster.location("o_loc1", 30.99012, 103.62034, "桂花苑东门")
+    listed = number_in(say(server, "o_loc2", "翠竹苑的垃圾好几天没人收了"))
+    nowhere = seed(server.db, courtyard="银杏院", text="银杏院的下水道堵了", created_at=server.clock())
+    with server.db.transaction() as session:  # a courtyard the org chart gives no location
+        session.execute(text("UPDATE courtyard SET lat = NULL, lon = NULL WHERE name = '银杏院'"))
+    web = signed_in(server)
+
+    def shown(number: int) -> tuple[str, dict[str, Any] | None]:
+        page = web.get(f"/tickets/{number}").text
+        location = page.split('id="location">')[1].split("</dd>")[0]
+        data = page.split('id="map-data">')[1].split("</script>")[0] if 'id="map-data"' in page else None
+        return location, json.loads(data) if data else None
+
+    location, data = shown(sent)
+    assert "纬度 30.99012，经度 103.62034<small>（居民发送的位置）" in location
+    assert data is not None and data["here"]["lat"] == 30.99012 and data["here"]["lon"] == 103.62034
+    assert data["here"]["label"] == f"编号 {sent}"
+    assert {c["name"] for c in data["courtyards"]} == {"桂花苑", "翠竹苑"}  # those with a location
+    location, data = shown(listed)
+    assert "纬度 30.98010，经度 103.61020<small>（院落位置（组织架构））" in location
+    assert data is not None and (data["here"]["lat"], data["here"]["lon"]) == (30.9801, 103.6102)
+    location, data = shown(nowhere)
+    assert location.startswith("—") and "没有发送位置" in location and data is None
+    places = web.get("/").text.split('id="places-data">')[1].split("</script>")[0]
+    assert {c["name"]: c["open"] for c in json.loads(places)["courtyards"]} == {"桂花苑": 1, "翠竹苑": 1}
+    cadre = signed_in(server, "lifang", "cadre", "李芳")  # the open counts are of the reader's reach
+    places = cadre.get("/").text.split('id="places-data">')[1].split("</script>")[0]
+    assert {c["name"]: c["open"] for c in json.loads(places)["courtyards"]} == {"桂花苑": 1, "翠竹苑": 0}
+
+
+def test_a_cadres_csv_and_xlsx_exports_hold_only_tickets_in_reach_whatever_the_filter(server: Running) -> None:
+    mine = number_in(say(server, "o_res_a", "桂花院子3栋门口的路灯坏了"))
+    theirs = number_in(say(server, "o_res_b", "银杏院2单元门口垃圾好几天没人收了"))
+    elsewhere = number_in(say(server, "o_res_c", "翠竹苑的路灯也坏了"))
+    with server.db.snapshot() as session:
+        yard = org_repo.courtyard_by_name(session=session, name="银杏院")
+        assert yard is not None
+        other = str(yard.id)
+    cadre = signed_in(server, "lifang", "cadre", "李芳")
+    leader = signed_in(server)
+
+    def csv_numbers(web: WebClient, **query: str) -> list[int]:
+        response = web.get("/ledger/export.csv", **query)
+        assert response.status_code == 200 and response.content.startswith(b"\xef\xbb\xbf")
+        text = response.content.decode("utf-8-sig")
+        assert "银杏院" not in text or web is leader  # neither a number nor a name nor a word of theirs leaks
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        return sorted(int(r["编号"]) for r in rows)
+
+    def xlsx_numbers(web: WebClient, **query: str) -> list[int]:
+        response = web.get("/ledger/export.xlsx", **query)
+        assert response.status_code == 200
+        sheet = load_workbook(BytesIO(response.content))["台账"]
+        cells = [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+        assert web is leader or not any("银杏院" in c or "垃圾" in c for c in cells)
+        return sorted(int(row[0]) for row in sheet.iter_rows(min_row=2, values_only=True))
+
+    for numbers in (csv_numbers, xlsx_numbers):
+        assert numbers(cadre) == [mine]
+        assert numbers(cadre, q="路灯") == [mine]  # 翠竹苑's lamp is not hers either
+        assert numbers(cadre, q="垃圾") == []  # a search does not widen the reach
+        assert numbers(cadre, courtyard=other) == []  # nor does a filter naming another courtyard
+        assert numbers(leader) == sorted([mine, theirs, elsewhere])
+        assert numbers(leader, courtyard=other) == [theirs]
+
+
+def test_more_bad_input_to_pages_exports_and_the_api(server: Running) -> None:
+    number = number_in(say(server, "o_res_a", "桂花院子3栋门口的路灯坏了"))
+    web = signed_in(server)
+    for path, status, words in [
+        ("/ledger?page=99999999999999999999", 400, "页码"),
+        ("/ledger?page=-3", 400, "页码"),
+        ("/ledger?courtyard=99999", 200, "没有符合条件的问题"),  # a number, just nobody's: an empty ledger
+        ("/ledger?assignee=%00", 400, "负责人"),
+        ("/ledger?from=2026-11-01&to=9999-12-31", 400, "之间"),
+        ("/ledger/export.csv?courtyard=1%20OR%201=1", 400, "院落"),
+        ("/ledger/export.xlsx?from=2026-13-01", 400, "YYYY-MM-DD"),
+        ("/ledger/export.pdf", 404, "没有这个页面"),
+        ("/?from=2026-11-30&to=2026-11-01", 400, "早于"),
+        ("/?from=1999-12-31", 400, "之间"),
+        ("/?from=2010-01-01&to=2026-11-24", 400, "十年"),
+        ("/tickets/1234567890123", 404, "没有"),
+        ("/tickets/%EF%BC%91", 404, "没有"),  # a full-width digit
+        (f"/tickets/{number}/photos/1", 404, "没有这张照片"),
+        (f"/tickets/{number}/photos/x", 404, "没有这张照片"),
+    ]:
+        response = web.get(path)
+        assert response.status_code == status and words in response.text, (path, response.status_code)
+        assert "Traceback" not in response.text and "sqlalchemy" not in response.text.lower()
+    for query in ({"from": "abc"}, {"to": "2026-02-30"}, {"from": "2026-11-30", "to": "2026-11-01"}):
+        api = web.get("/api/stats", **query)
+        assert api.status_code == 400 and api.json()["error"], query
+    assert web.get("/api/stats").json()["collected"] == 1  # nothing changed
+    anonymous = WebClient(server.base_url)
+    for path in ("/ledger/export.csv", f"/tickets/{number}/photos/1", "/?from=abc"):
+        response = anonymous.get(path)
+        assert response.status_code == 303 and "/login?next=" in response.headers["Location"], path
