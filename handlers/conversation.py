@@ -38,6 +38,13 @@ _THANKS = re.compile(r"谢|感谢|辛苦|巴适|点赞|给力|好评|多亏")
 _CALLED_OFF = re.compile(r"^(算了|没事了?|不用了?|好的|好|谢谢|嗯+|哦+|ok|OK)$")
 # A greeting is not the details either: the bot asks again and keeps waiting.
 _GREETING = re.compile(r"^(你好|您好|在吗|在不在|有人吗|喂|嗨|hi|hello)[呀啊哈吗么!！~～。.？?]*$", re.IGNORECASE)
+# "Are you there?": a person checking that somebody is listening before they say what happened.
+_ARE_YOU_THERE = re.compile(
+    r"^((你好|您好|喂|嗨|hi|hello)[呀啊,，、 ]*)?"
+    r"(在吗|在么|在嘛|在不在|在没|在不|在线吗|有人吗|有人在吗|有没有人|有人没|有人不|人呢|有人在不)"
+    r"[呀啊哈吗么呢!！~～。.？?…]*$",
+    re.IGNORECASE,
+)
 
 # Every chat command, in the order the dispatcher tries them within an audience (see Conversation._text).
 REGISTRY = Registry(binding.COMMANDS, cadre.COMMANDS, resident.COMMANDS)
@@ -301,13 +308,15 @@ class Conversation:
                 state_repo.set_state(
                     session=session, openid=person.openid, state=AWAITING_DETAILS, payload=waiting.payload, now=now
                 )
-                return texts.PRELUDE_AGAIN
+                return texts.PRESENT if _ARE_YOU_THERE.match(commands.normalise(text)) else texts.PRELUDE_AGAIN
             if fresh and analysis.intent != PRELUDE and not _CALLED_OFF.match(commands.normalise(text)):
                 return self._complaint(session, person, text, analysis, now)
         return self._by_intent(session, person, text, analysis, now)
 
     def _by_intent(self, session: Session, person: Resident, text: str, analysis: nlp.Analysis, now: datetime) -> str:
         intent = analysis.intent
+        if not analysis.urgent and _ARE_YOU_THERE.match(commands.normalise(text)):
+            return texts.PRESENT
         if analysis.urgent or (intent == COMPLAINT and not analysis.is_small_talk):
             return self._complaint(session, person, text, analysis, now)
         if intent == PROGRESS:
@@ -348,6 +357,8 @@ class Conversation:
             return self._run(session, person, cadre_row, match, now)
         if REGISTRY.match(text, (Audience.RESIDENT,)) is not None or survey.parse_answer(text) is not None:
             return None
+        if _ARE_YOU_THERE.match(cleaned):
+            return texts.CADRE_PRESENT.format(name=cadre_row.name)
         analysis = self.ctx.analyzers.for_session(session).analyze(text)
         if analysis.intent == SMALLTALK and not analysis.urgent and not _DIGIT.search(cleaned):
             return texts.CADRE_ACKNOWLEDGED  # 收到, 好的, 辛苦了; "受里 3" is a mistyped command, not chat

@@ -172,6 +172,23 @@ def test_chat_is_answered_not_filed(chat: Chat) -> None:
     assert len(chat.tickets()) == 2
 
 
+@pytest.mark.parametrize("opener", ["在吗", "在吗？", "在不在", "有人吗", "有人在吗？", "喂，在吗", "您好 在么", "人呢"])
+def test_are_you_there_is_answered_as_an_office_would(chat: Chat, opener: str) -> None:
+    """"在吗" asks whether somebody is listening: we are here, tell us what happened; never 收到, never a ticket."""
+    reply = chat.say("o_a", opener)
+    assert reply.startswith("在的") and "什么事" in reply, reply
+    cadre_reply = chat.say(LIFANG, opener)
+    assert cadre_reply.startswith("在的，李芳您好") and "任务" in cadre_reply and "收到" not in cadre_reply
+    assert chat.tickets() == []
+
+
+def test_are_you_there_after_a_prelude_keeps_waiting_for_the_details(chat: Chat) -> None:
+    assert "您请说" in chat.say("o_a", "我想反映个事情")
+    assert chat.say("o_a", "在吗").startswith("在的")
+    n = number_in(chat.say("o_a", "桂花苑3栋楼道灯不亮"))
+    assert [t.id for t in chat.tickets()] == [n]
+
+
 # --- cadre commands ---------------------------------------------------------------------------------
 
 
