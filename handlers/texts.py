@@ -126,6 +126,8 @@ TICKET_DETAIL_LATEST = "最新进展：{note}"
 
 TICKET_DETAIL_RESULT = "办理结果：{note}"
 
+TICKET_DETAIL_REOPENED = "居民评价不满意，正在重新办理（上次的办理结果：{note}）"
+
 NOT_YOUR_TICKET = "没有找到您名下编号 {number} 的问题。请发送“查询”核对编号。"
 
 BAD_NUMBER = "请在“{command}”后面加上编号，比如“{example}”。发送“查询”可以看到您的问题编号。"
@@ -188,8 +190,9 @@ CADRE_NOTHING_TO_CONFIRM = "没有等待确认的消息。要反映问题请直�
 NOT_A_CADRE = "“{command}”是负责干部使用的指令。如需反映问题，直接描述就行；发送“帮助”查看用法。"
 
 CADRE_BAD_NUMBER = "请在“{command}”后面加上编号，比如“{example}”。发送“任务”可以看到您的待办编号。"
-CADRE_NO_SUCH_TASK = "没有找到您负责范围内的{numbers}，未做处理。请发送“任务”核对编号。"
-CADRE_NO_SUCH_TASK_MINE = "没有找到您负责范围内的{numbers}，未做处理。您的待办编号：{mine}。"
+CADRE_NO_SUCH_TASK = "没有找到您负责范围内的{numbers}{untouched}。请发送“任务”核对编号。"
+CADRE_NO_SUCH_TASK_MINE = "没有找到您负责范围内的{numbers}{untouched}。您的待办编号：{mine}。"
+CADRE_UNTOUCHED = "，未做处理"
 
 NO_TASKS = "您目前没有待办的任务。"
 ESCALATED_LIST_HEADER = "督办给您的（由他人办理，请督促）{count}件："
@@ -198,6 +201,7 @@ TASK_LIST_HEADER = "您有{count}件待办（紧急和最早的在前）："
 TASK_LIST_LINE = "{urgent}编号 {number}｜{status}｜{courtyard}｜{due}｜{excerpt}"
 TASK_LIST_MORE = "……另有{count}件未列出。"
 TASK_LIST_FOOTER = "回复“受理 编号”接单，“详情 编号”看经过。"
+ESCALATED_LIST_FOOTER = "回复“详情 编号”看经过，请督促办理人尽快处理。"
 TASK_DUE = "截止 {due}"
 TASK_NO_DUE = "未定截止"
 

@@ -157,6 +157,23 @@ def test_the_survey_goes_to_every_reporter_and_the_first_answer_decides(chat: Ch
     assert any("另一位反映的居民评价：不满意" in t for t in chat.pushes(LIFANG))
 
 
+def test_a_reopened_ticket_does_not_show_the_rejected_result_as_its_result(chat: Chat) -> None:
+    n = number_in(chat.say("o_a", "桂花苑3栋门口的路灯坏了"))
+    chat.say(LIFANG, f"办结 {n} 路灯已更换")
+    assert "办理结果：路灯已更换" in chat.say("o_a", f"查询 {n}")
+    chat.say("o_a", "3 还是不亮")
+    shown = chat.say("o_a", f"查询 {n}")
+    assert "\n办理结果：" not in shown and "正在重新办理（上次的办理结果：路灯已更换）" in shown, shown
+    chat.say(LIFANG, f"进展 {n} 电工明天来")
+    assert "最新进展：电工明天来" in chat.say("o_a", f"查询 {n}")
+
+
+def test_a_number_out_of_reach_is_not_said_to_be_left_untouched_by_a_command_that_only_shows(chat: Chat) -> None:
+    n = number_in(chat.say("o_a", "银杏院2栋的路灯坏了"))
+    assert chat.say(LIFANG, f"详情 {n}").startswith(f"没有找到您负责范围内的编号 {n}。")
+    assert f"编号 {n}，未做处理" in chat.say(LIFANG, f"受理 {n}")
+
+
 # --- not every message is a ticket ------------------------------------------------------------------
 
 
@@ -253,6 +270,7 @@ def test_tasks_show_what_was_escalated_to_me(chat: Chat) -> None:
         sweeper.run(datetime(2026, 11, day, 17, 0, tzinfo=SHANGHAI))
     tasks = chat.say(WANGMING, "任务")
     assert "督办给您的" in tasks and f"编号 {n}" in tasks and "办理人：李芳" in tasks
+    assert "受理 编号" not in tasks and "请督促办理人" in tasks  # nothing of his own to accept
 
 
 def test_own_entry_does_not_push_back_and_rebinding_says_bound(chat: Chat) -> None:
