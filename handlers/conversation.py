@@ -52,6 +52,7 @@ _IGNORED_EVENTS = {"templatesendjobfinish", "view", "location", "click", "view_m
 # More than this many messages a minute from one resident is a flood: kept, not filed.
 FLOOD_LIMIT = 8
 FLOOD_WINDOW = timedelta(minutes=1)
+SHORT_COMMAND_CHARS = 12
 
 
 class NotStored(Exception):
@@ -140,7 +141,10 @@ class Conversation:
     def _answer_unless_flooding(self, session: Session, inbound: Inbound, now: datetime) -> str:
         """The answer; a person sending more than FLOOD_LIMIT messages a minute is asked to slow down
         (the message stays in the inbound log, but files nothing and pushes nothing)."""
-        if inbound.kind != "event":
+        # A short command (查询, 查询 3, 帮助, 撤回 3) files and pushes nothing: answered however fast it comes.
+        typed = commands.normalise(inbound.text or "") if inbound.kind == "text" else ""
+        command = 0 < len(typed) <= SHORT_COMMAND_CHARS and REGISTRY.match(typed, tuple(Audience)) is not None
+        if inbound.kind != "event" and not command:
             recent = guards.messages_since(session=session, openid=inbound.openid, since=now - FLOOD_WINDOW)
             if recent > FLOOD_LIMIT and not org_repo.active_cadre_by_openid(session=session, openid=inbound.openid):
                 log.info("%s sends too fast (%d messages in %s)", inbound.openid, recent, FLOOD_WINDOW)
