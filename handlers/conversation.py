@@ -263,7 +263,7 @@ class Conversation:
                 label=inbound.place_label,
                 now=now,
             )
-        return texts.UNSUPPORTED_TYPE
+        return texts.UNSUPPORTED_BY_TYPE.get(inbound.kind, texts.UNSUPPORTED_TYPE)
 
     def _text(self, session: Session, person: Resident, text: str, now: datetime) -> str:
         """Text (or a voice transcript), tried in this order — the first that takes it answers:
