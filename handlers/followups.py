@@ -169,7 +169,9 @@ class Sweeper:
             return None
         if not self._claim(session, ticket, "due_soon", ticket.due_at, now):
             return None
-        text = texts.DUE_SOON.format(
+        # It may supersede a held 【提醒】 to accept: a ticket nobody accepted yet is asked to be accepted first.
+        template = texts.DUE_SOON_UNACCEPTED if ticket.status == TicketStatus.NEW else texts.DUE_SOON
+        text = template.format(
             number=ticket.id, courtyard=notify.courtyard_label(session, ticket), due=self._local(ticket.due_at)
         )
         told = notify.tell_cadre(

@@ -320,6 +320,7 @@ NUDGE_ASSIGNEE = "【提醒】编号 {number}（{courtyard}）分派给您已有
 NUDGE_SUPERVISE = (
     "【督办】编号 {number}（{courtyard}）分派给{assignee}已超过{waited}仍未受理，请督促办理。\n内容：{text}"
 )
+DUE_SOON_UNACCEPTED = "【即将到期】编号 {number}（{courtyard}）将于 {due} 到期，还没有受理。请尽快回复“受理 {number}”，或用“转办”“上报”交给更合适的人。"
 DUE_SOON = "【即将到期】编号 {number}（{courtyard}）将于 {due} 到期，请抓紧办理；办完请回复“办结 {number} 结果”。"
 OVERDUE_ASSIGNEE = "【已超期】编号 {number}（{courtyard}）已超过办理期限（{due}），已报上级督办，请尽快办结。"
 OVERDUE_SUPERVISE = (

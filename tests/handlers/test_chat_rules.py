@@ -157,6 +157,16 @@ def test_the_survey_goes_to_every_reporter_and_the_first_answer_decides(chat: Ch
     assert any("另一位反映的居民评价：不满意" in t for t in chat.pushes(LIFANG))
 
 
+def test_due_soon_on_a_ticket_nobody_accepted_asks_to_accept_it(chat: Chat) -> None:
+    n = number_in(chat.say("o_a", "桂花苑3栋的路灯坏了"))
+    sweeper = Sweeper(chat.db, chat.ctx.calendar)
+    for day in (24, 25, 26):
+        sweeper.run(datetime(2026, 11, day, 17, 0, tzinfo=SHANGHAI))
+    sent = chat.pushes(LIFANG, at=datetime(2026, 11, 26, 17, 1, tzinfo=SHANGHAI))
+    [due] = [t for t in sent if t.startswith(f"【即将到期】编号 {n}")]
+    assert f"还没有受理。请尽快回复“受理 {n}”" in due and "办结" not in due
+
+
 def test_a_reopened_ticket_does_not_show_the_rejected_result_as_its_result(chat: Chat) -> None:
     n = number_in(chat.say("o_a", "桂花苑3栋门口的路灯坏了"))
     chat.say(LIFANG, f"办结 {n} 路灯已更换")
