@@ -296,6 +296,9 @@ class Conversation:
         match = match or REGISTRY.match(text, (Audience.RESIDENT,))
         if match is not None:
             return self._run(session, person, cadre_row, match, now)
+        meant = REGISTRY.near_miss(text, (Audience.ANYONE, Audience.RESIDENT))
+        if meant is not None:
+            return texts.DID_YOU_MEAN.format(meant=meant)
         survey_answer = survey.parse_answer(text)
         if survey_answer is not None:
             digit, reason = survey_answer
@@ -363,6 +366,10 @@ class Conversation:
             return None
         if _ARE_YOU_THERE.match(cleaned):
             return texts.CADRE_PRESENT.format(name=cadre_row.name)
+        meant = REGISTRY.near_miss(text, tuple(Audience))
+        if meant is not None:  # "受里 3", "任物": a command with one character wrong, never a ticket or 收到
+            state_repo.set_state(session=session, openid=person.openid, state=CONFIRM_COMPLAINT, payload=text, now=now)
+            return texts.CADRE_DID_YOU_MEAN.format(meant=meant)
         analysis = self.ctx.analyzers.for_session(session).analyze(text)
         if analysis.intent == SMALLTALK and not analysis.urgent and not _DIGIT.search(cleaned):
             return texts.CADRE_ACKNOWLEDGED  # 收到, 好的, 辛苦了; "受里 3" is a mistyped command, not chat

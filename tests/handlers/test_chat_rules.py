@@ -157,6 +157,19 @@ def test_the_survey_goes_to_every_reporter_and_the_first_answer_decides(chat: Ch
     assert any("另一位反映的居民评价：不满意" in t for t in chat.pushes(LIFANG))
 
 
+def test_a_mistyped_command_word_is_pointed_to_the_command(chat: Chat) -> None:
+    n = number_in(chat.say("o_a", "桂花苑3栋的路灯坏了"))
+    assert chat.say(LIFANG, f"受里 {n}").startswith(f"您是不是想发“受理 {n}”？")
+    assert chat.ticket(n).status == TicketStatus.NEW
+    assert "不会登记" in chat.say(LIFANG, "取消")
+    assert chat.say(LIFANG, "任物").startswith("您是不是想发“任务”？")
+    assert "您是不是想" not in chat.say(LIFANG, f"办理 {n}")  # 受理 or 办结: no guess
+    assert "您是不是想" not in chat.say(LIFANG, "上班")  # 上报 takes a number: chat, not a command
+    assert chat.say("o_a", f"查寻 {n}").startswith(f"您是不是想发“查询 {n}”？")
+    assert chat.say("o_a", f"撤销 {n}").startswith(f"您是不是想发“撤回 {n}”？")
+    assert chat.ticket(n).status == TicketStatus.NEW and len(chat.tickets()) == 1
+
+
 def test_due_soon_on_a_ticket_nobody_accepted_asks_to_accept_it(chat: Chat) -> None:
     n = number_in(chat.say("o_a", "桂花苑3栋的路灯坏了"))
     sweeper = Sweeper(chat.db, chat.ctx.calendar)
