@@ -1,6 +1,6 @@
 """Typer's own texts in Chinese: usage lines, help panels, the help option and usage errors.
 
-Typer (≥ 0.22) carries its own copy of click without click's gettext hooks, so there is no message
+Typer 0.29 carries its own copy of click without click's gettext hooks, so there is no message
 catalogue to install; instead this module uses Typer's extension points — command and group classes
 (`cls=`), the usage metavars, and rich_utils' panel titles — and turns each usage error, by its class,
 into a Chinese sentence. tests/courtyard/test_cli_chinese.py runs every command's help and every kind
