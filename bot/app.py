@@ -301,7 +301,8 @@ def to_inbound(message: WeChatMessage | WeChatEvent) -> Inbound:
             key = f"event:{message.source}:{message.time}:{event}"
             return Inbound(kind="event", key=key, event=event, event_key=_text(message, "EventKey"), **common)
         msg_id = _text(message, "MsgId")
-        key = f"msg:{msg_id}" if msg_id else f"msg:{message.source}:{message.time}:{kind}"
+        # The sender is part of the key: a MsgId clash (a bug, a forged retry) never hands one person another's reply.
+        key = f"msg:{message.source}:{msg_id}" if msg_id else f"msg:{message.source}:{message.time}:{kind}"
         match kind:
             case "text":
                 return Inbound(kind=kind, key=key, text=message.content or "", **common)
@@ -316,10 +317,15 @@ def to_inbound(message: WeChatMessage | WeChatEvent) -> Inbound:
                 if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
                     raise ValueError("location off the globe")
                 return Inbound(kind=kind, key=key, lat=lat, lon=lon, place_label=message.label, **common)
-            case _:
-                return Inbound(kind=kind, key=key, **common)
+            case _:  # video, shortvideo, link, file …: answered, not filed; what they said is kept in the log
+                said = " ".join(v for f in _DESCRIBED if (v := _text(message, f))) or None
+                return Inbound(kind=kind, key=key, text=said, media_id=_text(message, "MediaId"), **common)
     except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise BadRequest(f"malformed {getattr(message, 'type', 'message')}: {exc}") from None
+
+
+# Fields of the types the bot does not handle that say what was sent (a link's title and address, a file's name).
+_DESCRIBED = ("Title", "Description", "Url")
 
 
 def _text(message: object, field: str) -> str | None:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from courtyard.cli_chinese import ChineseTyper
+
 if TYPE_CHECKING:
     from courtyard.settings import Settings
     from storage.db import Database
@@ -26,12 +28,12 @@ if TYPE_CHECKING:
 # next year's holidays late in the year, and chinesecalendar releases follow).
 HOLIDAY_LOOKAHEAD_DAYS = 45
 
-app = typer.Typer(help="院落民情直通车：公众号民情收集、派单、督办、回访的一条龙。", no_args_is_help=True)
-org_app = typer.Typer(help="组织架构（镇、社区、院落、干部）。", no_args_is_help=True)
+app = ChineseTyper(help="院落民情直通车：公众号民情收集、派单、督办、回访的一条龙。", no_args_is_help=True)
+org_app = ChineseTyper(help="组织架构（镇、社区、院落、干部）。", no_args_is_help=True)
 app.add_typer(org_app, name="org")
-cadre_app = typer.Typer(help="干部的微信绑定。", no_args_is_help=True)
+cadre_app = ChineseTyper(help="干部的微信绑定。", no_args_is_help=True)
 app.add_typer(cadre_app, name="cadre")
-user_app = typer.Typer(help="管理后台（网页）的账号。", no_args_is_help=True)
+user_app = ChineseTyper(help="管理后台（网页）的账号。", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
 
@@ -68,7 +70,9 @@ def serve(
     port: Annotated[int, typer.Option(help="监听端口（0 表示自动选一个空闲端口）。")] = 8080,
     org: Annotated[Path | None, typer.Option(help="启动前先导入的组织架构 YAML。")] = None,
     threads: Annotated[int, typer.Option(help="处理 HTTP 请求的线程数。")] = 8,
-    verbose: Annotated[bool, typer.Option(help="输出调试级日志（含第三方库）。")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="输出调试级日志（含第三方库）。", show_default=False)
+    ] = False,
     workers: Annotated[int, typer.Option(help="同一端口上的服务进程数（仅 PostgreSQL；其中一个负责定时任务）。")] = 1,
 ) -> None:
     """Run the WeChat webhook at /wechat, the web pages and the scheduler."""
@@ -167,7 +171,9 @@ def index_backlog(db: Database) -> None:
 
 
 @org_app.command("import", help="导入或更新组织架构；同一文件导入两次不会有改动。")
-def org_import(file: Annotated[Path, typer.Argument(help="组织架构 YAML 文件（格式见 DESIGN.md §4）。")]) -> None:
+def org_import(
+    file: Annotated[Path, typer.Argument(metavar="文件", help="组织架构 YAML 文件（格式见 DESIGN.md §4）。")],
+) -> None:
     """Load or update the org chart; importing the same file twice changes nothing."""
     from courtyard import messages, runtime
     from storage.orgfile import OrgFileError
@@ -182,7 +188,7 @@ def org_import(file: Annotated[Path, typer.Argument(help="组织架构 YAML 文�
 
 
 @cadre_app.command("invite", help="生成一次性邀请码，干部用要绑定的微信向公众号发送“绑定 邀请码”。")
-def cadre_invite(name: Annotated[str, typer.Argument(help="干部姓名（与组织架构中一致）。")]) -> None:
+def cadre_invite(name: Annotated[str, typer.Argument(metavar="姓名", help="干部姓名（与组织架构中一致）。")]) -> None:
     """Print a one-time code the cadre sends as `绑定 CODE` from the WeChat account they will use."""
     from courtyard import messages
     from handlers.binding import UnknownCadre, invite
@@ -201,10 +207,12 @@ def cadre_invite(name: Annotated[str, typer.Argument(help="干部姓名（与组
 
 @user_app.command("add", help="创建网页账号，或修改它的角色、干部和密码（它已登录的浏览器会退出）。")
 def user_add(
-    name: Annotated[str, typer.Argument(help="账号名（登录 /login 时填写）。")],
+    name: Annotated[str, typer.Argument(metavar="账号名", help="账号名（登录 /login 时填写）。")],
     role: Annotated[str, typer.Option(help="admin（管理员）、leader（领导）或 cadre（干部）。")],
     cadre: Annotated[str | None, typer.Option(help="--role cadre 时：组织架构中的干部姓名。")] = None,
-    password_stdin: Annotated[bool, typer.Option(help="从标准输入的第一行读取密码。")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="从标准输入的第一行读取密码。", show_default=False)
+    ] = False,
 ) -> None:
     """Create a web account, or change its role, cadre and password (signing its browsers out)."""
     from courtyard import messages
@@ -251,7 +259,7 @@ def hot(
 
 @app.command(help="对每条文本输出一行 JSON：分词、类别、置信度、是否紧急、院落等。")
 def classify(
-    texts: Annotated[list[str], typer.Argument(help="要分类的文本，每条一个参数。")],
+    texts: Annotated[list[str], typer.Argument(metavar="文本", help="要分类的文本，每条一个参数。")],
     org: Annotated[Path | None, typer.Option(help="用来识别院落的组织架构 YAML（默认用数据库中的）。")] = None,
 ) -> None:
     """Print one JSON object per text: tokens, category, confidence, urgent, courtyard."""
@@ -272,7 +280,9 @@ def classify(
 
 
 @app.command("eval", help="在带标注的 CSV 上评估分类器：准确率、各类与宏平均 F1、混淆矩阵。")
-def eval_(file: Annotated[Path, typer.Argument(help="含 text、label 两列的 CSV（其他列忽略）。")]) -> None:
+def eval_(
+    file: Annotated[Path, typer.Argument(metavar="CSV文件", help="含 text、label 两列的 CSV（其他列忽略）。")],
+) -> None:
     """Accuracy, per-class and macro F1 and the confusion matrix of the classifier on a labelled CSV."""
     from courtyard.nlp_commands import run_eval
 

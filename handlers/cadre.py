@@ -23,6 +23,7 @@ ESCALATED_COUNT_LIMIT = 200
 EXCERPT_CHARS = 24
 DETAIL_TEXT_CHARS = 500
 CANDIDATES_SHOWN = 8
+READ_ONLY_WORDS = ("详情",)  # commands that only show: a number out of reach is not "未做处理"
 
 # Short names cadres use for the categories, besides the full names and their first two characters.
 _CATEGORY_SHORT_NAMES = {
@@ -119,10 +120,13 @@ def _on_tickets(action: Callable[[Step], str]) -> Callable[[Call], str]:
 def _not_found(call: Call, numbers: list[int]) -> str:
     assert call.cadre is not None and call.cadre.id is not None
     listed = "、".join(f"编号 {n}" for n in numbers)
+    untouched = "" if call.command.word in READ_ONLY_WORDS else texts.CADRE_UNTOUCHED  # 详情 changes nothing anyway
     mine = ticket_repo.open_tasks(session=call.session, assignee_id=call.cadre.id, limit=CANDIDATES_SHOWN)
     if not mine:
-        return texts.CADRE_NO_SUCH_TASK.format(numbers=listed)
-    return texts.CADRE_NO_SUCH_TASK_MINE.format(numbers=listed, mine="、".join(str(t.id) for t in mine))
+        return texts.CADRE_NO_SUCH_TASK.format(numbers=listed, untouched=untouched)
+    return texts.CADRE_NO_SUCH_TASK_MINE.format(
+        numbers=listed, untouched=untouched, mine="、".join(str(t.id) for t in mine)
+    )
 
 
 def _reachable(cadre: Cadre, ticket: Ticket | None) -> bool:
@@ -178,8 +182,10 @@ def list_tasks(*, session: Session, ctx: Context, cadre: Cadre) -> str:
             )
         if len(escalated) > ESCALATED_LIST_LIMIT:
             lines.append(texts.TASK_LIST_MORE.format(count=len(escalated) - ESCALATED_LIST_LIMIT))
-    if tasks or escalated:
+    if tasks:
         lines.append(texts.TASK_LIST_FOOTER)
+    elif escalated:  # nothing of their own to accept: they follow the others up
+        lines.append(texts.ESCALATED_LIST_FOOTER)
     return texts.fit("\n".join(lines))
 
 

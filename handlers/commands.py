@@ -146,6 +146,24 @@ class Registry:
                     return Match(declared, command)
         return None
 
+    def near_miss(self, text: str, audiences: Iterable[Audience]) -> str | None:
+        """What a person probably meant when one character of a command word is mistyped ("受里 3" → "受理 3"):
+        only for a short text that is a word (plus numbers), and only when exactly one command word fits."""
+        typed = _NEAR_MISS.match(normalise(text))
+        if typed is None:
+            return None
+        word, tail = typed.group("word"), typed.group("tail")
+        allowed = set(audiences)
+        takes = _NUMBERED if tail.strip() else (Numbers.OPTIONAL, Numbers.NONE)
+        fits = {
+            known
+            for c in self.commands
+            if c.audience in allowed and c.numbers in takes
+            for known in c.words
+            if len(known) == len(word) and sum(a != b for a, b in zip(known, word, strict=True)) == 1
+        }
+        return f"{fits.pop()}{tail}" if len(fits) == 1 else None
+
     def help_lines(self, audience: Audience) -> list[str]:
         return [c.help for c in self.commands if c.audience == audience and c.help]
 
@@ -180,6 +198,11 @@ def _hint(declared: ChatCommand, *, missing: str) -> str:
 # Full-width digits, letters and spaces (typed with a Chinese keyboard) read as plain ones; Chinese
 # punctuation in a note is left as the person wrote it.
 _PLAIN = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F) if chr(code - 0xFEE0).isalnum()} | {0x3000: 0x20}
+
+
+# A command word as typed (two or three Chinese characters), then nothing or numbers: "受里 3", "任物", "查寻3、4".
+_NUMBERED = (Numbers.ONE, Numbers.SEVERAL, Numbers.TWO, Numbers.OPTIONAL)
+_NEAR_MISS = re.compile(r"^(?P<word>[\u4e00-\u9fff]{2,3})(?P<tail>(\s*[0-9０-９、,，和 ]+)?)$")
 
 
 def normalise(text: str) -> str:

@@ -38,6 +38,13 @@ _THANKS = re.compile(r"谢|感谢|辛苦|巴适|点赞|给力|好评|多亏")
 _CALLED_OFF = re.compile(r"^(算了|没事了?|不用了?|好的|好|谢谢|嗯+|哦+|ok|OK)$")
 # A greeting is not the details either: the bot asks again and keeps waiting.
 _GREETING = re.compile(r"^(你好|您好|在吗|在不在|有人吗|喂|嗨|hi|hello)[呀啊哈吗么!！~～。.？?]*$", re.IGNORECASE)
+# "Are you there?": a person checking that somebody is listening before they say what happened.
+_ARE_YOU_THERE = re.compile(
+    r"^((你好|您好|喂|嗨|hi|hello)[呀啊,，、 ]*)?"
+    r"(在吗|在么|在嘛|在不在|在没|在不|在线吗|有人吗|有人在吗|有没有人|有人没|有人不|人呢|有人在不)"
+    r"[呀啊哈吗么呢!！~～。.？?…]*$",
+    re.IGNORECASE,
+)
 
 # Every chat command, in the order the dispatcher tries them within an audience (see Conversation._text).
 REGISTRY = Registry(binding.COMMANDS, cadre.COMMANDS, resident.COMMANDS)
@@ -45,6 +52,7 @@ _IGNORED_EVENTS = {"templatesendjobfinish", "view", "location", "click", "view_m
 # More than this many messages a minute from one resident is a flood: kept, not filed.
 FLOOD_LIMIT = 8
 FLOOD_WINDOW = timedelta(minutes=1)
+SHORT_COMMAND_CHARS = 12
 
 
 class NotStored(Exception):
@@ -133,7 +141,10 @@ class Conversation:
     def _answer_unless_flooding(self, session: Session, inbound: Inbound, now: datetime) -> str:
         """The answer; a person sending more than FLOOD_LIMIT messages a minute is asked to slow down
         (the message stays in the inbound log, but files nothing and pushes nothing)."""
-        if inbound.kind != "event":
+        # A short command (查询, 查询 3, 帮助, 撤回 3) files and pushes nothing: answered however fast it comes.
+        typed = commands.normalise(inbound.text or "") if inbound.kind == "text" else ""
+        command = 0 < len(typed) <= SHORT_COMMAND_CHARS and REGISTRY.match(typed, tuple(Audience)) is not None
+        if inbound.kind != "event" and not command:
             recent = guards.messages_since(session=session, openid=inbound.openid, since=now - FLOOD_WINDOW)
             if recent > FLOOD_LIMIT and not org_repo.active_cadre_by_openid(session=session, openid=inbound.openid):
                 log.info("%s sends too fast (%d messages in %s)", inbound.openid, recent, FLOOD_WINDOW)
@@ -252,7 +263,7 @@ class Conversation:
                 label=inbound.place_label,
                 now=now,
             )
-        return texts.UNSUPPORTED_TYPE
+        return texts.UNSUPPORTED_BY_TYPE.get(inbound.kind, texts.UNSUPPORTED_TYPE)
 
     def _text(self, session: Session, person: Resident, text: str, now: datetime) -> str:
         """Text (or a voice transcript), tried in this order — the first that takes it answers:
@@ -285,6 +296,9 @@ class Conversation:
         match = match or REGISTRY.match(text, (Audience.RESIDENT,))
         if match is not None:
             return self._run(session, person, cadre_row, match, now)
+        meant = REGISTRY.near_miss(text, (Audience.ANYONE, Audience.RESIDENT))
+        if meant is not None:
+            return texts.DID_YOU_MEAN.format(meant=meant)
         survey_answer = survey.parse_answer(text)
         if survey_answer is not None:
             digit, reason = survey_answer
@@ -301,13 +315,15 @@ class Conversation:
                 state_repo.set_state(
                     session=session, openid=person.openid, state=AWAITING_DETAILS, payload=waiting.payload, now=now
                 )
-                return texts.PRELUDE_AGAIN
+                return texts.PRESENT if _ARE_YOU_THERE.match(commands.normalise(text)) else texts.PRELUDE_AGAIN
             if fresh and analysis.intent != PRELUDE and not _CALLED_OFF.match(commands.normalise(text)):
                 return self._complaint(session, person, text, analysis, now)
         return self._by_intent(session, person, text, analysis, now)
 
     def _by_intent(self, session: Session, person: Resident, text: str, analysis: nlp.Analysis, now: datetime) -> str:
         intent = analysis.intent
+        if not analysis.urgent and _ARE_YOU_THERE.match(commands.normalise(text)):
+            return texts.PRESENT
         if analysis.urgent or (intent == COMPLAINT and not analysis.is_small_talk):
             return self._complaint(session, person, text, analysis, now)
         if intent == PROGRESS:
@@ -348,6 +364,12 @@ class Conversation:
             return self._run(session, person, cadre_row, match, now)
         if REGISTRY.match(text, (Audience.RESIDENT,)) is not None or survey.parse_answer(text) is not None:
             return None
+        if _ARE_YOU_THERE.match(cleaned):
+            return texts.CADRE_PRESENT.format(name=cadre_row.name)
+        meant = REGISTRY.near_miss(text, tuple(Audience))
+        if meant is not None:  # "受里 3", "任物": a command with one character wrong, never a ticket or 收到
+            state_repo.set_state(session=session, openid=person.openid, state=CONFIRM_COMPLAINT, payload=text, now=now)
+            return texts.CADRE_DID_YOU_MEAN.format(meant=meant)
         analysis = self.ctx.analyzers.for_session(session).analyze(text)
         if analysis.intent == SMALLTALK and not analysis.urgent and not _DIGIT.search(cleaned):
             return texts.CADRE_ACKNOWLEDGED  # 收到, 好的, 辛苦了; "受里 3" is a mistyped command, not chat

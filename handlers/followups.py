@@ -169,7 +169,9 @@ class Sweeper:
             return None
         if not self._claim(session, ticket, "due_soon", ticket.due_at, now):
             return None
-        text = texts.DUE_SOON.format(
+        # It may supersede a held 【提醒】 to accept: a ticket nobody accepted yet is asked to be accepted first.
+        template = texts.DUE_SOON_UNACCEPTED if ticket.status == TicketStatus.NEW else texts.DUE_SOON
+        text = template.format(
             number=ticket.id, courtyard=notify.courtyard_label(session, ticket), due=self._local(ticket.due_at)
         )
         told = notify.tell_cadre(
@@ -302,16 +304,28 @@ class Sweeper:
     def _nobody_to_tell(
         self, session: Session, cadre: Cadre, openid: str, since: datetime, now: datetime, report: SweepReport
     ) -> None:
-        """No cadre above (nor, for the town, beside) can be reached by chat: the operator hears of it on
-        every sweep (log and `courtyard sweep`), and the tickets' histories show it once, for the leaders."""
+        """No cadre above (nor, for the town, beside) can be reached by chat: `courtyard sweep` prints it on
+        every run; the log says it once per ticket concerned and out-of-reach spell (a sweep a minute in
+        `serve` must not repeat it); the tickets' histories show it once, for the leaders."""
         line = self._unreachable_line(session, cadre, openid).removeprefix("· ")
         warning = texts.UNREACHABLE_UNTOLD_WARNING.format(line=line, since=self._local(since))
-        log.warning("%s", warning)
+        if self._untold_is_news(session, cadre, openid, since, now):
+            log.warning("%s", warning)
         report.warnings.append(warning)
         report.add("unreachable_untold")
         key = f"unreachable_untold:{cadre.id}:{since.isoformat()}"
         if due_repo.record_action(session=session, key=key, kind="unreachable_untold", ticket_id=None, now=now):
             self._note_unreachable(session, cadre, openid, [], now)
+
+    def _untold_is_news(self, session: Session, cadre: Cadre, openid: str, since: datetime, now: datetime) -> bool:
+        """Whether this out-of-reach spell, or a ticket in it, has not been logged before (each is claimed once)."""
+        held = outbox_repo.held_for(session=session, openid=openid)
+        numbers = sorted({p.ticket_id for p in held if p.ticket_id is not None})
+        spell, kind = f"unreachable_untold_log:{cadre.id}:{since.isoformat()}", "unreachable_untold_log"
+        news = due_repo.record_action(session=session, key=spell, kind=kind, ticket_id=None, now=now)
+        for n in numbers:
+            news |= due_repo.record_action(session=session, key=f"{spell}:{n}", kind=kind, ticket_id=n, now=now)
+        return news
 
     def _unreachable_since(self, session: Session, openid: str) -> datetime | None:
         """Since when pushes to a person cannot reach them: their window closed and something was held."""

@@ -147,9 +147,9 @@ def summary_text(
     tickets = {p.ticket_id for p in held if p.ticket_id is not None}
     about = texts.HELD_SUMMARY_ABOUT.format(tickets=len(tickets)) if tickets else ""
     header = header.format(count=len(held) + max(dropped, 0), about=about)
-    if dropped > 0:
-        header += texts.HELD_SUMMARY_DROPPED.format(dropped=dropped)
     footer = texts.HELD_SUMMARY_FOOTER_CADRE if cadre else texts.HELD_SUMMARY_FOOTER_RESIDENT
+    if dropped > 0:  # after the list it counts on: the header ends with a colon that opens the list
+        footer = texts.HELD_SUMMARY_DROPPED.format(dropped=dropped) + "\n" + footer
     lines = [_line(p) for p in sorted(held, key=lambda p: _urgency(session, p))]
     body: list[str] = []
     budget = SUMMARY_LIMIT_BYTES - _size(header) - _size(footer) - _size(texts.HELD_SUMMARY_MORE.format(more=999)) - 3

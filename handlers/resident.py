@@ -114,8 +114,13 @@ def show_ticket(*, session: Session, ctx: Context, ticket: Ticket) -> str:
     if count > 1:
         reply += "\n" + texts.TICKET_DETAIL_REPORTERS.format(count=count)
     events = ticket_repo.history(session=session, ticket_id=ticket.id)
-    notes = [e for e in events if e.kind in ("progress", "resolved", "invalid")]
-    if notes and notes[-1].note:
+    notes = [e for e in events if e.kind in ("progress", "resolved", "invalid", "reopened")]
+    if notes and notes[-1].kind == "reopened":  # the last result did not satisfy: it is not the result
+        results = [e for e in notes if e.kind == "resolved" and e.note]
+        if results:
+            last = texts.excerpt(results[-1].note, DETAIL_EXCERPT_CHARS)
+            reply += "\n" + texts.TICKET_DETAIL_REOPENED.format(note=last)
+    elif notes and notes[-1].note:
         latest = {"resolved": texts.TICKET_DETAIL_RESULT, "invalid": texts.TICKET_DETAIL_INVALID}.get(
             notes[-1].kind, texts.TICKET_DETAIL_LATEST
         )

@@ -75,16 +75,25 @@ HELP_REPORT = "反映问题：直接发文字或语音，说清楚在哪个小�
 HELP_FOOTER = "遇到着火、燃气泄漏、有人受伤等紧急情况，请先拨打119、120或110。"
 
 SMALL_TALK = f"您好！我是{SERVICE_NAME}，有问题或建议直接发给我就行，比如“桂花苑门口的路灯坏了”。发送“帮助”查看用法。"
+PRESENT = "在的，您请说！遇到了什么事，直接打字或发语音告诉我们：在哪个小区/院落（几栋几单元）、是什么情况，我们马上登记。"
 THANKS = "不客气，能帮上忙我们也高兴！以后家门口有什么问题，随时发给我们。"
 PRELUDE = "好的，您请说。麻烦说清楚在哪个小区/院落（几栋几单元）、遇到了什么问题，我们收到就登记。"
 PRELUDE_AGAIN = "您好！请直接说说遇到了什么问题：在哪个小区/院落（几栋几单元）、是什么情况，我们收到就登记。"
 PROGRESS_NO_TICKETS = "您还没有反映过问题，所以暂时查不到进展。有问题直接发文字或语音告诉我们就行。"
+
+DID_YOU_MEAN = "您是不是想发“{meant}”？请重新发一次。发送“帮助”查看全部用法。"
 
 EMPTY_TEXT = "您发来的消息是空的。请用文字或语音说说遇到了什么问题，我们马上登记。"
 
 VOICE_NOT_RECOGNISED = "抱歉，这条语音没能识别出文字。麻烦您打字告诉我们遇到了什么问题，谢谢！"
 
 UNSUPPORTED_TYPE = "抱歉，这类消息暂时无法处理。请用文字、语音、照片或位置告诉我们遇到的问题。"
+UNSUPPORTED_BY_TYPE = {
+    "video": "抱歉，视频我们暂时看不了。请用文字或语音说说是什么问题、在哪个小区/院落，也可以发照片。",
+    "shortvideo": "抱歉，视频我们暂时看不了。请用文字或语音说说是什么问题、在哪个小区/院落，也可以发照片。",
+    "link": "收到您分享的链接，不过链接里的内容没法自动登记。要反映问题，请直接用文字或语音说说遇到了什么情况。",
+    "file": "抱歉，文件我们暂时打不开。请用文字或语音说说遇到了什么问题，有照片也可以直接发过来。",
+}
 
 FILED_ROUTED = "收到，您反映的问题已登记，编号 {number}。已转给{courtyard}的负责人处理，有进展会第一时间告诉您。发送“查询 {number}”可随时查看进度。"
 
@@ -124,6 +133,8 @@ TICKET_DETAIL = "编号 {number}\n状态：{status}\n院落：{courtyard}\n反�
 TICKET_DETAIL_LATEST = "最新进展：{note}"
 
 TICKET_DETAIL_RESULT = "办理结果：{note}"
+
+TICKET_DETAIL_REOPENED = "居民评价不满意，正在重新办理（上次的办理结果：{note}）"
 
 NOT_YOUR_TICKET = "没有找到您名下编号 {number} 的问题。请发送“查询”核对编号。"
 
@@ -175,19 +186,22 @@ SERVER_TROUBLE = "抱歉，系统刚才出了点问题。您的消息我们已�
 # --- cadres -----------------------------------------------------------------------------------
 
 CADRE_HELP_HEADER = "干部指令（编号就是任务推送里的“编号 N”）："
+CADRE_PRESENT = "在的，{name}您好！发送“任务”查看待办，发送“帮助”查看全部指令。"
 CADRE_ACKNOWLEDGED = "好的，收到。发送“任务”可查看待办，发送“帮助”查看全部指令。"
 
 CADRE_NOT_A_COMMAND = (
     "这条消息不是干部指令。如果您是以居民身份反映问题，请回复“确认”登记；回复“取消”作罢。发送“帮助”查看干部指令。"
 )
+CADRE_DID_YOU_MEAN = "您是不是想发“{meant}”？请重新发一次。如果这是以居民身份反映的问题，请回复“确认”登记；回复“取消”作罢。"
 CADRE_CONFIRM_CANCELLED = "好的，已取消，这条消息不会登记。"
 CADRE_NOTHING_TO_CONFIRM = "没有等待确认的消息。要反映问题请直接描述，发送“帮助”查看干部指令。"
 
 NOT_A_CADRE = "“{command}”是负责干部使用的指令。如需反映问题，直接描述就行；发送“帮助”查看用法。"
 
 CADRE_BAD_NUMBER = "请在“{command}”后面加上编号，比如“{example}”。发送“任务”可以看到您的待办编号。"
-CADRE_NO_SUCH_TASK = "没有找到您负责范围内的{numbers}，未做处理。请发送“任务”核对编号。"
-CADRE_NO_SUCH_TASK_MINE = "没有找到您负责范围内的{numbers}，未做处理。您的待办编号：{mine}。"
+CADRE_NO_SUCH_TASK = "没有找到您负责范围内的{numbers}{untouched}。请发送“任务”核对编号。"
+CADRE_NO_SUCH_TASK_MINE = "没有找到您负责范围内的{numbers}{untouched}。您的待办编号：{mine}。"
+CADRE_UNTOUCHED = "，未做处理"
 
 NO_TASKS = "您目前没有待办的任务。"
 ESCALATED_LIST_HEADER = "督办给您的（由他人办理，请督促）{count}件："
@@ -196,12 +210,13 @@ TASK_LIST_HEADER = "您有{count}件待办（紧急和最早的在前）："
 TASK_LIST_LINE = "{urgent}编号 {number}｜{status}｜{courtyard}｜{due}｜{excerpt}"
 TASK_LIST_MORE = "……另有{count}件未列出。"
 TASK_LIST_FOOTER = "回复“受理 编号”接单，“详情 编号”看经过。"
+ESCALATED_LIST_FOOTER = "回复“详情 编号”看经过，请督促办理人尽快处理。"
 TASK_DUE = "截止 {due}"
 TASK_NO_DUE = "未定截止"
 
 ACCEPTED = "已受理编号 {number}，{told}。办理中有进展请发“进展 {number} 说明”，办完发“办结 {number} 结果”。"
 TOLD_NOW = "已通知居民"
-TOLD_LATER = "现在是夜间，居民将在{day}早上{hour}点{minute}收到通知"
+TOLD_LATER = "夜间免打扰，居民将在{day}早上{hour}点{minute}收到通知"
 TOLD_WHEN_THEY_WRITE = "居民已超过48小时没有给我们发消息，微信暂不允许主动通知，居民下次发消息时就会收到"
 TOLD_SOME_LATER = "（另有{count}位居民超过48小时没发消息，下次发消息时会收到）"
 TOLD_NOBODY = "这是代录的问题，没有需要通知的居民"
@@ -308,6 +323,7 @@ NUDGE_ASSIGNEE = "【提醒】编号 {number}（{courtyard}）分派给您已有
 NUDGE_SUPERVISE = (
     "【督办】编号 {number}（{courtyard}）分派给{assignee}已超过{waited}仍未受理，请督促办理。\n内容：{text}"
 )
+DUE_SOON_UNACCEPTED = "【即将到期】编号 {number}（{courtyard}）将于 {due} 到期，还没有受理。请尽快回复“受理 {number}”，或用“转办”“上报”交给更合适的人。"
 DUE_SOON = "【即将到期】编号 {number}（{courtyard}）将于 {due} 到期，请抓紧办理；办完请回复“办结 {number} 结果”。"
 OVERDUE_ASSIGNEE = "【已超期】编号 {number}（{courtyard}）已超过办理期限（{due}），已报上级督办，请尽快办结。"
 OVERDUE_SUPERVISE = (
@@ -363,7 +379,7 @@ BACKLOG_SUMMARY_HEADER = (
 BURST_SUMMARY_HEADER = "【汇总】同一时间有 {count} 条给您的通知{about}，合并成这一条（最紧急的在前）："
 SUMMARY_SURVEY_LINE = "请为编号 {number} 的办理打个分：回复 1 满意、2 基本满意、3 不满意（可写原因）"
 HELD_SUMMARY_ABOUT = "，涉及 {tickets} 件诉求"
-HELD_SUMMARY_DROPPED = "其中 {dropped} 条已被后来的消息取代，不再单列。"
+HELD_SUMMARY_DROPPED = "另有 {dropped} 条已被后来的消息取代，不再单列。"
 HELD_SUMMARY_MORE = "……另有 {more} 条，未列出。"
 HELD_SUMMARY_FOOTER_CADRE = "回复“任务”查看全部待办，“详情 编号”看某一件的经过。"
 HELD_SUMMARY_FOOTER_RESIDENT = "回复“查询”看您反映过的全部问题，“查询 编号”看某一件的进展。"

@@ -28,7 +28,8 @@ class ElectedScheduler:
         heartbeat_seconds: float = HEARTBEAT_SECONDS,
         on_change: Callable[[bool, str], None] | None = None,
     ) -> None:
-        """on_change(leading, holder) is told each time this process takes or loses the sweeps."""
+        """on_change(leading, holder) is told each time this process takes or loses the sweeps; it is
+        the one that tells the operator (in their language), so without it a change is logged at DEBUG."""
         self._leadership = leadership
         self._on_change = on_change
         self._build = build
@@ -68,16 +69,16 @@ class ElectedScheduler:
                 with self._changed:
                     self._scheduler = scheduler
                     self._changed.notify_all()
-                log.info("this process now runs the sweeps (%s)", self._leadership.holder)
                 self._tell(leading=True)
         elif not self._leadership.heartbeat():
-            log.warning("this process lost the scheduler election; it stops running the sweeps")
             self._step_down()
             self._tell(leading=False)
 
     def _tell(self, *, leading: bool) -> None:
         if self._on_change is not None:
             self._on_change(leading, self._leadership.holder)
+        else:
+            log.debug("this process %s the sweeps (%s)", "runs" if leading else "stopped", self._leadership.holder)
 
     def _step_down(self) -> None:
         with self._changed:

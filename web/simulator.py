@@ -270,7 +270,8 @@ def make_simulator_app(deps: SimulatorDeps) -> bottle.Bottle:
                 raise Refused(400, "位置要有纬度（-90 到 90）和经度（-180 到 180），例如 30.99, 103.62。")
             label = body.get("label") if isinstance(body.get("label"), str) else ""
             label = str(label).strip()[:MAX_LABEL_CHARS]
-            deps.feeds.add(openid, "me", "location", f"{label or '位置'}（{lat:.4f}, {lon:.4f}）")
+            place = f"{lat:.4f}, {lon:.4f}"
+            deps.feeds.add(openid, "me", "location", f"{label}（{place}）" if label else place)
             return deliver(openid, "location", {"Location_X": lat, "Location_Y": lon, "Scale": 15, "Label": label})
         raise Refused(400, "只能发文字、语音、图片或位置。")
 

@@ -48,6 +48,7 @@ def test_a_flood_from_one_person_is_slowed_and_nothing_is_lost(server: Running, 
         assert len(session.exec(select(Ticket)).all()) <= FLOOD_LIMIT
     server.drain()
     assert len(fake_wechat.texts_for("o_lifang")) <= FLOOD_LIMIT
+    assert say(server, "o_flooder", "查询").startswith("您反映过的问题")  # a short command files nothing: answered
     server.clock.advance(timedelta(minutes=2))
     assert "编号" in say(server, "o_flooder", "银杏院3栋的化粪池堵了")  # a minute later, heard again
     assert "编号" in say(server, "o_neighbour", "翠竹苑楼道灯不亮")  # nobody else was slowed

@@ -80,7 +80,7 @@ def check_recovered(server: Running, fake: FakeWeChat, sent: list[tuple[str, int
     assert len(keys) == len(set(keys)) == before + len(sent)
     by_key = {row.key: row for row in rows}
     for openid, msg_id, reply in sent:
-        row = by_key[f"msg:{msg_id}"]
+        row = by_key[f"msg:{openid}:{msg_id}"]
         assert row.reply == reply and row.openid == openid and row.error is None
         again = server.poster.text(openid, "重发的同一条", msg_id=msg_id)  # WeChat's retry: same answer
         assert again.content == reply

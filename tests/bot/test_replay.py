@@ -25,7 +25,7 @@ def test_one_signed_url_with_twenty_bodies_is_accepted_once(server: Running) -> 
     assert {r.status for r in refused} == {403}
     assert all(r.content is None and "编号" not in r.body for r in refused)
     with server.db.transaction() as session:
-        assert [row.key for row in session.exec(select(InboundMessage)).all()] == ["msg:61"]
+        assert [row.key for row in session.exec(select(InboundMessage)).all()] == ["msg:o_resident:61"]
 
 
 def test_the_same_body_again_is_a_retry_with_the_same_answer(server: Running) -> None:

@@ -161,7 +161,7 @@ def test_every_message_is_logged_once(server: Running) -> None:
     server.poster.text("o_r10", "你好", msg_id=777)
     with server.db.transaction() as session:
         rows = session.exec(select(InboundMessage).where(InboundMessage.openid == "o_r10")).all()
-    assert [r.key for r in rows] == ["msg:777"]
+    assert [r.key for r in rows] == ["msg:o_r10:777"]
 
 
 def test_follow_by_courtyard_qr_code_binds_the_resident(server: Running, fake_wechat) -> None:

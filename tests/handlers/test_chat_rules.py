@@ -157,6 +157,46 @@ def test_the_survey_goes_to_every_reporter_and_the_first_answer_decides(chat: Ch
     assert any("另一位反映的居民评价：不满意" in t for t in chat.pushes(LIFANG))
 
 
+def test_a_mistyped_command_word_is_pointed_to_the_command(chat: Chat) -> None:
+    n = number_in(chat.say("o_a", "桂花苑3栋的路灯坏了"))
+    assert chat.say(LIFANG, f"受里 {n}").startswith(f"您是不是想发“受理 {n}”？")
+    assert chat.ticket(n).status == TicketStatus.NEW
+    assert "不会登记" in chat.say(LIFANG, "取消")
+    assert chat.say(LIFANG, "任物").startswith("您是不是想发“任务”？")
+    assert "您是不是想" not in chat.say(LIFANG, f"办理 {n}")  # 受理 or 办结: no guess
+    assert "您是不是想" not in chat.say(LIFANG, "上班")  # 上报 takes a number: chat, not a command
+    assert chat.say("o_a", f"查寻 {n}").startswith(f"您是不是想发“查询 {n}”？")
+    assert chat.say("o_a", f"撤销 {n}").startswith(f"您是不是想发“撤回 {n}”？")
+    assert chat.ticket(n).status == TicketStatus.NEW and len(chat.tickets()) == 1
+
+
+def test_due_soon_on_a_ticket_nobody_accepted_asks_to_accept_it(chat: Chat) -> None:
+    n = number_in(chat.say("o_a", "桂花苑3栋的路灯坏了"))
+    sweeper = Sweeper(chat.db, chat.ctx.calendar)
+    for day in (24, 25, 26):
+        sweeper.run(datetime(2026, 11, day, 17, 0, tzinfo=SHANGHAI))
+    sent = chat.pushes(LIFANG, at=datetime(2026, 11, 26, 17, 1, tzinfo=SHANGHAI))
+    [due] = [t for t in sent if t.startswith(f"【即将到期】编号 {n}")]
+    assert f"还没有受理。请尽快回复“受理 {n}”" in due and "办结" not in due
+
+
+def test_a_reopened_ticket_does_not_show_the_rejected_result_as_its_result(chat: Chat) -> None:
+    n = number_in(chat.say("o_a", "桂花苑3栋门口的路灯坏了"))
+    chat.say(LIFANG, f"办结 {n} 路灯已更换")
+    assert "办理结果：路灯已更换" in chat.say("o_a", f"查询 {n}")
+    chat.say("o_a", "3 还是不亮")
+    shown = chat.say("o_a", f"查询 {n}")
+    assert "\n办理结果：" not in shown and "正在重新办理（上次的办理结果：路灯已更换）" in shown, shown
+    chat.say(LIFANG, f"进展 {n} 电工明天来")
+    assert "最新进展：电工明天来" in chat.say("o_a", f"查询 {n}")
+
+
+def test_a_number_out_of_reach_is_not_said_to_be_left_untouched_by_a_command_that_only_shows(chat: Chat) -> None:
+    n = number_in(chat.say("o_a", "银杏院2栋的路灯坏了"))
+    assert chat.say(LIFANG, f"详情 {n}").startswith(f"没有找到您负责范围内的编号 {n}。")
+    assert f"编号 {n}，未做处理" in chat.say(LIFANG, f"受理 {n}")
+
+
 # --- not every message is a ticket ------------------------------------------------------------------
 
 
@@ -170,6 +210,23 @@ def test_chat_is_answered_not_filed(chat: Chat) -> None:
     assert number_in(filed) != n and len(chat.tickets()) == 2
     assert "收到" in chat.say(LIFANG, "收到") and "收到" in chat.say(LIFANG, "好的")
     assert len(chat.tickets()) == 2
+
+
+@pytest.mark.parametrize("opener", ["在吗", "在吗？", "在不在", "有人吗", "有人在吗？", "喂，在吗", "您好 在么", "人呢"])
+def test_are_you_there_is_answered_as_an_office_would(chat: Chat, opener: str) -> None:
+    """"在吗" asks whether somebody is listening: we are here, tell us what happened; never 收到, never a ticket."""
+    reply = chat.say("o_a", opener)
+    assert reply.startswith("在的") and "什么事" in reply, reply
+    cadre_reply = chat.say(LIFANG, opener)
+    assert cadre_reply.startswith("在的，李芳您好") and "任务" in cadre_reply and "收到" not in cadre_reply
+    assert chat.tickets() == []
+
+
+def test_are_you_there_after_a_prelude_keeps_waiting_for_the_details(chat: Chat) -> None:
+    assert "您请说" in chat.say("o_a", "我想反映个事情")
+    assert chat.say("o_a", "在吗").startswith("在的")
+    n = number_in(chat.say("o_a", "桂花苑3栋楼道灯不亮"))
+    assert [t.id for t in chat.tickets()] == [n]
 
 
 # --- cadre commands ---------------------------------------------------------------------------------
@@ -236,6 +293,7 @@ def test_tasks_show_what_was_escalated_to_me(chat: Chat) -> None:
         sweeper.run(datetime(2026, 11, day, 17, 0, tzinfo=SHANGHAI))
     tasks = chat.say(WANGMING, "任务")
     assert "督办给您的" in tasks and f"编号 {n}" in tasks and "办理人：李芳" in tasks
+    assert "受理 编号" not in tasks and "请督促办理人" in tasks  # nothing of his own to accept
 
 
 def test_own_entry_does_not_push_back_and_rebinding_says_bound(chat: Chat) -> None:

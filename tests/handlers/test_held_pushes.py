@@ -221,16 +221,23 @@ def _town_cadre_out_of_reach(server: Running, *awake: str) -> int:
 def test_an_unreachable_town_cadre_with_nobody_to_tell_is_shown_to_the_operator(
     server: Running, fake_wechat: FakeWeChat, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The demo town has one town cadre: when he is out of reach nobody can be told by chat, so every sweep
-    says so (log and `courtyard sweep`), and the tickets' histories show it once, for the leaders' pages."""
-    number = _town_cadre_out_of_reach(server)
+    """The demo town has one town cadre: when he is out of reach nobody can be told by chat, so every
+    `courtyard sweep` says so, the log says it once per ticket concerned (not on every sweep), and the
+    tickets' histories show it once, for the leaders' pages."""
+    with caplog.at_level(logging.WARNING, logger="handlers.followups"):
+        number = _town_cadre_out_of_reach(server)
     assert not [t for m in fake_wechat.messages if (t := m.text or "").startswith("【联系不上】") and "赵强" in t]
+    logged = [r.getMessage() for r in caplog.records if "无人可告知】赵强" in r.getMessage()]
+    with server.db.transaction() as session:
+        held = {p.ticket_id for p in session.exec(select(Outbox).where(Outbox.openid == ZHAOQIANG)).all()}
+    assert 1 <= len(logged) <= len(held - {None}) + 1, logged
+    assert all(r.levelno == logging.WARNING for r in caplog.records if "赵强" in r.getMessage())
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="handlers.followups"):
         reports = run_all(server.sweep_deps, at("2026-11-30T13:00"))
     [warning] = [w for w in reports["ledger"].warnings if "赵强" in w]  # type: ignore[union-attr]
     assert warning.startswith("【联系不上，无人可告知】赵强") and "请电话联系" in warning
-    assert any("赵强" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+    assert not [r for r in caplog.records if "赵强" in r.getMessage()], "nothing new: not logged again"
     env = env_for(Path(server.settings.courtyard_db_url.removeprefix("sqlite:///")).parent)
     env["COURTYARD_DB_URL"] = server.settings.courtyard_db_url
     swept = subprocess.run(
