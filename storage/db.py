@@ -222,8 +222,14 @@ class Database:
                     raise
                 batch = turn.batch = _Batch(session)
             try:
-                with batch.session.begin_nested():
-                    yield batch.session
+                try:
+                    with batch.session.begin_nested():
+                        yield batch.session
+                except BaseException:
+                    # Rows this member wrote outside the ORM (insert_once) are rolled back, but objects
+                    # made for them would stay in the shared session, and SQLite reuses their ids.
+                    batch.session.expunge_all()
+                    raise
                 batch.members += 1
                 joined = batch
             finally:
