@@ -32,7 +32,7 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HE
 sys.path.insert(0, str(HERE.parent))
 from sqlalchemy import event  # noqa: E402
 
-from bench.intake import COURTYARDS, PROBLEMS, TOKEN, write_signatures  # noqa: E402
+from bench.intake import COURTYARDS, PROBLEMS, TOKEN, seed_ledger, write_signatures  # noqa: E402
 from bench.scratch_db import drop_postgres, fresh_postgres  # noqa: E402
 
 # Steps of the hot path: (label, ["module:attribute" or "module:Class.method"]). Each is wrapped with a
@@ -303,13 +303,18 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("COURTYARD_TEST_POSTGRES", ""))
     parser.add_argument("--top", type=int, default=0, help="also print cProfile's top N by cumulative time")
     parser.add_argument("--only", choices=["sqlite", "postgres"], default=None)
+    parser.add_argument("--ledger", type=int, default=0, help="open tickets already in the SQLite ledger")
     args = parser.parse_args()
     steps = Steps()
     steps.install()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         if args.only != "postgres":
-            profile("SQLite file", f"sqlite:///{workdir}/profile.db", args.messages, workdir, args.top, steps)
+            url = f"sqlite:///{workdir}/profile.db"
+            if args.ledger:
+                seed_ledger(url, args.ledger)
+            label = f"SQLite file, {args.ledger:,} open tickets" if args.ledger else "SQLite file"
+            profile(label, url, args.messages, workdir, args.top, steps)
         if args.postgres and args.only != "sqlite":
             url, name = fresh_postgres(args.postgres, "courtyard_profile")
             try:
