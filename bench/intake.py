@@ -204,6 +204,7 @@ class Served:
     """One server's runs: figures per concurrency, its memory after them, the load average during them."""
 
     runs: dict[int, Run]
+    journaled: dict[int, int]  # per concurrency: residents answered with the journal's text instead of a 编号
     rss_mb: float
     peak_rss_mb: float
     load: tuple[float, float]  # 1-minute load average before and after
@@ -241,12 +242,14 @@ def serve_and_drive(
 ) -> Served:
     process = subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     figures: dict[int, Run] = {}
+    run_of: dict[int, int] = {}  # wrk run number → concurrency (the run's MsgIds start at run number × 10⁷)
     before = os.getloadavg()[0]
     try:
         wait_until_up(f"http://127.0.0.1:{port}{health}", process)
         for c in concurrency:
             runs[0] += 1
             figures[c] = drive(wrk, workdir, port, c, seconds, runs[0])
+            run_of[runs[0]] = c
             run = figures[c]
             print(
                 f"{name:<46} c={c:<3} {run.rate:8.0f} msg/s   p50 {run.p50_ms:8.1f} ms   "
@@ -263,6 +266,7 @@ def serve_and_drive(
             process.wait()
     after = os.getloadavg()[0]
     note = f"RSS {rss:.0f} MB (peak {peak:.0f} MB), load average {before:.2f} → {after:.2f}"
+    journaled = journal_answers(database, workdir, run_of) if database else {}
     waiting = sum(len(path.read_text("utf-8").splitlines()) for path in workdir.glob("*inbox.jsonl*"))
     if waiting:
         note += f"; {waiting} acknowledged messages still in the journal (replayed at the next start)"
@@ -271,8 +275,37 @@ def serve_and_drive(
     if database:
         answered = sum(round(run.rate * seconds) - run.non2xx for run in figures.values())
         note += f"; about {answered} answered, in the database: {stored(database)}"
+    if journaled:
+        note += "; answered with the journal's text: " + ", ".join(f"c={c} {n}" for c, n in journaled.items())
     print(f"{'':<46} {note}", flush=True)
-    return Served(figures, rss, peak, (before, after))
+    return Served(figures, journaled, rss, peak, (before, after))
+
+
+def journal_answers(url: str, workdir: Path, run_of: dict[int, int]) -> dict[int, int]:
+    """Per concurrency, how many messages were answered 「稍后会自动登记」 instead of with a 编号: those
+    replayed into the database since, and those still in the journal when the server stopped."""
+    keys: list[str] = []
+    for path in workdir.glob("*inbox.jsonl"):
+        for line in path.read_text("utf-8").splitlines():
+            try:
+                keys.append(str(json.loads(line).get("key", "")))
+            except ValueError:
+                continue
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            keys += connection.execute(
+                text('SELECT "key" FROM inboundmessage WHERE openid LIKE :p AND reply LIKE :kept'),
+                {"p": "o_bench%", "kept": "%稍后会自动登记%"},
+            ).scalars()
+    finally:
+        engine.dispose()
+    counts = dict.fromkeys(run_of.values(), 0)
+    for key in keys:
+        number = key.removeprefix("msg:")
+        if number.isdigit() and int(number) // 10_000_000 in run_of:
+            counts[run_of[int(number) // 10_000_000]] += 1
+    return counts
 
 
 def stored(url: str) -> str:
@@ -435,7 +468,10 @@ def print_table(served: dict[str, Served], names: dict[str, str], top: int, ledg
             elif key == "echo":
                 cells.append(f"{run.rate:,.0f} msg/s, p99 {run.p99_ms:,.1f} ms")
             else:
-                cells.append(f"{run.rate:,.0f}, p99 {run.p99_ms:,.0f} ms ({run.rate / echo[c].rate:.3f}×)")
+                journal = result.journaled.get(c, 0)
+                cells.append(
+                    f"{run.rate:,.0f}, p99 {run.p99_ms:,.0f} ms ({run.rate / echo[c].rate:.3f}×), journal {journal:,}"
+                )
         load = f"{result.load[0]:.1f} → {result.load[1]:.1f}"
         print(f"| {names[key]} | " + " | ".join(cells) + f" | {load} |")
     print()

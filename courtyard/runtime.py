@@ -153,9 +153,10 @@ class Keeper:
             health.mark(ok=False, reason=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
             log.debug("database probe failed: %s", exc)
             return
+        # The database takes writes again: new messages go straight in (a sender with messages still
+        # in the journal queues behind them) while the journal is replayed.
+        health.mark(ok=True)
         self.conversation.replay_journal()
-        if self.conversation.journal is None or self.conversation.journal.is_empty():
-            health.mark(ok=True)
         if time.monotonic() - self._pruned > PRUNE_EVERY_SECONDS:
             self._pruned = time.monotonic()
             log.debug("forgot %d old signed URLs", self.guard.prune())
@@ -228,7 +229,14 @@ def build_web_app(
     what full sync costs (bench/faults.py).
     """
     webhook_db = Database(
-        make_engine(settings.courtyard_db_url, wait_seconds=WEBHOOK_DB_WAIT_SECONDS, durable=durable),
+        # No ping per checkout (a round trip per message): a connection found dead is retried once.
+        make_engine(
+            settings.courtyard_db_url,
+            wait_seconds=WEBHOOK_DB_WAIT_SECONDS,
+            durable=durable,
+            pool_size=threads + 2,
+            pre_ping=False,
+        ),
         wait_seconds=WEBHOOK_DB_WAIT_SECONDS,
         stuck_after_seconds=WEBHOOK_STUCK_SECONDS,
     )

@@ -22,7 +22,7 @@ from storage import org_chart as org_repo
 from storage import outbox as outbox_repo
 from storage import state as state_repo
 from storage import tickets as ticket_repo
-from storage.db import is_unavailable
+from storage.db import is_stale_connection, is_unavailable
 from storage.journal import Journal
 from storage.models import Cadre, InboundMessage, Resident
 
@@ -85,17 +85,26 @@ class Conversation:
         """The answer to inbound, given only once what it promises is stored; raises NotStored when
         neither the database nor the journal could keep the message (it must not be acknowledged),
         and Refused when check, run in the message's transaction, turns it down."""
-        if self.journal is not None and (not self.journal.is_empty() or not self.health.ok):
-            # Older messages wait in the journal: this one queues behind them, so a person's
-            # messages are handled in the order they were sent. While the database is known to
-            # be down, the answer comes at once instead of after a wait for it.
+        if self.journal is not None and (not self.health.ok or self.journal.holds_sender(inbound.openid)):
+            # The sender's older messages wait in the journal: this one queues behind them, so a
+            # person's messages are handled in the order they were sent (anybody else's go straight
+            # in). While the database is known to be down, the answer comes at once instead of
+            # after a wait for it.
             earlier = self._answered_before(inbound)
             return earlier if earlier is not None else self.keep_for_later(inbound)
         if self.ctx.db.writer_stuck():
-            self.health.mark(ok=False, reason="a write is stuck waiting for the database")
+            # This message does not queue behind the stuck write; the next one looks again (the
+            # database is not marked down for everybody: under load that sent every sender to the journal).
+            log.info("a write is stuck waiting for the database: %s goes to the journal", inbound.key)
             return self.keep_for_later(inbound)
         try:
-            reply = self._handle_in_database(inbound, check)
+            try:
+                reply = self._handle_in_database(inbound, check)
+            except Exception as exc:
+                if not is_stale_connection(exc):
+                    raise
+                log.info("a pooled connection had died (%s): %s tried again", type(exc).__name__, inbound.key)
+                reply = self._handle_in_database(inbound, check)
         except Refused:
             raise
         except Exception as exc:
@@ -130,13 +139,20 @@ class Conversation:
             if check is not None and not check(session):
                 raise Refused(inbound.key)
             now = self.ctx.clock()
-            claimed = _claim(session, inbound, now)
+            claimed = ticket_repo.claim_inbound_id(
+                session=session,
+                key=inbound.key,
+                openid=inbound.openid,
+                msg_type=inbound.kind,
+                content=inbound.content(),
+                now=now,
+            )
             if claimed is None:
                 earlier = ticket_repo.inbound_by_key(session=session, key=inbound.key)
                 return earlier.reply if earlier else ""
-            claimed.reply = self._answer_unless_flooding(session, inbound, now)
-            session.add(claimed)
-            return claimed.reply
+            reply = self._answer_unless_flooding(session, inbound, now)
+            ticket_repo.set_inbound_reply(session=session, inbound_id=claimed, reply=reply)
+            return reply
 
     def _answer_unless_flooding(self, session: Session, inbound: Inbound, now: datetime) -> str:
         """The answer; a person sending more than FLOOD_LIMIT messages a minute is asked to slow down

@@ -54,6 +54,8 @@ def release(*, session: Session, openid: str, now: datetime, since: datetime | N
     pushes the summary mentions.
     """
     held = list(outbox_repo.held_for(session=session, openid=openid))
+    if not held:
+        return 0
     stale = [p.id for p in held if p.id is not None and _overtaken(session, p)]
     outbox_repo.retire(session=session, ids=stale, reason="the ticket moved on: no longer open")
     held = [p for p in held if p.id not in stale]

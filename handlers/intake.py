@@ -56,8 +56,10 @@ def file_complaint(
             return hotline + seconded
     ticket = new_ticket(text=text, analysis=analysis, now=now, resident_id=resident.id)
     same_problem.key(ticket, building)
+    # Placed before it is written: the ticket goes in with its courtyard, assignee and deadlines.
+    placed = _place(session=session, ctx=ctx, ticket=ticket, courtyard=courtyard, now=now)
     ticket_repo.create_ticket(session=session, ticket=ticket, actor=resident.openid)
-    routing = route_ticket(session=session, ctx=ctx, ticket=ticket, courtyard_name=analysis.courtyard, now=now)
+    routing = _announce(session=session, ctx=ctx, ticket=ticket, placed=placed, now=now)
     if analysis.needs_triage:
         ask_triage(session=session, ticket=ticket, analysis=analysis, courtyard=routing.courtyard, now=now)
     return hotline + _filed_reply(ticket, routing)
@@ -160,6 +162,7 @@ class _SameProblem:
     def __init__(self, session: Session, ctx: Context) -> None:
         self._analyzer = ctx.analyzers.for_session(session)
         self._names = ctx.analyzers.place_names(session)
+        self._problems: dict[tuple[str, str | None], ticket_repo.ProblemAt] = {}  # the 附议 query's, reused by key()
 
     def _strip(self, text: str, buildings: bool) -> str:
         for name in self._names:
@@ -175,6 +178,12 @@ class _SameProblem:
     def problem_at(self, text: str, building: str | None) -> ticket_repo.ProblemAt:
         """What a ticket must share with this report to be compared with it (its keys, as __call__
         would strip the two texts: building words too only when both name a building)."""
+        known = self._problems.get((text, building))
+        if known is None:
+            known = self._problems[(text, building)] = self._problem_at(text, building)
+        return known
+
+    def _problem_at(self, text: str, building: str | None) -> ticket_repo.ProblemAt:
         return ticket_repo.ProblemAt(
             key=self._analyzer.duplicate_key(self._strip(text, False)),
             bare_key=self._analyzer.duplicate_key(self._strip(text, True)) if building else None,
@@ -317,17 +326,40 @@ def route_ticket(
     of its courtyard and community at once. The cadre who typed a 代录 is not told of their own ticket.
     """
     courtyard = resolve_courtyard(session=session, name=courtyard_name, resident_id=ticket.resident_id)
+    placed = _place(session=session, ctx=ctx, ticket=ticket, courtyard=courtyard, now=now)
+    return _announce(session=session, ctx=ctx, ticket=ticket, placed=placed, now=now, typed_by=typed_by)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A ticket's courtyard, who answers for it (nearest level first) and its assignee."""
+
+    courtyard: Courtyard | None
+    candidates: list[Cadre]
+    assignee: Cadre | None
+
+
+def _place(*, session: Session, ctx: Context, ticket: Ticket, courtyard: Courtyard | None, now: datetime) -> _Placed:
+    """Set the ticket's courtyard, assignee and deadlines (nothing is written or pushed here)."""
     if courtyard is not None:
         ticket.courtyard_id = courtyard.id
         ticket.community_id = courtyard.community_id
     candidates = org_repo.responsible_cadres(session=session, courtyard_id=ticket.courtyard_id)
-    bound = [c for c in candidates if c.openid]
     assignee = pick_assignee(candidates)
     ticket.assignee_id = assignee.id if assignee else None
     if ticket.due_at is None:
         timers.on_filed(ticket, ctx.calendar, now)
     else:
         timers.on_assigned(ticket, ctx.calendar, now)
+    return _Placed(courtyard=courtyard, candidates=candidates, assignee=assignee)
+
+
+def _announce(
+    *, session: Session, ctx: Context, ticket: Ticket, placed: _Placed, now: datetime, typed_by: Cadre | None = None
+) -> Routing:
+    """The routing's history line and the pushes to whoever must act (the ticket is written)."""
+    courtyard, assignee = placed.courtyard, placed.assignee
+    bound = [c for c in placed.candidates if c.openid]
     yard_name = courtyard.name if courtyard else None
     ticket_repo.add_event(
         session=session,

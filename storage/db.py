@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import threading
 import time
@@ -13,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
@@ -25,12 +28,23 @@ STARTUP_LOCK_KEY = 0x636F7572  # "cour"
 READ_ONLY = "courtyard_read_only"  # execution option of Database.snapshot
 
 
-def make_engine(url: str, *, echo: bool = False, wait_seconds: float | None = None, durable: bool = True) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    wait_seconds: float | None = None,
+    durable: bool = True,
+    pool_size: int | None = None,
+    pre_ping: bool = True,
+) -> Engine:
     """An engine for url; SQLite gets WAL, foreign keys and write-locking transactions.
 
     wait_seconds bounds how long a statement waits for a lock (and PostgreSQL for a connection);
     durable=False is for measuring only: SQLite then syncs less (a committed message may be lost
-    in a power cut, not in a crash of the process).
+    in a power cut, not in a crash of the process). PostgreSQL: pool_size connections kept open
+    (one per thread that writes at once: none is closed and opened again under load); pre_ping=False
+    spares a round trip per transaction, for callers that retry on a connection found dead
+    (is_stale_connection).
     """
     if url.startswith("sqlite"):
         busy_ms = SQLITE_BUSY_TIMEOUT_MS if wait_seconds is None else int(wait_seconds * 1000)
@@ -46,7 +60,8 @@ def make_engine(url: str, *, echo: bool = False, wait_seconds: float | None = No
     if wait_seconds is not None and url.startswith("postgresql"):
         wait_ms = int(wait_seconds * 1000)
         connect_args = {"connect_timeout": max(1, round(wait_seconds)), "options": f"-c lock_timeout={wait_ms}"}
-    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+    pool: dict[str, Any] = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": pool_size // 2}
+    return create_engine(url, echo=echo, pool_pre_ping=pre_ping, connect_args=connect_args, **pool)
 
 
 def _tune_sqlite(engine: Engine, *, busy_ms: int, synchronous: str) -> None:
@@ -207,8 +222,14 @@ class Database:
                     raise
                 batch = turn.batch = _Batch(session)
             try:
-                with batch.session.begin_nested():
-                    yield batch.session
+                try:
+                    with batch.session.begin_nested():
+                        yield batch.session
+                except BaseException:
+                    # Rows this member wrote outside the ORM (insert_once) are rolled back, but objects
+                    # made for them would stay in the shared session, and SQLite reuses their ids.
+                    batch.session.expunge_all()
+                    raise
                 batch.members += 1
                 joined = batch
             finally:
@@ -304,11 +325,38 @@ def try_insert(session: Session, row: SQLModel) -> bool:
     return True
 
 
+def insert_once(session: Session, model: type[SQLModel], values: dict[str, Any], *, returning: str = "") -> Any:
+    """One INSERT … ON CONFLICT DO NOTHING, no savepoint and no ORM object: the `returning` column's
+    value (True without one) when the row went in, None when a unique key already holds it.
+
+    Like try_insert, on PostgreSQL a concurrent insert of the same key waits for the other
+    transaction; a None then means the other row is committed and can be read.
+    """
+    statement = _insert_once_statement(model.__table__, session.get_bind().dialect.name, returning)  # type: ignore[attr-defined]
+    if returning:
+        return session.execute(statement, values).scalar_one_or_none()
+    result = session.execute(statement, values)
+    return True if result.rowcount else None  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _insert_once_statement(table: Any, dialect: str, returning: str) -> Any:
+    """insert_once's statement, built once per table (the values are bound at execution)."""
+    statement: Any = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
+    return statement.returning(table.c[returning]) if returning else statement
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """Whether exc means the database cannot take writes now (down, locked, read-only, unreachable),
     as opposed to a fault in what was asked of it."""
     if isinstance(exc, (OperationalError, InterfaceError, DatabaseBusy)):
         return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def is_stale_connection(exc: BaseException) -> bool:
+    """Whether exc means a pooled connection had died (a server restart): the transaction never ran
+    and a retry on a fresh connection may succeed."""
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 

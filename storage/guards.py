@@ -4,34 +4,35 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import bindparam, delete, func
 from sqlmodel import Session, col, select
 
-from storage.db import try_insert
+from storage.db import insert_once
 from storage.models import BindFailure, InboundMessage, SignedRequest
+
+# Built once: the webhook runs it for every message.
+_MESSAGES_SINCE = (
+    select(func.count())
+    .select_from(InboundMessage)
+    .where(
+        InboundMessage.openid == bindparam("openid"),
+        col(InboundMessage.received_at) >= bindparam("since"),
+        InboundMessage.msg_type != "event",
+    )
+)
 
 
 def messages_since(*, session: Session, openid: str, since: datetime) -> int:
     """How many messages (not events) openid sent since a moment, as the inbound log holds them."""
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(InboundMessage)
-            .where(
-                InboundMessage.openid == openid,
-                col(InboundMessage.received_at) >= since,
-                InboundMessage.msg_type != "event",
-            )
-        ).one()
-    )
+    return int(session.exec(_MESSAGES_SINCE, params={"openid": openid, "since": since}).one())
 
 
 def remember_request(*, session: Session, key: str, body_hash: str, now: datetime) -> bool:
     """Record a signed URL and the body it came with; False when the URL was seen with another body."""
-    if try_insert(session, SignedRequest(key=key, body_hash=body_hash, seen_at=now)):
+    if insert_once(session, SignedRequest, {"key": key, "body_hash": body_hash, "seen_at": now}):
         return True
-    earlier = session.exec(select(SignedRequest).where(SignedRequest.key == key)).one()
-    return earlier.body_hash == body_hash
+    earlier = session.exec(select(SignedRequest.body_hash).where(SignedRequest.key == key)).one()
+    return earlier == body_hash
 
 
 def forget_requests(*, session: Session, before: datetime) -> int:

@@ -30,6 +30,9 @@ class Journal:
         self.path = path
         self._lock = threading.RLock()
         self._depth = 0  # how deep this process holds the flock (held once, at the outermost level)
+        self._senders_lock = threading.Lock()
+        self._senders: frozenset[str] = frozenset()
+        self._senders_of: tuple[int, int, int] | None = None  # the file (inode, size, mtime) they were read from
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -92,6 +95,22 @@ class Journal:
             return self.path.stat().st_size == 0
         except OSError:
             return True
+
+    def holds_sender(self, openid: str) -> bool:
+        """Whether a record from openid waits here; the file is read again only when it changed."""
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return False
+        if stat.st_size == 0:
+            return False
+        stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        with self._senders_lock:
+            if stamp != self._senders_of:
+                # Read after the stat: never older than the stamp it is kept under.
+                self._senders = frozenset(str(r.get("openid")) for r in self.records())
+                self._senders_of = stamp
+            return openid in self._senders
 
     def set_aside(self, record: Record) -> None:
         """Keep a record that cannot be replayed in a file of its own for a person to look at."""

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, bindparam, func, or_
 from sqlmodel import Session, col, select
 
 from storage.models import Cadre, Community, Courtyard, CourtyardAlias, Role, Town
@@ -187,7 +187,7 @@ def org_revision(*, session: Session) -> int:
     transaction (a writing transaction holds it still; a change through this session forgets it)."""
     known = session.info.get(_REVISION_READ)
     if known is None:
-        known = int(session.exec(select(func.coalesce(func.sum(Town.revision), 0))).one())
+        known = int(session.exec(_REVISION).one())
         session.info[_REVISION_READ] = known
     return int(known)
 
@@ -209,8 +209,14 @@ def other_names(*, session: Session) -> list[str]:
     )
 
 
+# Built once: the webhook asks these for every message.
+_COURTYARD_BY_NAME = select(Courtyard).where(Courtyard.name == bindparam("name"))
+_ACTIVE_CADRE_BY_OPENID = select(Cadre).where(Cadre.openid == bindparam("openid"), col(Cadre.active))
+_REVISION = select(func.coalesce(func.sum(Town.revision), 0))
+
+
 def courtyard_by_name(*, session: Session, name: str) -> Courtyard | None:
-    return session.exec(select(Courtyard).where(Courtyard.name == name)).first()
+    return session.exec(_COURTYARD_BY_NAME, params={"name": name}).first()
 
 
 def get_courtyard(*, session: Session, courtyard_id: int | None) -> Courtyard | None:
@@ -224,7 +230,7 @@ def get_cadre(*, session: Session, cadre_id: int | None) -> Cadre | None:
 
 
 def active_cadre_by_openid(*, session: Session, openid: str) -> Cadre | None:
-    return session.exec(select(Cadre).where(Cadre.openid == openid, col(Cadre.active))).first()
+    return session.exec(_ACTIVE_CADRE_BY_OPENID, params={"openid": openid}).first()
 
 
 def responsible_cadres(*, session: Session, courtyard_id: int | None) -> list[Cadre]:
@@ -232,14 +238,32 @@ def responsible_cadres(*, session: Session, courtyard_id: int | None) -> list[Ca
 
     With no courtyard known, the town cadres (triage) come first.
     """
-    found: list[Cadre] = []
-    active = col(Cadre.active)
     yard = session.get(Courtyard, courtyard_id) if courtyard_id is not None else None
-    if yard is not None:
-        found += session.exec(select(Cadre).where(Cadre.courtyard_id == yard.id, active).order_by(col(Cadre.id))).all()
-        found += community_cadres(session=session, community_id=yard.community_id)
-    found += town_cadres(session=session)
-    return found
+    if yard is None:
+        return list(town_cadres(session=session))
+    community = yard.community_id
+
+    def of_community(c: Cadre) -> bool:
+        return community is not None and c.community_id == community and c.role == Role.COMMUNITY
+
+    # One query for the three levels, split here as three queries would return them.
+    rows = session.exec(
+        select(Cadre)
+        .where(
+            col(Cadre.active),
+            or_(
+                col(Cadre.courtyard_id) == yard.id,
+                and_(col(Cadre.community_id) == community, col(Cadre.role) == Role.COMMUNITY),
+                col(Cadre.role) == Role.TOWN,
+            ),
+        )
+        .order_by(col(Cadre.id))
+    ).all()
+    return (
+        [c for c in rows if c.courtyard_id == yard.id]
+        + [c for c in rows if of_community(c)]
+        + [c for c in rows if c.role == Role.TOWN]
+    )
 
 
 def has_org_chart(*, session: Session) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -163,23 +163,33 @@ def release_held(*, session: Session, openid: str, now: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+_LATEST_PUSH = (
+    select(Outbox)
+    .where(
+        Outbox.openid == bindparam("openid"),
+        Outbox.ticket_id == bindparam("ticket_id"),
+        Outbox.kind == bindparam("kind"),
+    )
+    .order_by(col(Outbox.id).desc())
+)
+
+
 def latest_push(*, session: Session, openid: str, ticket_id: int, kind: str) -> Outbox | None:
     """The newest push of a kind about one ticket to one person (to collapse 附议 counts)."""
-    return session.exec(
-        select(Outbox)
-        .where(Outbox.openid == openid, Outbox.ticket_id == ticket_id, Outbox.kind == kind)
-        .order_by(col(Outbox.id).desc())
-    ).first()
+    return session.exec(_LATEST_PUSH, params={"openid": openid, "ticket_id": ticket_id, "kind": kind}).first()
 
 
 def rewrite_unsent(*, session: Session, push: Outbox, text: str) -> bool:
     """Replace the text of a push nobody has tried to send yet; False when it is already on its way."""
-    result = session.execute(
-        update(Outbox)
-        .where(col(Outbox.id) == push.id, col(Outbox.status).in_((OutboxStatus.PENDING, OutboxStatus.HELD)))
-        .values(text=text)
-    )
+    result = session.execute(_REWRITE_UNSENT, {"push_id": push.id, "text": text})
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+_REWRITE_UNSENT = (
+    update(Outbox)
+    .where(col(Outbox.id) == bindparam("push_id"), col(Outbox.status).in_((OutboxStatus.PENDING, OutboxStatus.HELD)))
+    .values(text=bindparam("text"))
+)
 
 
 def supersede_held(*, session: Session, row: Outbox) -> int:
@@ -205,13 +215,16 @@ def supersede_held(*, session: Session, row: Outbox) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+_HELD_FOR = (
+    select(Outbox)
+    .where(col(Outbox.openid) == bindparam("openid"), col(Outbox.status) == OutboxStatus.HELD)
+    .order_by(col(Outbox.id))
+)
+
+
 def held_for(*, session: Session, openid: str) -> Sequence[Outbox]:
-    """A person's held pushes, oldest first."""
-    return session.exec(
-        select(Outbox)
-        .where(col(Outbox.openid) == openid, col(Outbox.status) == OutboxStatus.HELD)
-        .order_by(col(Outbox.id))
-    ).all()
+    """A person's held pushes, oldest first (built once: every message asks)."""
+    return session.exec(_HELD_FOR, params={"openid": openid}).all()
 
 
 def count_since(*, session: Session, openid: str, since: datetime | None) -> int:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, not_, or_, union_all
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, not_, or_, union_all, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from storage import ledger_query
 from storage.clock import utc_now
-from storage.db import try_insert
+from storage.db import insert_once, try_insert
 from storage.ledger_query import LedgerEntry, LedgerQuery, Scope
 from storage.models import (
     OPEN_STATUSES,
@@ -28,29 +31,45 @@ from storage.models import (
 def touch_resident(*, session: Session, openid: str, now: datetime, known: Resident | None = None) -> Resident:
     """The resident for openid, created on first contact; records that they just wrote to us.
 
-    known: the row as this transaction already read it (not read again)."""
-    resident = known if known is not None and known.openid == openid else _resident_row(session, openid, now, now)
+    known: the row as this transaction already read it (not read again; None: looked for, not there)."""
+    if known is not None and known.openid == openid:
+        resident = known
+    else:
+        resident = _resident_row(session, openid, now, now, looked=known is None)
     resident.last_message_at = now
     resident.subscribed = True
     session.flush()
     return resident
 
 
-def _resident_row(session: Session, openid: str, now: datetime, wrote_at: datetime | None = None) -> Resident:
+def _resident_row(
+    session: Session, openid: str, now: datetime, wrote_at: datetime | None = None, *, looked: bool = False
+) -> Resident:
     """The resident for openid, inserted if new (wrote_at: their first message, written with the row);
-    safe when two first messages race (unique openid)."""
-    resident = session.exec(select(Resident).where(Resident.openid == openid)).first()
-    if resident is not None:
-        return resident
-    resident = Resident(openid=openid, created_at=now, last_message_at=wrote_at)
-    if try_insert(session, resident):
+    safe when two first messages race (unique openid). looked: this transaction just found no row."""
+    if not looked:
+        resident = session.exec(select(Resident).where(Resident.openid == openid)).first()
+        if resident is not None:
+            return resident
+    resident = Resident(openid=openid, created_at=now, last_message_at=wrote_at, subscribed=True, courtyard_id=None)
+    values = resident.model_dump(exclude={"id"})
+    resident_id = insert_once(session, Resident, values, returning="id")
+    if resident_id is not None:
+        # The row as written: the session holds it without reading it back.
+        resident.id = resident_id
+        make_transient_to_detached(resident)
+        session.add(resident)
         return resident
     # Another transaction created it first; its row is committed now.
     return session.exec(select(Resident).where(Resident.openid == openid)).one()
 
 
+# The webhook's reads, built once: SQLAlchemy then neither builds nor keys them again per message.
+_RESIDENT_BY_OPENID = select(Resident).where(Resident.openid == bindparam("openid"))
+
+
 def resident_by_openid(*, session: Session, openid: str) -> Resident | None:
-    return session.exec(select(Resident).where(Resident.openid == openid)).first()
+    return session.exec(_RESIDENT_BY_OPENID, params={"openid": openid}).first()
 
 
 def get_resident(*, session: Session, resident_id: int) -> Resident | None:
@@ -68,18 +87,23 @@ def create_ticket(*, session: Session, ticket: Ticket, actor: str, note: str = "
     session.add(ticket)
     session.flush()
     assert ticket.id is not None
-    add_event(session=session, ticket=ticket, kind="created", actor=actor, note=note, at=ticket.created_at)
+    # Written with the next flush (the routing's line): one INSERT for both.
+    add_event(session=session, ticket=ticket, kind="created", actor=actor, note=note, at=ticket.created_at, flush=False)
     return ticket
 
 
-def add_event(*, session: Session, ticket: Ticket, kind: str, actor: str, note: str, at: datetime) -> TicketEvent:
-    """Append one line to a ticket's history and mark the ticket as updated."""
+def add_event(
+    *, session: Session, ticket: Ticket, kind: str, actor: str, note: str, at: datetime, flush: bool = True
+) -> TicketEvent:
+    """Append one line to a ticket's history and mark the ticket as updated (flush=False: written with
+    the session's next flush or query)."""
     assert ticket.id is not None
     event = TicketEvent(ticket_id=ticket.id, at=at, kind=kind, actor=actor, note=note)
     ticket.updated_at = at
     session.add(event)
     session.add(ticket)
-    session.flush()
+    if flush:
+        session.flush()
     return event
 
 
@@ -112,21 +136,23 @@ def is_party(*, session: Session, ticket: Ticket, resident_id: int) -> bool:
     """Whether the resident filed the ticket or joined it."""
     if ticket.resident_id == resident_id:
         return True
-    return (
-        session.exec(
-            select(Endorsement.id).where(Endorsement.ticket_id == ticket.id, Endorsement.resident_id == resident_id)
-        ).first()
-        is not None
-    )
+    found = session.exec(_ENDORSED, params={"ticket_id": ticket.id, "resident_id": resident_id}).first()
+    return found is not None
+
+
+_ENDORSED = select(Endorsement.id).where(
+    Endorsement.ticket_id == bindparam("ticket_id"), Endorsement.resident_id == bindparam("resident_id")
+)
+_RECENT_OWN = (
+    select(Ticket)
+    .where(Ticket.resident_id == bindparam("resident_id"), col(Ticket.created_at) >= bindparam("since"))
+    .order_by(col(Ticket.id).desc())
+)
 
 
 def recent_own_tickets(*, session: Session, resident_id: int, since: datetime) -> Sequence[Ticket]:
     """Tickets the resident filed since a moment, newest first (a repeated message joins them)."""
-    return session.exec(
-        select(Ticket)
-        .where(Ticket.resident_id == resident_id, col(Ticket.created_at) >= since)
-        .order_by(col(Ticket.id).desc())
-    ).all()
+    return session.exec(_RECENT_OWN, params={"resident_id": resident_id, "since": since}).all()
 
 
 def remove_endorsement(*, session: Session, ticket_id: int, resident_id: int) -> bool:
@@ -219,6 +245,25 @@ def claim_inbound(
     return row if try_insert(session, row) else None
 
 
+def claim_inbound_id(
+    *, session: Session, key: str, openid: str, msg_type: str, content: str, now: datetime
+) -> int | None:
+    """claim_inbound in one statement: the new row's id, None when the message was recorded before."""
+    values = {"key": key, "openid": openid, "msg_type": msg_type, "content": content, "received_at": now, "reply": ""}
+    found = insert_once(session, InboundMessage, values, returning="id")
+    return None if found is None else int(found)
+
+
+def set_inbound_reply(*, session: Session, inbound_id: int, reply: str) -> None:
+    """Record the answer a claimed message was given (a WeChat retry is answered with it)."""
+    session.execute(_SET_REPLY, {"inbound_id": inbound_id, "reply": reply})
+
+
+_SET_REPLY = (
+    update(InboundMessage).where(col(InboundMessage.id) == bindparam("inbound_id")).values(reply=bindparam("reply"))
+)
+
+
 def inbound_by_key(*, session: Session, key: str) -> InboundMessage | None:
     return session.exec(select(InboundMessage).where(InboundMessage.key == key)).first()
 
@@ -296,50 +341,75 @@ def duplicate_candidates(
     """
     if not problem.key and not problem.bare_key:
         return []
+    query = _candidates_query(
+        urgent_only=urgent_only,
+        building=problem.building_no is not None,
+        unit=problem.unit_no is not None,
+        key=bool(problem.key),
+        bare_key=None if problem.bare_key is None else bool(problem.bare_key),
+    )
+    params: dict[str, object] = {"courtyard_id": courtyard_id, "since": since, "limit": limit}
+    if problem.building_no is not None:
+        params["building_no"] = problem.building_no
+    if problem.unit_no is not None:
+        params["unit_no"] = problem.unit_no
+    if problem.key:
+        params["key"] = problem.key
+    if problem.bare_key:
+        params["bare_key"] = problem.bare_key
+    return list(session.exec(query, params=params).all())
+
+
+@functools.cache
+def _candidates_query(*, urgent_only: bool, building: bool, unit: bool, key: bool, bare_key: bool | None) -> Any:
+    """duplicate_candidates' statement for one shape of report, built once (values are bound)."""
     where: list[ColumnElement[bool]] = [
-        col(Ticket.courtyard_id) == courtyard_id,
+        col(Ticket.courtyard_id) == bindparam("courtyard_id"),
         col(Ticket.status).in_(OPEN_STATUSES),
-        col(Ticket.created_at) >= since,
+        col(Ticket.created_at) >= bindparam("since"),
     ]
     if urgent_only:
         where.append(col(Ticket.urgent).is_(True))
-    if problem.building_no is not None:
-        where.append(or_(col(Ticket.building_no).is_(None), col(Ticket.building_no) == problem.building_no))
-    if problem.unit_no is not None:
-        where.append(or_(col(Ticket.unit_no).is_(None), col(Ticket.unit_no) == problem.unit_no))
+    if building:
+        where.append(or_(col(Ticket.building_no).is_(None), col(Ticket.building_no) == bindparam("building_no")))
+    if unit:
+        where.append(or_(col(Ticket.unit_no).is_(None), col(Ticket.unit_no) == bindparam("unit_no")))
     named = or_(col(Ticket.building).is_(None), col(Ticket.building) == "")
     # Never keyed: the caller's full comparison decides.
     keyed: list[ColumnElement[bool]] = [col(Ticket.problem_key).is_(None)]
-    if problem.bare_key is None:
-        if problem.key:
-            keyed.append(col(Ticket.problem_key) == problem.key)
+    if bare_key is None:
+        if key:
+            keyed.append(col(Ticket.problem_key) == bindparam("key"))
     else:
-        if problem.key:
-            keyed.append(and_(col(Ticket.problem_key) == problem.key, named))
-        if problem.bare_key:
-            keyed.append(and_(col(Ticket.problem_key_bare) == problem.bare_key, not_(named)))
+        if key:
+            keyed.append(and_(col(Ticket.problem_key) == bindparam("key"), named))
+        if bare_key:
+            keyed.append(and_(col(Ticket.problem_key_bare) == bindparam("bare_key"), not_(named)))
     # One round trip; each branch a bounded seek on its own index.
+    limit = bindparam("limit", type_=Integer)
     branches = [
         select(col(Ticket.id)).where(*where, condition).order_by(col(Ticket.created_at).desc()).limit(limit).subquery()
         for condition in keyed
     ]
     ids = union_all(*(select(branch.c.id) for branch in branches))
     query = select(Ticket).where(col(Ticket.id).in_(ids)).order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
-    return list(session.exec(query.limit(limit)).all())
+    return query.limit(limit)
 
 
 def add_endorsement(*, session: Session, ticket_id: int, resident_id: int, text: str, now: datetime) -> bool:
     """Link a neighbour's report to a ticket; False when they had already endorsed it."""
-    return try_insert(session, Endorsement(ticket_id=ticket_id, resident_id=resident_id, text=text, at=now))
+    values = {"ticket_id": ticket_id, "resident_id": resident_id, "text": text, "at": now}
+    return insert_once(session, Endorsement, values) is not None
 
 
 def reporters(*, session: Session, ticket_id: int) -> int:
     """How many residents reported the ticket: its filer (if any) and every neighbour who endorsed it."""
     ticket = session.get(Ticket, ticket_id)
-    endorsed = session.exec(
-        select(func.count()).select_from(Endorsement).where(Endorsement.ticket_id == ticket_id)
-    ).one()
+    endorsed = session.exec(_ENDORSEMENTS, params={"ticket_id": ticket_id}).one()
     return int(endorsed) + (1 if ticket is not None and ticket.resident_id is not None else 0)
+
+
+_ENDORSEMENTS = select(func.count()).select_from(Endorsement).where(Endorsement.ticket_id == bindparam("ticket_id"))
 
 
 def endorsers(*, session: Session, ticket_id: int) -> Sequence[Resident]:

@@ -13,8 +13,9 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from storage import migrate
+from storage import tickets as ticket_repo
 from storage.db import Database, make_engine
-from storage.models import BindFailure
+from storage.models import BindFailure, Resident
 from tests.conftest import TEST_START, database_url
 
 
@@ -164,3 +165,34 @@ def test_a_plain_transaction_commits_the_open_group_first(tmp_path: Path) -> Non
     one.join()
     two.join()
     assert _openids(db) == {"o_grouped", "o_plain"}
+
+
+def test_a_new_resident_after_a_failed_member_takes_its_place(tmp_path: Path) -> None:
+    """A resident is written in one statement, its object made without reading it back; when that
+    member fails, SQLite hands its id to the next new resident of the group, who must still be filed."""
+    db = _database(tmp_path)
+    queued = threading.Event()
+    ids: dict[str, int | None] = {}
+    kept: list[Resident] = []  # still referenced (as a traceback being logged would keep it)
+
+    def failing() -> None:
+        with pytest.raises(ValueError), db.transaction(group=True) as session:
+            kept.append(ticket_repo.touch_resident(session=session, openid="o_failing", now=TEST_START))
+            ids["failing"] = kept[0].id
+            queued.wait()
+            _until(lambda: db.writers_queued() == 1)
+            raise ValueError("a fault in this message's handling")
+
+    def healthy() -> None:
+        with db.transaction(group=True) as session:
+            ids["healthy"] = ticket_repo.touch_resident(session=session, openid="o_healthy", now=TEST_START).id
+
+    one = threading.Thread(target=failing)
+    one.start()
+    two = threading.Thread(target=lambda: (queued.set(), healthy()))
+    two.start()
+    one.join()
+    two.join()
+    assert ids["healthy"] == ids["failing"]  # the id came round again: the case this guards
+    with db.snapshot() as session:
+        assert list(session.exec(select(Resident.openid)).all()) == ["o_healthy"]
