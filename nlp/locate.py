@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from nlp.romanize import RomanNames
 from nlp.text import has_cjk, normalize
 
 # Last characters of Chinese residential place names. A fuzzy match must keep this suffix, so
@@ -23,6 +25,7 @@ _OTHER_PLACE = re.compile(
     r"路|街|大道|巷|桥|小学|中学|大学|学校|幼儿园|医院|卫生院|诊所|社区|村|镇|乡|公园|广场|市场|超市|车站|站|"
     r"厂|公司|酒店|宾馆|饭店|派出所|加油站|银行|商场|景区"
 )
+_LATIN_WORD = re.compile(r"[a-z]{2}")
 _FUZZY_WINDOW = 300  # names come early in a message; bounds the work on a 20 000-character text
 
 
@@ -47,6 +50,8 @@ class Gazetteer:
                 key = normalize(name)  # matched in either script, as the text is
                 if key:
                     self._canonical.setdefault(key, place.name)
+        self._roman: RomanNames | None = None  # built when the first Latin text comes (pypinyin loads then)
+        self._roman_lock = threading.Lock()
         self._by_suffix: dict[str, list[str]] = {}
         for name in self._canonical:
             if len(name) >= 3 and name[-1] in _PLACE_SUFFIXES:
@@ -66,7 +71,18 @@ class Gazetteer:
         best = max((n for n in self._canonical if n in text and self._named(n, text)), key=len, default=None)
         if best is not None:
             return self._canonical[best]
+        if _LATIN_WORD.search(text):
+            found = self._romanized().find(text)
+            if found is not None:
+                return found
         return self._fuzzy(text[:_FUZZY_WINDOW])
+
+    def _romanized(self) -> RomanNames:
+        """Every Chinese name and alias as residents write it in pinyin or English (built once)."""
+        with self._roman_lock:
+            if self._roman is None:
+                self._roman = RomanNames([(*_split(name), place) for name, place in self._canonical.items()])
+            return self._roman
 
     @staticmethod
     def _named(name: str, text: str) -> bool:
@@ -107,6 +123,12 @@ class Gazetteer:
             if km <= max_km and (best is None or km < best[0]):
                 best = (km, place.name)
         return best[1] if best else None
+
+
+def _split(name: str) -> tuple[str, str]:
+    """A name's distinctive part and its generic ending (桂花苑 → 桂花, 苑; 桂花苑二期 → itself, "")."""
+    ending = next((t for t in _PLACE_TYPES if name.endswith(t) and len(name) > len(t)), "")
+    return name[: len(name) - len(ending)], ending
 
 
 def _distinctive(name: str) -> int:

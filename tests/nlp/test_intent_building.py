@@ -6,6 +6,7 @@ import pytest
 
 from nlp import INTENTS, OTHER, Analyzer
 from nlp.building import chinese_number, find_building
+from nlp.text import normalize as analyzer_normalize
 
 
 @pytest.mark.parametrize(
@@ -51,13 +52,20 @@ def test_an_urgent_message_is_always_a_complaint(analyzer: Analyzer) -> None:
         ("2单元楼道灯不亮", "2单元", None),
         ("3楼楼道灯不亮", None, None),
         ("路灯坏了", None, None),
+        ("the lift in building 3 is broken", "3栋", "3"),
+        ("Bldg. 3, unit 2, room 301 no water", "3栋2单元301", "3"),
+        ("block 7 has no power", "7栋", "7"),
+        ("guihuayuan 3 dong ting dian le", "3栋", "3"),
+        ("No.5 building lift stuck", "5栋", "5"),
+        ("the drain is blocked 3 days", None, None),  # blocked is not block
+        ("wo bu dong zenme ban", None, None),
     ],
 )
 def test_building(analyzer: Analyzer, text: str, building: str | None, number: str | None) -> None:
     analysis = analyzer.analyze(text)
     assert analysis.building == building
     assert analysis.building_number == number
-    assert find_building(text) == building
+    assert find_building(analyzer_normalize(text)) == building
 
 
 def test_chinese_numbers() -> None:
