@@ -166,3 +166,19 @@ def test_courtyards_named_in_pinyin_or_english(latin_town: Analyzer, text: str, 
 )
 def test_latin_text_that_names_no_courtyard(latin_town: Analyzer, text: str) -> None:
     assert latin_town.locate(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "courtyard"),
+    [
+        ("桂花3栋停水了", "桂花苑"),  # a name's own part before a building number
+        ("银杏二单元楼道灯坏了", "银杏院"),
+        ("银杏小去停水了", "银杏院"),  # the last character typed as a homophone (小区 → 小去)
+        ("老粮站宿社化粪池满了", "老粮站宿舍"),
+        ("绿岛小去路灯坏了", "绿岛小区"),
+        ("桂花开了好香", None),  # the part alone, without a building, is not the courtyard
+        ("东风路3栋", None),  # 东风路 is another place, even before a building number
+    ],
+)
+def test_short_names_with_a_building_and_misheard_endings(latin_town: Analyzer, text: str, courtyard: str | None) -> None:
+    assert latin_town.locate(text) == courtyard
