@@ -57,10 +57,10 @@ class Gazetteer:
         # Distinctive parts of two or more characters (桂花 of 桂花苑), for "桂花3栋"; one that two
         # courtyards share names neither.
         owners: dict[str, set[str]] = {}
-        for name, place in self._canonical.items():
+        for name, owner in self._canonical.items():
             part = _split(name)[0]
             if len(part) >= 2 and part != name and has_cjk(part):
-                owners.setdefault(part, set()).add(place)
+                owners.setdefault(part, set()).add(owner)
         self._parts = {part: next(iter(places)) for part, places in owners.items()
                        if len(places) == 1 and part not in self._canonical}
         self._parts_pattern = (re.compile("(" + "|".join(map(re.escape, sorted(self._parts, key=len, reverse=True)))

@@ -94,7 +94,8 @@ _GLOSSARY: dict[str, str] = {
     "shop": "商店", "store": "商店", "supermarket": "超市", "expired": "过期", "price": "价格", "refund": "退款",
     "restaurant": "餐馆", "food": "食物", "tourist": "游客", "ticket": "门票", "hotel": "酒店", "dog": "狗",
     "fire": "火", "trapped": "被困", "stuck": "卡住", "fell": "摔倒", "injured": "受伤", "hurt": "受伤",
-    "capsized": "翻船", "overturned": "翻车", "vomiting": "呕吐", "thanks": "谢谢", "thank": "谢谢", "hello": "你好", "hi": "你好", "update": "进展", "progress": "进展",
+    "capsized": "翻船", "overturned": "翻车", "vomiting": "呕吐",
+    "thanks": "谢谢", "thank": "谢谢", "hello": "你好", "hi": "你好", "update": "进展", "progress": "进展",
     "complaint": "投诉", "report": "反映", "how": "怎么", "where": "哪里", "when": "什么时候",
 }
 _GLOSS = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _GLOSSARY), key=len, reverse=True)) + r")\b")

@@ -104,7 +104,7 @@ _SITUATIONS: tuple[_Situation, ...] = (
     ),
     _situation(
         "疑似火情", FIRE,
-        r"着火|起火|失火|火灾|烧起来|燃起来|火烧起来|冒火|火苗|火光|明火|烧着了|爆炸|(?<![要气快])炸了|自燃|喷火|点着了|烧过来|火(?:越来越大|蹿|一下子|起来了)|都是火|门把手(?:都)?烫|火好大|火势|在燃|燃起了|蔓延|烫手|on fire|burning|explosion",
+        r"着火|起火|失火|火灾|烧起来|燃起来|火烧起来|冒火(?![花星])|火苗|火光|明火|烧着了|爆炸|(?<![要气快])炸了|自燃|喷火|点着了|烧过来|火(?:越来越大|蹿|一下子|起来了)|都是火|门把手(?:都)?烫|火好大|火势|在燃|燃起了|蔓延|烫手|on fire|burning|explosion",
     ),
     _situation(
         "冒烟，疑似火情", FIRE,
@@ -149,7 +149,8 @@ _SITUATIONS: tuple[_Situation, ...] = (
     _situation(
         "有人受伤或急病", MEDICAL,
         r"摔倒|跌倒|绊倒|滑倒|倒在地|倒地|晕倒|昏倒|晕过去|昏过去|噎住|卡住喉咙|卡到喉咙|脸都紫|呼吸困难|喘气" + _W + r"{0,2}困难|休克",
-        r"(?:老人|老太太?|老头|老汉|大爷|大妈|婆婆|爷爷|奶奶|有个人|娃娃?|孩子)(?:突然|一下)?倒(?:了|在地|下了)",
+        rf"(?<!被){_PERSON}(?:已经|现在|突然|一下|直接|就)?倒(?:了|在地|下了|在(?:河|路|里面|地上|水|田|门口|床))",
+        r"没(?:有|得)?反应了|没意识",
         rf"(?<!呼)(?:叫|喊|拍|摇|敲门){_W}{{0,6}}(?:没反应|没得反应|没有反应|不答应|没答应|没人应)|几天没(?:出门|开门|见人)",
         rf"摔(?:出去|到下面|下坡)|撞飞|(?:趴|躺)着不动|(?:人|他|她|老人|娃娃?|孩子){_W}{{0,6}}一动不动|躺在{_W}{{0,6}}(?:上|地)|嘴巴歪|口眼歪斜|一歪就倒|抽起来了|抽起了|翻白眼|捂着胸口|走不出来",
         r"shuai ?dao|qi ?bu ?lai|liu ?xue|jiu ?ming|tou ?liu ?xue|\b(?:injured|hurt|fell (?:down|off|from))\b",
@@ -164,7 +165,8 @@ _SITUATIONS: tuple[_Situation, ...] = (
         "电线断落或漏电", POWER,
         r"(?:电线|电缆|高压线|电杆|电线杆|线杆|电杆子)" + _W + r"{0,8}(?:掉|断|垂|落地|倒|垮|打火|冒火花|火花|噼里啪啦|啪啪)",
         r"(?:电箱|电表箱|配电箱|变压器|电闸|插座|开关)" + _W + r"{0,6}(?:打火|冒火花|火花|噼里啪啦|炸|爆|响)",
-        r"漏电|冒火星|闪火花|火星子|带电|被电打|live wire|sparking|power line",
+        r"漏电|冒火星|闪火花|火星子|带电|被电打|冒蓝光|摸到?(?:会|就)?麻|live wire|sparking|power line",
+        r"(?:电线|高压线|线头|电缆)" + _W + r"{0,8}(?:在地上|落到地|掉到地|乱甩|在跳|在闪|冒火|泡在水)|泡着一根电线",
         rf"(?:制氧机|呼吸机){_S}{{0,20}}停电|停电{_S}{{0,20}}(?:制氧机|呼吸机)",
         standing_ok=False,
     ),
@@ -175,6 +177,7 @@ _SITUATIONS: tuple[_Situation, ...] = (
         + _W + r"{0,8}"
         r"(?:裂开|开裂|裂了|垮塌|倒塌|坍塌|塌了|垮了|要垮|要塌|要倒|倾斜|歪了|在掉|掉下来|砸下来)",
         r"山体滑坡|滑坡了|塌方|泥石流|在垮|在塌|往下梭|正在往下掉|在往下掉|房梁断|collaps|cracking",
+        r"裂缝" + _W + r"{0,6}(?:变宽|变大|越来越宽|越来越大|在变)|"
         r"(?:墙|堡坎|挡土墙|楼板|屋顶|房顶|梁|天花板|山墙)" + _W + r"{0,6}(?:在裂|在响|往外鼓|鼓起来|开了?(?:好大的|一条|一道)?口子|咔咔|吱吱|嘎嘎|掉了一大块|倒进去|在掉|越来越宽|变宽)",
         standing_ok=False,
     ),
@@ -200,7 +203,7 @@ _SITUATIONS: tuple[_Situation, ...] = (
         r"threaten\w* to jump|going to jump|won'?t come down",
         rf"(?:站|坐|爬|蹲|翻)(?:在|上|到)了?{_W}{{0,10}}(?:楼顶|天台|塔吊|房顶|屋顶|楼顶边|桥上|栏杆外|护栏外|窗台)"
         rf"{_W}{{0,10}}(?:不下来|要跳|闹|喊|说)",
-        r"跳楼(?!价)|跳河|轻生|自杀|打架|打起来|斗殴|砍人|持刀|拿刀|动刀|抢劫|绑架|打人|家暴|捅人|行凶|偷小孩|抢小孩|跳下去|就跳(?:下去|楼|河)|塔吊上有人|悬在外面|楼顶边|不想活|围到打|打成一团|还在打(?:人|架|他|她|我)|砸人|往车上(?:拽|拖|拉)|泼(?:在|到)?自己身上|桶汽油|要烧|围殴|will jump|threaten|fight|knife|stabb",
+        r"跳楼(?!价)|跳河|轻生|自杀|打架|打起来|斗殴|砍人|持刀|拿刀|动刀|抢劫|绑架|打人|家暴|捅人|行凶|偷小孩|抢小孩|跳下去|就跳(?:下去|楼|河)|塔吊上有人|悬在外面|楼顶边|不想活|围到打|打成一团|还在打(?:人|架|他|她|我|$)|砸人|往车上(?:拽|拖|拉)|泼(?:在|到)?自己身上|桶汽油|要烧|围殴|will jump|threaten|fight|knife|stabb",
     ),
 )
 
@@ -254,9 +257,11 @@ _RESCUE = re.compile(r"救命|快来|快点|赶紧|马上|快救|正在|help")
 _RECENT_PAST = re.compile(r"昨天|昨晚|昨日|前天|前晚|后来|当时|那天")
 # Smoke and fire words that describe cooking, chimneys or smoking, not a fire.
 _LOOKALIKE = re.compile(r"沥青|熬|烧烤|bbq|barbecue|restaurant|cooking|油烟|烟囱|排烟|烧垃圾|垃圾|焚烧|秸秆|抽烟|吸烟|香烟|烟花|鞭炮|炮仗|烧纸|烧香|厂|烧火|做饭|炒菜|"
-                        r"塑料|塑胶|地膜|电线|剥铜|煮|落叶|树叶|轮胎|蜂窝煤|煤球|稻草|芦苇|烧东西|烧烤摊|火锅")
+                        r"烧塑料|烧塑胶|地膜|烧电线|剥铜|煮|落叶|树叶|轮胎|蜂窝煤|煤球|稻草|芦苇|烧东西|烧烤摊|火锅")
 # People already harmed or fleeing: smoke from a factory or a bonfire is then an emergency.
 _HARM = re.compile(r"晕倒|往外跑|跑出来|看不清|喘不过|睁不开|救命|快来|有人在里面|里面(?:好像)?(?:还)?有人")
+# Flames that are cooking or a lighter, not a fire.
+_COOKING = re.compile(r"烧烤|做饭|炒菜|煮|火锅|灶|烧火|蜡烛|打火机|烟头")
 # A rotten-egg smell from these is sewage or a farm, not gas.
 _GAS_LOOKALIKE = re.compile(r"污水|粪|厂|园区|垃圾|下水道|沟|河|塘|养殖|鸡|鸭|猪|化工")
 _GAS_NAMED = re.compile(r"燃气|煤气|天然气|液化气|瓦斯|gas")
@@ -289,8 +294,7 @@ def _is_real(situation: _Situation, sentence: str, start: int, end: int) -> bool
     if (situation.urgency.hotline == GAS and _GAS_NAMED.search(sentence[start:end]) is None
             and _GAS_LOOKALIKE.search(sentence)):
         return False
-    if situation.urgency.reason == "疑似火情" and re.fullmatch("明火|火苗|火光", sentence[start:end]) and (
-            _LOOKALIKE.search(sentence) or "火苗子" in sentence):
+    if situation.urgency.reason == "疑似火情" and re.fullmatch("明火|火苗|火光", sentence[start:end]) and _COOKING.search(sentence):
         return False
     if not situation.standing_ok and _STANDING.search(sentence) and not _NOW.search(sentence):
         return False
