@@ -11,7 +11,7 @@ from nlp.building import building_number, find_building
 from nlp.chat import shared_chat_model
 from nlp.duplicate import problem_key, same_problem, signature
 from nlp.features import RuleView, dense_features, rule_view
-from nlp.intent import COMPLAINT, INTENTS, PRELUDE, PROGRESS, QUESTION, SMALLTALK
+from nlp.intent import COMPLAINT, INTENTS, PRELUDE, PROGRESS, QUESTION, SMALLTALK, still_broken, thanks_but_still
 from nlp.lexicon import CATEGORIES
 from nlp.locate import Gazetteer, Place
 from nlp.model import shared_model
@@ -177,6 +177,8 @@ class Analyzer:
         heads = chat.predict(cleaned, dense_features(cleaned, view))
         urgency = self._urgency(cleaned, heads, view)
         intent = COMPLAINT if urgency else max(heads["intent"], key=heads["intent"].__getitem__)
+        if (intent == SMALLTALK and thanks_but_still(cleaned)) or (intent == QUESTION and still_broken(cleaned)):
+            intent = COMPLAINT  # "谢谢 但是水还是没来", "灯还是不亮": a problem still there asks for a fix
         chat_category = [heads["category"][label] for label in LABELS]
         formal = shared_model().probabilities(cleaned) if len(cleaned) >= chat.settings["chat_alone_below"] else None
         category, confidence = combine(chat_category, formal, len(cleaned), intent, urgency is not None,

@@ -14,6 +14,15 @@ _BUILDING = re.compile(rf"({_NUMERAL}){_BUILDING_WORD}")
 _UNIT = re.compile(rf"({_NUMERAL}){_UNIT_WORD}")
 # A door number right after the building or unit: 301, 301室, 301号.
 _DOOR = re.compile(r"^\s*(?:的)?(\d{3,4})(?:室|号|房)?(?!\d)")
+# The same in English or pinyin: building 3, bldg. 3, block 3, no.3 building, 3 dong, 3 hao lou;
+# unit 2, 2 danyuan; room 301.
+_LATIN_BUILDING = re.compile(
+    r"(?<![a-z])(?:building|bldg|block|blk)\.? ?(?:no\.? ?|#)?(\d{1,3})(?![\d.])"
+    r"|(?<![a-z])no\.? ?(\d{1,3}) (?:building|bldg|block)(?![a-z])"
+    r"|(?<![\d.\-])(\d{1,3}) ?(?:dong|hao ?lou)(?![a-z])"
+)
+_LATIN_UNIT = re.compile(r"^[ ,]*(?:unit ?(\d{1,2})|(\d{1,2}) ?danyuan)(?![\da-z])")
+_LATIN_DOOR = re.compile(r"^[ ,]*(?:room ?|rm\.? ?|#)?(\d{3,4})(?![\d.])")
 
 
 def chinese_number(text: str) -> int | None:
@@ -58,6 +67,9 @@ def find_building(text: str) -> str | None:
         if door:
             result += door[1]
         return result
+    latin = _latin_building(text)
+    if latin:
+        return latin
     unit = _UNIT.search(text)
     if unit:
         unit_number = chinese_number(unit[1])
@@ -65,6 +77,23 @@ def find_building(text: str) -> str | None:
             door = _DOOR.match(text[unit.end():])
             return f"{unit_number}单元" + (door[1] if door else "")
     return None
+
+
+def _latin_building(text: str) -> str | None:
+    """A building (and unit, door) named in English or pinyin, as find_building returns it."""
+    building = _LATIN_BUILDING.search(text)
+    if building is None:
+        return None
+    number = int(next(g for g in building.groups() if g))
+    if number == 0:
+        return None
+    result, rest = f"{number}栋", text[building.end():]
+    unit = _LATIN_UNIT.match(rest)
+    if unit:
+        result += f"{int(unit[1] or unit[2])}单元"
+        rest = rest[unit.end():]
+    door = _LATIN_DOOR.match(rest)
+    return result + door[1] if door else result
 
 
 def building_number(building: str | None) -> str | None:

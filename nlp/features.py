@@ -6,9 +6,10 @@ import math
 import re
 from dataclasses import dataclass
 
-from nlp.intent import INTENTS, detect_intent
+from nlp.intent import INTENTS, detect_intent, solved_report, still_unsolved
 from nlp.lexicon import CATEGORIES
 from nlp.model import keyword_hits
+from nlp.text import unglossed
 from nlp.urgency import HOTLINES, MARKERS, Urgency, scan
 
 _LATIN = re.compile(r"[a-z]")
@@ -19,6 +20,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "urgent_rule", *(f"hotline_rule_{h}" for h in HOTLINES), "danger_mentioned",
     *(f"marker_{m}" for m in MARKERS), *(f"intent_rule_{i}" for i in INTENTS),
     *(f"keyword_{c}" for c in CATEGORIES), "question_mark", "log_length", "short", "latin_share", "no_cjk",
+    "solved_report", "still_unsolved",
 )
 
 
@@ -33,7 +35,7 @@ class RuleView:
 
 def rule_view(text: str) -> RuleView:
     """The rules' verdicts on a normalised text."""
-    urgency, mentioned = scan(text)
+    urgency, mentioned = scan(unglossed(text))
     return RuleView(urgency, detect_intent(text, urgent=urgency is not None), mentioned)
 
 
@@ -55,5 +57,7 @@ def dense_features(text: str, view: RuleView) -> list[float]:
         float(length <= 12),
         latin / max(cjk + latin, 1),
         float(cjk == 0),
+        float(solved_report(text[:200])),
+        float(still_unsolved(text[:200])),
     ]
 

@@ -23,6 +23,15 @@ _PROGRESS = re.compile(
     r"|(有|还没|咋还没|怎么还没)[^，。！？,.!?]{0,3}(回音|回复|消息|动静|下文|人来)"
     r"|(查|问)(一下|下)?(我|我们)?(的|反映的|报的)?(进度|进展|那个问题|工单|编号)"
     r"|编号\s*\d+[^。！？!?]{0,12}(咋样|怎么样|如何|进展|进度|了吗|了没|处理)"
+    # a promised visit that has not come: 说好今天来修 人呢
+    r"|(说好|答应|说)(了|的)?[^。！？!?]{0,8}(来|修|弄|处理|看)[^。！？!?]{0,8}(人呢|咋还没|怎么还没|还没来|还不来|没人来|没来)"
+    r"|(来修|来看|来弄|来处理|派人)[^。！？!?]{0,6}(人呢|咋还没|怎么还没|还没来|还不来)"
+    r"|(有|有没有)?(下文|回音|消息|着落)(没得|没有|没|了吗|了没|吗|不)"
+    # chasing it up: 催一下, 说好的三天内回复 今天第五天了, 还没有人打给我, 工单号 … 进度
+    r"|催(一下|一哈|下|催)|还没有?人(打|来|联系|回)|到底(好久|什么时候|啥时候|几时)(来|修|弄|处理|回复)"
+    r"|说好的[^。！？!?]{0,10}(今天|已经|都)(第)?[\d一二两三四五六七八九十几]+天|工单号?|查一下我的(投诉|反映|工单|留言)"
+    r"|上次(那个|说的|报的|反映的)[^。！？!?]{0,12}(有没有|去查|怎么样|咋样|结果)"
+    r"|any (progress|update|news)|progress on|update on|what happened (to|with) my|zen ?me ?yang ?le|you ?jie ?guo|jin ?zhan"
 )
 # Wanting to report, with nothing reported yet.
 _PRELUDE = re.compile(
@@ -45,6 +54,49 @@ _NOT_WORD = re.compile(r"[^\w]|_")
 # Fixed problems and praise: "路灯亮了 谢谢" is thanks, not a complaint.
 _THANKS = re.compile(r"谢谢|多谢|感谢|辛苦|点赞|巴适|安逸|给力|好评|满意|表扬|效率高|速度快|真快|好快|麻烦你们了")
 _FIXED = re.compile(r"(修好|弄好|搞好|处理好|解决|亮|通|好|清理干净|拉走|修)了")
+# A problem reported as solved, thanks or not: 路灯亮了, 下水道通了 不臭了, 水来了.
+_SOLVED = re.compile(
+    r"(修好|弄好|搞好|处理好|解决|亮|通|恢复|来水|来电|水来|电来|拉走|清走|运走|清理干净|扫干净|不臭|不吵|不漏|不堵|安静|好|到账)了"
+    # praise told without thanks: 效率真高, 比以前好多了, 表扬一下
+    r"|终于(能|可以|没|不)|表扬|点赞|越来越好|好漂亮|很有意义|太负责|效率(真|好|很)?高|好多了|舒服多了|比以前好|真不错|好精彩"
+    r"|靠谱|暖心|太暖了|感动|好人一生平安|辛苦(了|啦)|thank|great job|well done"
+)
+# A private advert or a notice to neighbours: nothing for a department.
+_ADVERT = re.compile(r"出售|价格公道|包送|送货上门|加我微信|上门回收|随叫随到|需要的(加|联系|找|私信)|要的来|有人拼车|转让|低价处理")
+# … unless it is still, again or otherwise not solved.
+_UNSOLVED = re.compile(
+    r"又|还是|还没|仍然|依然|照样|没(修|弄|好|亮|通|来|人)|不(亮|通|行)|但是|可是|不过|就是|只是|怎么|咋|为什么|为啥|"
+    r"坏|漏(?!了?[?？]?$)|堵|吵得|臭得|几天|好久|一直|要不要|能不能|吗|[?？]|没$|没有$|没得$|了没|快点|快来|来人|赶紧"
+)
+
+
+def solved_report(text: str) -> bool:
+    """Whether the message says a problem is solved, with nothing still wrong."""
+    return _SOLVED.search(text) is not None and _UNSOLVED.search(text) is None
+
+
+# Thanks or praise, then what is still wrong: 谢谢 但是水还是没来.
+_BUT_STILL = re.compile(r"(但是|可是|不过|只是)[^。！？!?]{0,12}(还是|还没|又|没|不|坏|漏|堵)")
+
+
+def thanks_but_still(text: str) -> bool:
+    """Whether the message thanks or praises and then names what is still wrong (a complaint)."""
+    return _BUT_STILL.search(text) is not None
+
+
+_STILL = re.compile(r"还是|还没|又|仍然|依然|照样")
+
+
+def still_broken(text: str) -> bool:
+    """Whether the message says a problem is still or again there (灯还是不亮, 路灯又坏了)."""
+    return _STILL.search(text) is not None and _PROBLEM.search(text) is not None
+
+
+def still_unsolved(text: str) -> bool:
+    """Whether the message says something is still, again or otherwise not solved."""
+    return _UNSOLVED.search(text) is not None and _PROBLEM.search(text) is not None
+
+
 # Where/how/when do I …: a request for information rather than for a fix.
 _QUESTION = re.compile(
     r"(在哪|哪里|哪儿|哪个地方|啥地方|什么地方|哪个部门|找哪个|找谁|哪家)(可以|能|去)?(办|交|领|买|报|打|看|查|开|补|申请|登记|接种|缴)"
@@ -79,6 +131,8 @@ def detect_intent(text: str, *, urgent: bool = False) -> str:
     if not _residue(content, _PRELUDE):
         return PRELUDE
     if _THANKS.search(text) and _FIXED.search(text) and not re.search(r"又|还是|没(修|弄|好|亮|通)|不(亮|通)", text):
+        return SMALLTALK
+    if (len(text) <= 60 and solved_report(text)) or (_ADVERT.search(text) and not _PROBLEM.search(text)):
         return SMALLTALK
     if _QUESTION.search(text) and not _PROBLEM.search(text):
         return QUESTION

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from nlp.romanize import RomanNames, readings
 from nlp.text import has_cjk, normalize
 
 # Last characters of Chinese residential place names. A fuzzy match must keep this suffix, so
@@ -23,6 +25,8 @@ _OTHER_PLACE = re.compile(
     r"路|街|大道|巷|桥|小学|中学|大学|学校|幼儿园|医院|卫生院|诊所|社区|村|镇|乡|公园|广场|市场|超市|车站|站|"
     r"厂|公司|酒店|宾馆|饭店|派出所|加油站|银行|商场|景区"
 )
+_LATIN_WORD = re.compile(r"[a-z]{2}")
+_BUILDING_NUMBER = r"(?:\d{1,3}|[一二两三四五六七八九十]{1,3})(?:栋|幢|号楼|单元)"
 _FUZZY_WINDOW = 300  # names come early in a message; bounds the work on a 20 000-character text
 
 
@@ -47,7 +51,20 @@ class Gazetteer:
                 key = normalize(name)  # matched in either script, as the text is
                 if key:
                     self._canonical.setdefault(key, place.name)
+        self._roman: RomanNames | None = None  # built when the first Latin text comes (pypinyin loads then)
+        self._roman_lock = threading.Lock()
         self._by_suffix: dict[str, list[str]] = {}
+        # Distinctive parts of two or more characters (桂花 of 桂花苑), for "桂花3栋"; one that two
+        # courtyards share names neither.
+        owners: dict[str, set[str]] = {}
+        for name, owner in self._canonical.items():
+            part = _split(name)[0]
+            if len(part) >= 2 and part != name and has_cjk(part):
+                owners.setdefault(part, set()).add(owner)
+        self._parts = {part: next(iter(places)) for part, places in owners.items()
+                       if len(places) == 1 and part not in self._canonical}
+        self._parts_pattern = (re.compile("(" + "|".join(map(re.escape, sorted(self._parts, key=len, reverse=True)))
+                                          + rf")(?=的?{_BUILDING_NUMBER})") if self._parts else None)
         for name in self._canonical:
             if len(name) >= 3 and name[-1] in _PLACE_SUFFIXES:
                 self._by_suffix.setdefault(name[-1], []).append(name)
@@ -66,7 +83,39 @@ class Gazetteer:
         best = max((n for n in self._canonical if n in text and self._named(n, text)), key=len, default=None)
         if best is not None:
             return self._canonical[best]
-        return self._fuzzy(text[:_FUZZY_WINDOW])
+        if self._parts_pattern is not None:
+            part = self._parts_pattern.search(text)
+            if part is not None:
+                return self._parts[part[1]]
+        if _LATIN_WORD.search(text):
+            found = self._romanized().find(text)
+            if found is not None:
+                return found
+        return self._fuzzy(text[:_FUZZY_WINDOW]) or self._misheard_ending(text[:_FUZZY_WINDOW])
+
+    def _misheard_ending(self, text: str) -> str | None:
+        """The place whose name (3+ characters) is in the text with its last character replaced by
+        one that sounds the same and is no place ending itself (小去 for 小区, 宿社 for 宿舍, 花圆 for
+        花园: what a pinyin keyboard offers); None when none or several places fit."""
+        found: set[str] = set()
+        for name, place in self._canonical.items():
+            if len(name) < 3 or not has_cjk(name[-1]):
+                continue
+            start = text.find(name[:-1])
+            while start >= 0:
+                typed = text[start + len(name) - 1 : start + len(name)]
+                if (typed and typed != name[-1] and has_cjk(typed) and typed not in _PLACE_TYPES
+                        and set(readings(typed)[0]) & set(readings(name[-1])[0])):
+                    found.add(place)
+                start = text.find(name[:-1], start + 1)
+        return found.pop() if len(found) == 1 else None
+
+    def _romanized(self) -> RomanNames:
+        """Every Chinese name and alias as residents write it in pinyin or English (built once)."""
+        with self._roman_lock:
+            if self._roman is None:
+                self._roman = RomanNames([(*_split(name), place) for name, place in self._canonical.items()])
+            return self._roman
 
     @staticmethod
     def _named(name: str, text: str) -> bool:
@@ -107,6 +156,12 @@ class Gazetteer:
             if km <= max_km and (best is None or km < best[0]):
                 best = (km, place.name)
         return best[1] if best else None
+
+
+def _split(name: str) -> tuple[str, str]:
+    """A name's distinctive part and its generic ending (桂花苑 → 桂花, 苑; 桂花苑二期 → itself, "")."""
+    ending = next((t for t in _PLACE_TYPES if name.endswith(t) and len(name) > len(t)), "")
+    return name[: len(name) - len(ending)], ending
 
 
 def _distinctive(name: str) -> int:

@@ -93,7 +93,8 @@ _GLOSSARY: dict[str, str] = {
     "hospital": "医院", "clinic": "诊所", "doctor": "医生", "vaccine": "疫苗", "medicine": "药", "sick": "病",
     "shop": "商店", "store": "商店", "supermarket": "超市", "expired": "过期", "price": "价格", "refund": "退款",
     "restaurant": "餐馆", "food": "食物", "tourist": "游客", "ticket": "门票", "hotel": "酒店", "dog": "狗",
-    "fire": "火", "trapped": "被困", "stuck": "困住", "fell": "摔倒", "injured": "受伤", "hurt": "受伤",
+    "fire": "火", "trapped": "被困", "stuck": "卡住", "fell": "摔倒", "injured": "受伤", "hurt": "受伤",
+    "capsized": "翻船", "overturned": "翻车", "vomiting": "呕吐",
     "thanks": "谢谢", "thank": "谢谢", "hello": "你好", "hi": "你好", "update": "进展", "progress": "进展",
     "complaint": "投诉", "report": "反映", "how": "怎么", "where": "哪里", "when": "什么时候",
 }
@@ -101,9 +102,19 @@ _GLOSS = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _GLOSSARY), key=len,
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 
 
+# Separates the gloss from the text (normalize drops control characters, so no message holds it).
+GLOSS_MARK = "\x02"
+
+
 def gloss(text: str) -> str:
     """A normalised text with the Chinese of its English words appended (unchanged without any)."""
     if _LATIN_WORD.search(text) is None:
         return text
     words = [_GLOSSARY[m] for m in _GLOSS.findall(text)]
-    return text + "(" + "".join(words) + ")" if words else text
+    return text + GLOSS_MARK + "，".join(words) if words else text
+
+
+def unglossed(text: str) -> str:
+    """The text without its gloss: the situation rules judge what was written, with its tense and
+    negation ("nobody has been hurt"), not a list of glossed words."""
+    return text.partition(GLOSS_MARK)[0]

@@ -6,6 +6,7 @@ import pytest
 
 from nlp import INTENTS, OTHER, Analyzer
 from nlp.building import chinese_number, find_building
+from nlp.text import normalize as analyzer_normalize
 
 
 @pytest.mark.parametrize(
@@ -21,6 +22,11 @@ from nlp.building import chinese_number, find_building
         ("请问社保卡在哪里办", "question"),
         ("桂花院子3栋那个化粪池又堵起了臭得很", "complaint"),
         ("路灯坏了怎么没人管？", "complaint"),
+        ("灯亮了 巴适", "smalltalk"),  # thanks and praise without the usual words
+        ("下水道通了 不臭了", "smalltalk"),
+        ("我那个事情有下文没得", "progress"),
+        ("说好今天来修 人呢", "progress"),
+        ("谢谢 但是水还是没来", "complaint"),  # thanks, then a problem still there
     ],
 )
 def test_intent(analyzer: Analyzer, text: str, intent: str) -> None:
@@ -29,10 +35,18 @@ def test_intent(analyzer: Analyzer, text: str, intent: str) -> None:
     assert analysis.intent in INTENTS
 
 
-@pytest.mark.parametrize("text", ["你好", "谢谢你们 路灯亮了 巴适", "我反映的路灯修得咋样了", "我想反映个事情"])
+@pytest.mark.parametrize(
+    "text", ["你好", "谢谢你们 路灯亮了 巴适", "我反映的路灯修得咋样了", "我想反映个事情", "灯亮了 巴适", "我那个事情有下文没得"]
+)
 def test_what_is_not_a_complaint_files_no_ticket(analyzer: Analyzer, text: str) -> None:
     analysis = analyzer.analyze(text)
     assert analysis.is_small_talk and analysis.category == OTHER
+
+
+@pytest.mark.parametrize("text", ["灯还是不亮", "谢谢 但是水还是没来", "路灯修好了又坏了"])
+def test_a_problem_still_there_is_filed(analyzer: Analyzer, text: str) -> None:
+    analysis = analyzer.analyze(text)
+    assert not analysis.is_small_talk and analysis.category != OTHER
 
 
 def test_an_urgent_message_is_always_a_complaint(analyzer: Analyzer) -> None:
@@ -51,13 +65,20 @@ def test_an_urgent_message_is_always_a_complaint(analyzer: Analyzer) -> None:
         ("2单元楼道灯不亮", "2单元", None),
         ("3楼楼道灯不亮", None, None),
         ("路灯坏了", None, None),
+        ("the lift in building 3 is broken", "3栋", "3"),
+        ("Bldg. 3, unit 2, room 301 no water", "3栋2单元301", "3"),
+        ("block 7 has no power", "7栋", "7"),
+        ("guihuayuan 3 dong ting dian le", "3栋", "3"),
+        ("No.5 building lift stuck", "5栋", "5"),
+        ("the drain is blocked 3 days", None, None),  # blocked is not block
+        ("wo bu dong zenme ban", None, None),
     ],
 )
 def test_building(analyzer: Analyzer, text: str, building: str | None, number: str | None) -> None:
     analysis = analyzer.analyze(text)
     assert analysis.building == building
     assert analysis.building_number == number
-    assert find_building(text) == building
+    assert find_building(analyzer_normalize(text)) == building
 
 
 def test_chinese_numbers() -> None:

@@ -100,3 +100,85 @@ def test_aliases_in_any_script_and_unambiguous_typos(town: Analyzer, text: str, 
 )
 def test_places_sharing_a_courtyards_first_word_are_not_the_courtyard(town: Analyzer, text: str) -> None:
     assert town.locate(text) is None
+
+
+# Courtyards named in Latin script: pinyin and English renderings derived from the Chinese names.
+LATIN_TOWN = (
+    Place("桂花苑", ("桂花小区", "桂花院子")),
+    Place("银杏院", ("银杏小区",)),
+    Place("东风小区", ("东风",)),
+    Place("长安花园", ()),
+    Place("绿岛小区", ()),
+    Place("老粮站宿舍", ()),
+    Place("安苑", ()),
+    Place("青石坝", ()),
+    Place("金桂园", ()),
+    Place("金贵园", ()),  # reads jin gui yuan like 金桂园: only its own characters tell them apart
+)
+
+
+@pytest.fixture(scope="module")
+def latin_town() -> Analyzer:
+    return Analyzer(LATIN_TOWN)
+
+
+@pytest.mark.parametrize(
+    ("text", "courtyard"),
+    [
+        ("Hi, the street light near Guihua garden is broken, 桂花苑3栋门口 please fix asap", "桂花苑"),
+        ("Hi, the street light near Guihua garden is broken, please fix asap", "桂花苑"),
+        ("guihuayuan 3 dong ting dian le", "桂花苑"),
+        ("Gui Hua Yuan de lu deng huai le", "桂花苑"),
+        ("Guì Huā Yuàn lift broken", "桂花苑"),  # tone marks
+        ("gui4hua1yuan4 mei shui", "桂花苑"),  # tone digits
+        ("guihua xiaoqu停水了", "桂花苑"),  # any residential ending
+        ("Guihua Community has no water", "桂花苑"),
+        ("GUIHUA COMPOUND gate broken", "桂花苑"),
+        ("yin xing courtyard lift stuck", "银杏院"),
+        ("dongfeng 3栋化粪池堵了", "东风小区"),  # a bare name with a building number
+        ("dongfeng building 3 no power", "东风小区"),
+        ("changan garden lights out", "长安花园"),  # every reading of 长
+        ("ludao xiaoqu", "绿岛小区"),  # ü typed as u …
+        ("lvdao xiaoqu", "绿岛小区"),  # … or as v
+        ("laoliangzhan power cut", "老粮站宿舍"),  # three syllables are a name on their own
+        ("anyuan lift", "安苑"),
+        ("qingshiba road is broken", "青石坝"),
+    ],
+)
+def test_courtyards_named_in_pinyin_or_english(latin_town: Analyzer, text: str, courtyard: str) -> None:
+    assert latin_town.locate(text) == courtyard
+    assert latin_town.analyze(text).courtyard == courtyard
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the garden is nice, thanks",
+        "an estate agent keeps calling",  # one syllable + an English word is not 安苑
+        "guihua is blooming",  # a bare two-syllable name without a building
+        "xinguihua garden",  # the syllables are the end of another word
+        "dongfeng lu you ge keng",  # 东风路, not 东风小区
+        "dongfeng shequ de shuji",  # 东风社区, the community, not the courtyard
+        "dongfengxincun停水",  # 东风新村 is another place
+        "jinguiyuan lu deng huai le",  # 金桂园 and 金贵园 read alike
+        "I live in building 3",
+    ],
+)
+def test_latin_text_that_names_no_courtyard(latin_town: Analyzer, text: str) -> None:
+    assert latin_town.locate(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "courtyard"),
+    [
+        ("桂花3栋停水了", "桂花苑"),  # a name's own part before a building number
+        ("银杏二单元楼道灯坏了", "银杏院"),
+        ("银杏小去停水了", "银杏院"),  # the last character typed as a homophone (小区 → 小去)
+        ("老粮站宿社化粪池满了", "老粮站宿舍"),
+        ("绿岛小去路灯坏了", "绿岛小区"),
+        ("桂花开了好香", None),  # the part alone, without a building, is not the courtyard
+        ("东风路3栋", None),  # 东风路 is another place, even before a building number
+    ],
+)
+def test_short_names_with_a_building_and_misheard_endings(latin_town: Analyzer, text: str, courtyard: str | None) -> None:
+    assert latin_town.locate(text) == courtyard

@@ -107,3 +107,45 @@ def test_repeated_experienced_and_standing_are_not_a_situation_now(text: str) ->
 def test_a_situation_now_beside_counts_and_places_is_still_seen(text: str, hotline: str) -> None:
     found = detect(normalize(text))
     assert found is not None and found.hotline == hotline
+
+
+@pytest.mark.parametrize(
+    ("text", "hotline"),
+    [
+        ("lift stopped between floors, my dad is inside", "119"),
+        ("boat capsized, two people in the water", "119"),
+        ("讨薪的民工站在天府名都工地的塔吊上面不下来", "110"),  # a longer place between the verb and the crane
+        ("在火锅店吃完 一家四口都在吐", "120"),
+        ("我儿子的幼儿园说他午睡后就不见了 现在老师都在找", "110"),
+        ("小孩站在阳台护栏外面", "119"),
+        ("院坝那堵墙在往外鼓 刚才掉了一大块下来", "119"),
+        ("电线在地上乱甩 还冒蓝光", "95598"),
+        ("我家娃娃把药当糖吃了", "120"),
+        ("吃饭噎住了 脸都紫了", "120"),
+        ("老人离不得制氧机 停电两个钟头了", "95598"),
+        ("墙上的裂缝今天突然变宽了 门都关不上了", "119"),
+    ],
+)
+def test_situations_without_the_usual_words(text: str, hotline: str) -> None:
+    found = detect(normalize(text))
+    assert found is not None and found.hotline == hotline
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "在那家馆子吃了以后拉肚子",  # one upset stomach after a meal, over
+        "电梯按钮按了没反应",  # a button, not a person
+        "手被机器压伤了 老板说不算工伤",  # a remedy for what happened, not a rescue
+        "对面喇叭一直放 脑壳都要炸了",  # figurative
+        "加油站加油不足量 加了四十块就跳了",  # the pump, not a person
+        "鸭粪直接冲到河里 鱼全死了",  # pollution, nobody in the water
+        "垃圾站臭得喘不过气",  # a smell's strength, not breathing trouble
+        "nobody is injured, the car only hit the fence",  # English denial
+        "插座一插就冒火花",  # a standing fault: every time it is used
+        "污水厂那边一股臭鸡蛋味",  # sewage, not gas
+        "有人在河滩上烧塑料 黑烟滚滚",  # burning rubbish: pollution
+    ],
+)
+def test_look_alikes_told_without_the_usual_words(text: str) -> None:
+    assert detect(normalize(text)) is None
