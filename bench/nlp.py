@@ -153,6 +153,21 @@ def colloquial_sets(chosen: Sequence[Path]) -> list[tuple[str, Path, Path]]:
             ("fixture (format check)", FIXTURE / "heldout.csv", FIXTURE / "org.yaml")]
 
 
+def misses(rows: list[dict[str, str]], analyses: list[Analysis]) -> list[str]:
+    """One line per message whose category, urgency, intent or courtyard differs from the set's."""
+    lines = []
+    for row, analysis in zip(rows, analyses, strict=True):
+        expected, got = [], []
+        for column, value in (("label", analysis.category), ("urgent", str(int(analysis.urgent))),
+                              ("intent", analysis.intent), ("courtyard", analysis.courtyard or "")):
+            if column in row and row[column] != value:
+                expected.append(f"{column}={row[column] or '-'}")
+                got.append(value or "-")
+        if expected:
+            lines.append(f"  miss: {row['text']!r}: expected {', '.join(expected)}; got {', '.join(got)}")
+    return lines
+
+
 def per_message_seconds(functions: Sequence[Callable[[str], object]], texts: Sequence[str],
                         repeats: int) -> list[float]:
     """Best-of-`repeats` mean time per message of each function; passes alternate between the
@@ -185,6 +200,8 @@ def main() -> int:
     parser.add_argument("--set", type=Path, action="append", default=[], dest="sets",
                         help="a folder with heldout.csv and org.yaml (repeatable); default: all")
     parser.add_argument("--skip-formal", action="store_true", help="leave out the formal test and its baseline")
+    parser.add_argument("--misses", metavar="SET", default=None,
+                        help="also list the misses (text, expected, got) of the held-out set of this folder name")
     args = parser.parse_args()
 
     if not args.skip_formal:
@@ -202,7 +219,10 @@ def main() -> int:
     for name, path, org in colloquial_sets(args.sets):
         analyzer = Analyzer(places_from_file(org))
         rows = read(path)
-        print(report(score(name, rows, [analyzer.analyze(r["text"]) for r in rows])), flush=True)
+        analyses = [analyzer.analyze(r["text"]) for r in rows]
+        print(report(score(name, rows, analyses)), flush=True)
+        if args.misses is not None and path.parent.name == args.misses and path.parent.parent == HELDOUT:
+            print("\n".join(misses(rows, analyses)), flush=True)
         chat_texts += [r["text"] for r in rows]
 
     analyzer = Analyzer()
