@@ -54,8 +54,8 @@ WORKERS_NEED_POSTGRES = (
     "用 SQLite 时去掉 --workers（或写 --workers 1）。"
 )
 WORKERS_READY = (
-    "院落民情直通车已就绪：{workers} 个工作进程共用 {address}，其中一个负责定时任务。"
-    "微信接口 /wechat，健康检查 /healthz。"
+    "院落民情直通车已就绪：{workers} 个工作进程共用一个端口，其中一个负责定时任务。"
+    "本机 webhook {address}/wechat ，健康检查 {address}/healthz"
 )
 DATABASE_UNREACHABLE = (
     "无法连接数据库 {url}：{reason}。请确认数据库已经启动、COURTYARD_DB_URL 里的地址、端口、库名和账号密码正确"
@@ -77,7 +77,8 @@ SWEEP_LOCK_BUSY = (
     "正在运行的 courtyard serve 会按时自动执行这些任务；确需手动执行，请先停止 serve 再试。"
 )
 SWEEP_NO_CREDENTIALS = "未设置 WECHAT_APP_ID / WECHAT_APP_SECRET：本次生成的推送留在发件箱，设置后再发出。"
-READY = "院落民情直通车已就绪（用时 {seconds:.2f} 秒），在 {address} 上运行：微信接口 /wechat，健康检查 /healthz。"
+# Scripts and tests find the address in "webhook http://…/wechat": keep those words.
+READY = "院落民情直通车已就绪（用时 {seconds:.2f} 秒）：本机 webhook {address}/wechat ，健康检查 {address}/healthz"
 PORT_IN_USE = (
     "端口 {port} 已被占用：可能已有一个 courtyard serve 在运行，或被别的程序占用。请先停掉它，或用 --port 换一个端口。"
 )
