@@ -6,20 +6,16 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from courtyard import runtime
 from handlers import dashboard, stats
 from handlers.policy import Policy
 from handlers.workcalendar import WorkCalendar
-from storage.db import Database, make_engine
+from storage.db import Database
 from storage.ledger_query import Activity, Scope
-from storage.migrate import upgrade
 from storage.models import TicketStatus
-from tests.conftest import database_url
 from tests.support.ledger import seed
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -34,15 +30,6 @@ class Filed:
     accepted: datetime | None
     resolved: datetime | None
     due: datetime
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    engine = make_engine(database_url(tmp_path))
-    upgrade(engine)
-    database = Database(engine)
-    runtime.ensure_org_chart(database, None)  # the demo town
-    return database
 
 
 def ledger(db: Database, now: datetime, rng: random.Random) -> list[Filed]:

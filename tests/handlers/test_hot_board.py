@@ -5,34 +5,21 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from courtyard import runtime
 from handlers import hot
 from nlp.hot import HotIssue
-from storage.db import Database, make_engine
+from storage.db import Database
 from storage.ledger_query import Scope
-from storage.migrate import upgrade
-from tests.conftest import database_url
 from tests.support.ledger import seed
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=TZ)
 WAIT = 60.0  # seconds a test waits for the background thread at most (it takes far less)
 LAMPS = ("桂花苑3栋门口的路灯坏了", "桂花苑3栋门口路灯又坏了，晚上看不见", "桂花苑3栋门口的路灯不亮")
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    engine = make_engine(database_url(tmp_path))
-    upgrade(engine)
-    database = Database(engine)
-    runtime.ensure_org_chart(database, None)  # the demo town
-    return database
 
 
 class Ticking:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 
-from courtyard import runtime
 from handlers import stats
 from handlers.accounts import reach_scope
 from handlers.cadre import in_reach
@@ -19,11 +17,9 @@ from handlers.workcalendar import WorkCalendar
 from storage import ledger_query
 from storage import org_chart as org_repo
 from storage import tickets as ticket_repo
-from storage.db import Database, make_engine
+from storage.db import Database
 from storage.ledger_query import LedgerQuery, Scope, StatRow
-from storage.migrate import upgrade
 from storage.models import TicketStatus
-from tests.conftest import database_url
 from tests.support.ledger import seed
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -33,15 +29,6 @@ NOW = datetime(2026, 11, 24, 10, 0, tzinfo=TZ)
 
 def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=TZ)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    engine = make_engine(database_url(tmp_path))
-    upgrade(engine)
-    database = Database(engine)
-    runtime.ensure_org_chart(database, None)  # the demo town
-    return database
 
 
 def count(db: Database, first: date, last: date) -> stats.Stats:
