@@ -25,13 +25,13 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import requests
 from sqlalchemy import insert, text
-from waitress import create_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.scratch_db import drop_postgres, fresh_postgres
@@ -41,6 +41,7 @@ from handlers import hot, search
 from handlers.accounts import add_user
 from storage.ledger_query import Scope
 from storage.models import Endorsement, Resident, Ticket, TicketSearch
+from tests.support.loopback import serve_in_thread
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=TZ)
@@ -112,32 +113,21 @@ def build(url: str, tickets: int) -> Settings:
     return settings
 
 
-def serve(settings: Settings) -> tuple[str, hot.HotBoard, callable]:  # type: ignore[valid-type]
+def serve(settings: Settings) -> tuple[str, hot.HotBoard, Callable[[], None]]:
     """The app on loopback (its hot issues start grouping in the background at once), and how to stop it."""
     db = runtime.open_database(settings)
     ready = threading.Event()
     app = runtime.build_web_app(settings, db, ready, lambda: NOW)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    base, stop_server = serve_in_thread(app, threads=4)
     ready.set()
-    closing = threading.Event()
-
-    def run() -> None:
-        try:
-            server.run()
-        except OSError:  # waitress's select loop sees its sockets closed under it at shutdown
-            if not closing.is_set():
-                raise
-
-    threading.Thread(target=run, daemon=True).start()
     board = app.config["courtyard.hot"]
 
     def stop() -> None:
-        closing.set()
-        server.close()  # type: ignore[union-attr]
+        stop_server()
         board.stop()
         app.config["courtyard.keeper"].stop()
 
-    return f"http://127.0.0.1:{server.effective_port}", board, stop
+    return base, board, stop
 
 
 def login(base: str) -> requests.Session:
