@@ -139,6 +139,8 @@ def test_real_org_chart_personas_never_push_to_real_openids(
     poster = WeChatPoster(sim.base_url, token=TOKEN)
     real = number_in(poster.text("o_real_resident", "桂花苑3栋楼道里的下水道堵了").content)
     drain_outbox(sim.parts.sweeps)
+    # serve's own scheduled drain may have claimed the push first and be sending it still
+    assert fake_wechat.wait_for(lambda: bool(fake_wechat.texts_for("o_lifang")), timeout=30)
 
     sent = fake_wechat.texts_for("o_lifang")
     assert sent and all(f"编号 {real}" in text for text in sent), sent
