@@ -67,11 +67,8 @@ class Frequencies:
     def ends(self, sentence: str, start: int, limit: int) -> list[int]:
         """Where the words beginning at `start` end (inclusive indices), as jieba's get_DAG finds them."""
         added = self.added
-        ends = [
-            start + len(word) - 1
-            for word, key in self.words.iter_prefixes_with_ids(sentence[start:limit])
-            if self.counts[key] and word not in added
-        ]
+        # every word in the trie has a count > 0; prefixes() is one C call, not a Python generator
+        ends = [start + len(word) - 1 for word in self.words.prefixes(sentence[start:limit]) if word not in added]
         if added:
             end, fragment = start, sentence[start]
             while end < limit and fragment in self._added_prefixes:
