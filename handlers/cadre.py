@@ -205,7 +205,8 @@ def _enter(call: Call) -> str:
     ticket = intake.enter_for_resident(
         session=call.session, ctx=call.ctx, cadre=call.cadre, text=call.command.tail, now=call.now
     )
-    return texts.ENTERED_FOR_RESIDENT.format(number=ticket.id, courtyard=notify.courtyard_label(call.session, ticket))
+    text = texts.ENTERED_AND_ACCEPTED if ticket.status == TicketStatus.ACCEPTED else texts.ENTERED_FOR_RESIDENT
+    return text.format(number=ticket.id, courtyard=notify.courtyard_label(call.session, ticket))
 
 
 # --- the numbered commands ----------------------------------------------------------------------

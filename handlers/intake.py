@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 import nlp
-from handlers import notify, texts, timers
+from handlers import lifecycle, notify, texts, timers
 from handlers.context import Context
 from storage import org_chart as org_repo
 from storage import photos as photo_repo
 from storage import tickets as ticket_repo
-from storage.models import OPEN_STATUSES, Cadre, Courtyard, Resident, Role, Ticket
+from storage.models import OPEN_STATUSES, Cadre, Courtyard, Resident, Role, Ticket, TicketStatus
 
 # A photo or location sent this soon after a complaint belongs to it.
 ATTACH_WINDOW = timedelta(hours=24)
@@ -223,7 +223,9 @@ def same_place(new: str | None, old: str | None) -> bool:
 
 
 def enter_for_resident(*, session: Session, ctx: Context, cadre: Cadre, text: str, now: datetime) -> Ticket:
-    """File a ticket a cadre took down for a resident (代录); their own courtyard unless the text names one."""
+    """File a ticket a cadre took down for a resident (代录); their own courtyard unless the text names one.
+
+    When it lands with the cadre who typed it, it is accepted by them at once."""
     analysis = ctx.analyzers.for_session(session).analyze(text)
     ticket = new_ticket(text=text.strip(), analysis=analysis, now=now, resident_id=None)
     ticket.entered_by_cadre_id = cadre.id
@@ -236,6 +238,9 @@ def enter_for_resident(*, session: Session, ctx: Context, cadre: Cadre, text: st
     routing = route_ticket(
         session=session, ctx=ctx, ticket=ticket, courtyard_name=courtyard_name, now=now, typed_by=cadre
     )
+    if ticket.assignee_id == cadre.id and ticket.status == TicketStatus.NEW:
+        # taken down by the cadre who handles it: nobody is left to accept it, so nobody may be chased to
+        lifecycle.accept(session=session, ticket=ticket, by=cadre, now=now)
     if analysis.needs_triage:
         ask_triage(session=session, ticket=ticket, analysis=analysis, courtyard=routing.courtyard, now=now)
     return ticket

@@ -239,6 +239,7 @@ CATEGORIZED = "编号 {number} 已归为“{category}”，办理期限 {due}。
 CATEGORIZED_KEEPS_DUE = "编号 {number} 已归为“{category}”。"
 CATEGORY_UNKNOWN = "没有“{given}”这个类别。可选：{choices}。比如“归类 {number} 城乡建设”。"
 ENTERED_FOR_RESIDENT = "已代录，编号 {number}，归属{courtyard}。"
+ENTERED_AND_ACCEPTED = "已代录并由您受理，编号 {number}，归属{courtyard}。办好后回复“办结 {number} 说明”。"
 MERGE_SELF = "不能把编号 {number} 合并到它自己。请写两个不同的编号，比如“合并 15 12”（15 并入 12）。"
 MERGE_TARGET_CLOSED = "编号 {target} 当前是“{status}”，不能再并入别的问题。请并入一个还在办理的编号。"
 MERGED = "已把编号 {number} 并入编号 {target}，{moved} 位居民转到编号 {target}，现共 {count} 位居民反映，已客气地告知他们。"

@@ -296,6 +296,17 @@ def test_tasks_show_what_was_escalated_to_me(chat: Chat) -> None:
     assert "受理 编号" not in tasks and "请督促办理人" in tasks  # nothing of his own to accept
 
 
+def test_own_entry_is_accepted_and_never_chased_to_accept(chat: Chat) -> None:
+    reply = chat.say(LIFANG, "代录 5栋王大爷反映楼道扶手松动")
+    n = number_in(reply)
+    assert "由您受理" in reply and f"办结 {n}" in reply
+    sweeper = Sweeper(chat.db, chat.ctx.calendar)
+    for day in (24, 25, 26):
+        sweeper.run(datetime(2026, 11, day, 17, 0, tzinfo=SHANGHAI))
+    detail = chat.say(LIFANG, f"详情 {n}")
+    assert "已受理" in detail and "督办" not in detail  # before: 未受理督办 to 王明, then to 赵强
+
+
 def test_own_entry_does_not_push_back_and_rebinding_says_bound(chat: Chat) -> None:
     reply = chat.say(LIFANG, "代录 5栋王大爷反映楼道扶手松动")
     assert number_in(reply)
