@@ -53,6 +53,16 @@ def _commits(db: Database) -> list[int]:
     return counted
 
 
+def _second_behind_first(first: Callable[[], None], second: Callable[[], None], queued: threading.Event) -> None:
+    """Run first and second in threads of their own; queued is set as second starts (first waits for it)."""
+    one = threading.Thread(target=first)
+    one.start()
+    two = threading.Thread(target=lambda: (queued.set(), second()))
+    two.start()
+    one.join()
+    two.join()
+
+
 def test_a_writer_queued_behind_another_shares_its_commit(tmp_path: Path) -> None:
     db = _database(tmp_path)
     commits = _commits(db)
@@ -72,12 +82,7 @@ def test_a_writer_queued_behind_another_shares_its_commit(tmp_path: Path) -> Non
             session.add(_row("o_second"))
         seen_after_exit["second"] = _openids(db)
 
-    one = threading.Thread(target=first)
-    one.start()
-    two = threading.Thread(target=lambda: (queued.set(), second()))
-    two.start()
-    one.join()
-    two.join()
+    _second_behind_first(first, second, queued)
     assert seen_after_exit["first"] == seen_after_exit["second"] == {"o_first", "o_second"}
     assert commits[0] == 1
 
@@ -102,12 +107,7 @@ def test_a_failing_writer_takes_only_its_own_writes_back(tmp_path: Path) -> None
         with db.transaction(group=True) as session:
             session.add(_row("o_healthy"))
 
-    one = threading.Thread(target=failing)
-    one.start()
-    two = threading.Thread(target=lambda: (queued.set(), healthy()))
-    two.start()
-    one.join()
-    two.join()
+    _second_behind_first(failing, healthy, queued)
     assert len(failures) == 1
     assert _openids(db) == {"o_healthy"}
 
@@ -132,12 +132,7 @@ def test_a_failed_group_commit_fails_every_member(tmp_path: Path) -> None:
         except OSError as exc:
             errors[name] = exc
 
-    one = threading.Thread(target=member, args=("o_a", True))
-    one.start()
-    two = threading.Thread(target=lambda: (queued.set(), member("o_b", False)))
-    two.start()
-    one.join()
-    two.join()
+    _second_behind_first(lambda: member("o_a", True), lambda: member("o_b", False), queued)
     assert set(errors) == {"o_a", "o_b"}  # neither may answer as if its message were kept
     event.remove(db.engine, "commit", _disk_full)
     assert _openids(db) == set()
@@ -158,12 +153,7 @@ def test_a_plain_transaction_commits_the_open_group_first(tmp_path: Path) -> Non
         with db.transaction() as session:
             session.add(_row("o_plain"))
 
-    one = threading.Thread(target=grouped)
-    one.start()
-    two = threading.Thread(target=lambda: (queued.set(), plain()))
-    two.start()
-    one.join()
-    two.join()
+    _second_behind_first(grouped, plain, queued)
     assert _openids(db) == {"o_grouped", "o_plain"}
 
 
@@ -187,12 +177,7 @@ def test_a_new_resident_after_a_failed_member_takes_its_place(tmp_path: Path) ->
         with db.transaction(group=True) as session:
             ids["healthy"] = ticket_repo.touch_resident(session=session, openid="o_healthy", now=TEST_START).id
 
-    one = threading.Thread(target=failing)
-    one.start()
-    two = threading.Thread(target=lambda: (queued.set(), healthy()))
-    two.start()
-    one.join()
-    two.join()
+    _second_behind_first(failing, healthy, queued)
     assert ids["healthy"] == ids["failing"]  # the id came round again: the case this guards
     with db.snapshot() as session:
         assert list(session.exec(select(Resident.openid)).all()) == ["o_healthy"]
