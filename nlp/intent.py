@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from nlp.prefilter import Guarded
+
 COMPLAINT = "complaint"
 SMALLTALK = "smalltalk"
 PROGRESS = "progress"
@@ -117,6 +119,11 @@ _PROBLEM = re.compile(
 )
 
 
+# Most messages hold none of the strings a progress question or a question needs: not searched then.
+_PROGRESS_GUARDED = Guarded(_PROGRESS)
+_QUESTION_GUARDED = Guarded(_QUESTION)
+
+
 def _residue(text: str, pattern: re.Pattern[str]) -> str:
     return _NOT_WORD.sub("", pattern.sub("", text))
 
@@ -128,7 +135,7 @@ def detect_intent(text: str, *, urgent: bool = False) -> str:
     content = _residue(text, _SMALL)
     if not content:
         return SMALLTALK
-    if _PROGRESS.search(text):
+    if _PROGRESS_GUARDED.search(text):
         return PROGRESS
     if not _residue(content, _PRELUDE):
         return PRELUDE
@@ -136,6 +143,6 @@ def detect_intent(text: str, *, urgent: bool = False) -> str:
         return SMALLTALK
     if (len(text) <= 60 and solved_report(text)) or (_ADVERT.search(text) and not _PROBLEM.search(text)):
         return SMALLTALK
-    if _QUESTION.search(text) and not _PROBLEM.search(text):
+    if _QUESTION_GUARDED.search(text) and not _PROBLEM.search(text):
         return QUESTION
     return COMPLAINT

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from nlp.prefilter import Prefilter
+
 FIRE = "119"
 MEDICAL = "120"
 POLICE = "110"
@@ -269,7 +271,8 @@ _GAS_NAMED = re.compile(r"燃气|煤气|天然气|液化气|瓦斯|gas")
 _DENIED_EVENT = re.compile(r"(?:没|没有|未|还没|不会|不得)(?:倒|断|塌|垮|掉|漏|着|烧|裂|跳)")
 _SENTENCE = re.compile(r"[。！？；.!?;\n]+")
 _CLAUSE_END = re.compile(r"[，,]")
-_ANY = re.compile("|".join(f"(?:{s.pattern.pattern})" for s in _SITUATIONS))
+# Which situations could be in a text, from the strings their patterns need (most texts: none).
+_POSSIBLE = Prefilter([s.pattern for s in _SITUATIONS])
 
 
 def _is_real(situation: _Situation, sentence: str, start: int, end: int) -> bool:
@@ -326,10 +329,11 @@ def detect(text: str) -> Urgency | None:
 
 def scan(text: str) -> tuple[Urgency | None, bool]:
     """detect()'s answer, and whether any situation is described at all, whatever its tense or mood."""
-    if _ANY.search(text) is None:
+    possible = [_SITUATIONS[i] for i in _POSSIBLE.possible(text)]
+    if not any(situation.pattern.search(text) for situation in possible):
         return None, False
     sentences = [s for s in _SENTENCE.split(text) if s]
-    for situation in _SITUATIONS:
+    for situation in possible:
         for sentence in sentences:
             for match in situation.pattern.finditer(sentence):
                 if match.end() > match.start() and _is_real(situation, sentence, *match.span()):
