@@ -79,7 +79,7 @@ def serve(
     from waitress import create_server
 
     from courtyard import messages, runtime
-    from courtyard.workers import run_workers, workers_refusal
+    from courtyard.workers import available_cores, run_workers, workers_advice, workers_refusal
     from handlers.policy import PolicyError
     from scheduler.election import ElectedScheduler
     from scheduler.jobs import build_scheduler
@@ -91,6 +91,8 @@ def serve(
     if refusal := workers_refusal(workers, settings.courtyard_db_url):
         typer.echo(refusal, err=True)
         raise typer.Exit(2)
+    if advice := workers_advice(workers, available_cores()):
+        typer.echo(advice, err=True)
     runtime.configure_logging(verbose=verbose)
     db = _open_database(settings)
     try:

@@ -53,6 +53,10 @@ WORKERS_NEED_POSTGRES = (
     "--workers {workers}：SQLite 只能由一个进程写入，多进程请把 COURTYARD_DB_URL 设为 PostgreSQL；"
     "用 SQLite 时去掉 --workers（或写 --workers 1）。"
 )
+WORKERS_OVER_CORES = (
+    "提示：--workers {workers} 多于本机可用的 {cores} 个 CPU 核。每条消息主要耗的是 CPU，多出的进程不会更快，"
+    "反而让每条消息多耗 CPU、多占数据库连接（bench/workers.py）。建议 --workers {cores}。"
+)
 WORKERS_READY = (
     "院落民情直通车已就绪：{workers} 个工作进程共用一个端口，其中一个负责定时任务。"
     "本机 webhook {address}/wechat ，健康检查 {address}/healthz"

@@ -19,6 +19,7 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
+from courtyard.workers import available_cores, workers_advice
 from storage import migrate
 from storage.db import make_engine
 from storage.leader import SCHEDULER_LOCK_KEY
@@ -44,6 +45,13 @@ def test_zero_workers_are_refused(tmp_path: Path) -> None:
     result = run(tmp_path, "serve", "--port", "0", "--workers", "0")
     assert result.returncode == 2
     assert "--workers 至少为 1" in result.stderr
+
+
+def test_more_workers_than_cores_are_advised_against() -> None:
+    advice = workers_advice(4, 2)
+    assert advice is not None and "4" in advice and "2 个 CPU 核" in advice and "建议 --workers 2" in advice
+    assert workers_advice(2, 2) is None and workers_advice(1, 1) is None
+    assert 1 <= available_cores() <= (os.cpu_count() or 1)
 
 
 def free_port() -> int:
