@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,7 +69,7 @@ class Step:
         people = [p for p in notify.reporters(self.session, self.ticket) if p.subscribed]
         if not people:
             return texts.TOLD_NOBODY
-        held = 0 if self.ctx.templates.status else sum(1 for p in people if self._window_closed(p))
+        held = 0 if self.ctx.templates.status else sum(1 for p in people if self.window_closed(p))
         if held == len(people):
             return texts.TOLD_WHEN_THEY_WRITE
         when = notify.resident_push_time(self.ctx.calendar, self.ticket, self.now)
@@ -81,7 +82,7 @@ class Step:
             told = texts.TOLD_LATER.format(day=day, hour=local.hour, minute=minute)
         return told + (texts.TOLD_SOME_LATER.format(count=held) if held else "")
 
-    def _window_closed(self, person: Resident) -> bool:
+    def window_closed(self, person: Resident) -> bool:
         return person.last_message_at is not None and self.now - person.last_message_at >= SERVICE_WINDOW
 
     def tell_cadre(self, cadre: Cadre | None, kind: str, text: str) -> None:
@@ -247,21 +248,36 @@ def _resolve(step: Step) -> str:
 
 
 def _transfer(step: Step) -> str:
+    """转办 N 院落或干部. A courtyard named moves the ticket there (it was filed under the wrong place);
+    a cadre named takes over its handling and the ticket stays where the problem is."""
     if step.ticket.status not in OPEN_STATUSES:
         return _cannot(step, "转办")
     target = normalise(step.note)
-    person = org_repo.cadre_by_name(session=step.session, name=target)
-    courtyard = None if person is not None else _courtyard_named(step.session, target)
-    if courtyard is None and person is None:
+    people = _cadres_named(step.session, target)
+    courtyard = None if people else _courtyard_named(step.session, target)
+    if len(people) > 1:
+        return texts.TRANSFER_NAME_SHARED.format(
+            target=target,
+            count=len(people),
+            number=step.number,
+            people="、".join(_cadre_with_place(step, c) for c in people),
+            example=_place_of(step.session, people[0]) + _base_name(people[0]),
+        )
+    if courtyard is None and not people:
         return texts.TRANSFER_TARGET_UNKNOWN.format(
             target=target, number=step.number, candidates=_transfer_candidates(step)
         )
-    if person is not None:
-        new_assignee, community_id, label = person, person.community_id, person.name
-        courtyard = org_repo.get_courtyard(session=step.session, courtyard_id=person.courtyard_id)
+    ticket = step.ticket
+    if people:
+        new_assignee, label = people[0], people[0].name
+        community_id = new_assignee.community_id
+        # The ticket stays where the problem is; only a ticket nobody could place takes the cadre's place.
+        moved_to = None
+        if ticket.courtyard_id is None:
+            moved_to = org_repo.get_courtyard(session=step.session, courtyard_id=new_assignee.courtyard_id)
     else:
         assert courtyard is not None
-        community_id = courtyard.community_id
+        moved_to, community_id = courtyard, courtyard.community_id
         chosen = intake.pick_assignee(org_repo.responsible_cadres(session=step.session, courtyard_id=courtyard.id))
         if chosen is None:
             return texts.ESCALATE_NOBODY
@@ -270,11 +286,12 @@ def _transfer(step: Step) -> str:
         return texts.TRANSFER_OUT_OF_REACH.format(
             target=target, number=step.number, candidates=_transfer_candidates(step)
         )
-    ticket = step.ticket
-    if new_assignee.id == ticket.assignee_id and (courtyard is None or courtyard.id == ticket.courtyard_id):
+    if new_assignee.id == ticket.assignee_id and (moved_to is None or moved_to.id == ticket.courtyard_id):
         return texts.TRANSFER_SAME.format(number=step.number, target=new_assignee.name)
-    if courtyard is not None:
-        ticket.courtyard_id, ticket.community_id = courtyard.id, courtyard.community_id
+    if moved_to is not None:
+        ticket.courtyard_id, ticket.community_id = moved_to.id, moved_to.community_id
+    elif ticket.community_id is None and new_assignee.community_id is not None:
+        ticket.community_id = new_assignee.community_id
     task = texts.TASK_TRANSFERRED_IN.format(
         number=step.number,
         category=texts.category_label(ticket.category),
@@ -284,7 +301,78 @@ def _transfer(step: Step) -> str:
     )
     _hand_over(step, new_assignee, event="transferred", note=f"转给{label}", push_kind="new_task", task=task)
     step.tell_resident("transferred", texts.PUSH_TRANSFERRED.format(number=step.number))
-    return texts.TRANSFERRED.format(number=step.number, target=label)
+    return texts.TRANSFERRED.format(
+        number=step.number,
+        target=label,
+        courtyard=notify.courtyard_label(step.session, ticket),
+        heard=_heard(step, new_assignee),
+    )
+
+
+def _heard(step: Step, cadre: Cadre) -> str:
+    """Whether the cadre a ticket was handed to gets its push now, when they next write, or never."""
+    if not cadre.openid:
+        return texts.TRANSFER_HEARD_NEVER
+    person = ticket_repo.resident_by_openid(session=step.session, openid=cadre.openid)
+    if step.ctx.templates.task or person is None or not step.window_closed(person):
+        return texts.TRANSFER_HEARD_NOW
+    return texts.TRANSFER_HEARD_LATER
+
+
+_QUALIFIER = re.compile(r"[（(][^）)]*[）)]")
+_SEPARATORS = " ·・的（）()"
+
+
+def _cadres_named(session: Session, target: str) -> list[Cadre]:
+    """The active cadres the typed name means: the exact name; else the name with a qualifier left off
+    (张伟 for 张伟（东区）) or with their place before or after it (桂花苑李芳, 李芳 桂花苑)."""
+    exact = org_repo.cadre_by_name(session=session, name=target)
+    if exact is not None:
+        return [exact]
+    typed = target.strip(_SEPARATORS)
+    found: list[Cadre] = []
+    for cadre in org_repo.cadres_in(session=session, community_id=None):
+        base = _base_name(cadre)
+        place = typed.replace(base, "", 1).strip(_SEPARATORS) if base in typed else None
+        if typed == base or (place is not None and place in _place_names(session, cadre)):
+            found.append(cadre)
+    return found
+
+
+def _base_name(cadre: Cadre) -> str:
+    """A cadre's name without the qualifier an org chart adds to tell namesakes apart: 张伟（东区） → 张伟."""
+    return _QUALIFIER.sub("", cadre.name).strip() or cadre.name
+
+
+def _place_names(session: Session, cadre: Cadre) -> set[str]:
+    """What a cadre's place may be typed as: their courtyard's name and aliases, their community's name."""
+    names: set[str] = set()
+    yard = org_repo.get_courtyard(session=session, courtyard_id=cadre.courtyard_id)
+    if yard is not None:
+        yards = org_repo.courtyard_names(session=session)
+        names |= {n for y in yards if y.name == yard.name for n in (y.name, *y.aliases)}
+    community = org_repo.get_community(session=session, community_id=cadre.community_id) if cadre.community_id else None
+    if community is not None:
+        names.add(community.name)
+    if cadre.role == Role.TOWN:
+        names |= {"镇", "镇上", "镇里"}
+    return names
+
+
+def _place_of(session: Session, cadre: Cadre) -> str:
+    yard = org_repo.courtyard_name_of(session=session, courtyard_id=cadre.courtyard_id)
+    if yard is not None:
+        return yard
+    community = org_repo.get_community(session=session, community_id=cadre.community_id) if cadre.community_id else None
+    return community.name if community is not None else "镇"
+
+
+def _cadre_with_place(step: Step, cadre: Cadre) -> str:
+    place = _place_of(step.session, cadre)
+    notes = [place] if place not in cadre.name else []
+    if not _may_transfer_to(step.cadre, cadre.community_id):
+        notes.append("不在您可转办的范围")
+    return cadre.name + (f"（{'，'.join(notes)}）" if notes else "")
 
 
 def _courtyard_named(session: Session, target: str) -> Courtyard | None:

@@ -1,0 +1,144 @@
+"""Answers that are true, through the real /wechat: 转办 keeps the problem's courtyard, no-op commands say so
+and write nothing, a progress question naming its topic finds that ticket."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlmodel import select
+
+from storage.models import Ticket, TicketEvent, TicketStatus
+from tests.conftest import Running
+from tests.fake_wechat import FakeWeChat
+from tests.support.chat import number_in, say
+
+RESIDENT = "o_resident_t"
+LIFANG, CHENGANG, ZHANGLI = "o_lifang", "o_chengang", "o_zhangli"
+WANGMING, ZHAOQIANG = "o_wangming", "o_zhaoqiang"
+GUIHUA, YINXING = 1, 2  # courtyard ids of the demo town
+
+
+def ticket(server: Running, number: int) -> Ticket:
+    with server.db.transaction() as session:
+        row = session.get(Ticket, number)
+        assert row is not None
+        return row
+
+
+def events(server: Running, number: int) -> list[str]:
+    with server.db.transaction() as session:
+        rows = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == number).order_by(TicketEvent.id)).all()
+        return [r.kind for r in rows]
+
+
+def pushed(server: Running, fake: FakeWeChat, openid: str) -> list[str]:
+    server.drain()
+    return fake.texts_for(openid)
+
+
+# --- 转办 --------------------------------------------------------------------------------------------
+
+
+def test_transfer_to_a_cadre_keeps_the_problems_courtyard(server: Running, fake_wechat: FakeWeChat) -> None:
+    n = number_in(say(server, RESIDENT, "桂花苑3栋门口的路灯坏了"))
+    assert ticket(server, n).courtyard_id == GUIHUA
+
+    reply = say(server, LIFANG, f"转办 {n} 陈刚")
+    assert reply == f"编号 {n}（桂花苑）已转给陈刚，对方会收到推送。"
+    moved = ticket(server, n)
+    assert (moved.courtyard_id, moved.status) == (GUIHUA, TicketStatus.NEW)
+    task = pushed(server, fake_wechat, CHENGANG)[-1]
+    assert task.startswith(f"【转办】编号 {n}") and "院落：桂花苑" in task
+
+    # The town sends it to a cadre of another community: still 桂花苑's problem, now 张丽 handles it.
+    assert "已转给张丽" in say(server, ZHAOQIANG, f"转办 {n} 张丽")
+    moved = ticket(server, n)
+    assert moved.courtyard_id == GUIHUA and moved.community_id == 1
+    assert "院落：桂花苑" in pushed(server, fake_wechat, ZHANGLI)[-1]
+    assert "已受理编号" in say(server, ZHANGLI, f"受理 {n}")
+    assert f"编号 {n}" in say(server, LIFANG, f"详情 {n}")  # still in 桂花苑's reach
+    assert f"编号 {n}" in say(server, WANGMING, f"详情 {n}")
+
+
+def test_transfer_to_a_courtyard_moves_the_ticket_there(server: Running) -> None:
+    n = number_in(say(server, RESIDENT, "桂花苑旁边银杏院的围墙裂了"))
+    assert say(server, LIFANG, f"转办 {n} 银杏院子").startswith(f"编号 {n}（银杏院）已转给银杏院（陈刚）")
+    assert ticket(server, n).courtyard_id == YINXING
+
+
+def test_transfer_that_cannot_be_done_changes_nothing(server: Running) -> None:
+    n = number_in(say(server, RESIDENT, "桂花苑5栋楼道灯不亮了"))
+    before, assignee = events(server, n), ticket(server, n).assignee_id
+
+    out_of_reach = say(server, LIFANG, f"转办 {n} 张丽")
+    assert "“张丽”不在您可以转办的范围内" in out_of_reach and f"上报 {n}" in out_of_reach
+    assert "陈刚" in out_of_reach and "银杏院" in out_of_reach  # what she may choose instead
+
+    unknown = say(server, LIFANG, f"转办 {n} 李四")
+    assert unknown.startswith("没有找到“李四”这个院落或干部") and "陈刚" in unknown
+
+    same = say(server, LIFANG, f"转办 {n} 李芳")
+    assert same == f"编号 {n} 已经由李芳负责了。"
+    after = ticket(server, n)
+    assert (after.courtyard_id, after.assignee_id, after.status) == (GUIHUA, assignee, TicketStatus.NEW)
+    assert events(server, n) == before
+
+
+def test_transfer_to_a_cadre_without_wechat_says_to_phone(server: Running) -> None:
+    n = number_in(say(server, RESIDENT, "翠竹苑2栋的垃圾桶满了没人收"))
+    reply = say(server, ZHAOQIANG, f"转办 {n} 周伟")
+    assert "已转给周伟" in reply and "还没有绑定微信" in reply and "会收到推送" not in reply
+    assert ticket(server, n).courtyard_id == 3  # 翠竹苑, not 周伟's 东风院
+
+
+def test_an_unplaced_ticket_takes_the_place_of_the_cadre_it_is_sent_to(server: Running) -> None:
+    n = number_in(say(server, RESIDENT, "小区门口的路灯坏了好几天了"))
+    assert ticket(server, n).courtyard_id is None
+    assert "已转给李芳" in say(server, ZHAOQIANG, f"转办 {n} 李芳")
+    placed = ticket(server, n)
+    assert (placed.courtyard_id, placed.community_id) == (GUIHUA, 1)
+
+
+SHARED_NAMES = """
+town: 柳街镇
+communities:
+  - name: 幸福社区
+    cadres:
+      - {name: 王明, role: community, openid: o_wangming}
+    courtyards:
+      - name: 桂花苑
+        cadres:
+          - {name: 张伟（桂花苑）, role: courtyard, openid: o_zw1}
+      - name: 银杏院
+        aliases: [银杏小区]
+        cadres:
+          - {name: 张伟（银杏院）, role: courtyard, openid: o_zw2}
+  - name: 和平社区
+    courtyards:
+      - name: 翠竹苑
+        cadres:
+          - {name: 张伟（翠竹苑）, role: courtyard, openid: o_zw3}
+town_cadres:
+  - {name: 赵强, role: town, openid: o_zhaoqiang}
+"""
+
+
+def test_a_name_two_cadres_share_lists_them(
+    start_server: Callable[..., Running], tmp_path: Path, fake_wechat: FakeWeChat
+) -> None:
+    org = tmp_path / "org.yaml"
+    org.write_text(SHARED_NAMES, encoding="utf-8")
+    server = start_server(org=org)
+    n = number_in(say(server, RESIDENT, "桂花苑3栋门口的路灯坏了"))
+    before = events(server, n)
+
+    shared = say(server, WANGMING, f"转办 {n} 张伟")
+    assert shared.startswith("有 3 位干部都叫“张伟”：张伟（桂花苑）、张伟（银杏院）、张伟（翠竹苑）（不在您可转办的范围）")
+    assert f"编号 {n} 未转办" in shared and f"转办 {n} 桂花苑张伟" in shared
+    assert events(server, n) == before
+
+    reply = say(server, WANGMING, f"转办 {n} 银杏小区张伟")
+    assert "已转给张伟（银杏院）" in reply
+    assert ticket(server, n).courtyard_id == 1
+    assert f"【转办】编号 {n}" in pushed(server, fake_wechat, "o_zw2")[-1]
