@@ -215,7 +215,10 @@ def _enter(call: Call) -> str:
 
 def _accept(step: Step) -> str:
     if step.ticket.status == TicketStatus.ACCEPTED:
-        return texts.ALREADY_ACCEPTED.format(number=step.number)
+        if step.ticket.assignee_id == step.cadre.id:
+            return texts.ALREADY_ACCEPTED.format(number=step.number)
+        assignee = org_repo.get_cadre(session=step.session, cadre_id=step.ticket.assignee_id)
+        return texts.ACCEPTED_BY_OTHER.format(number=step.number, name=assignee.name if assignee else "他人")
     _mark_accepted(step)
     return texts.ACCEPTED.format(number=step.number, told=step.told())
 
@@ -229,12 +232,18 @@ def _mark_accepted(step: Step) -> None:
 def _progress(step: Step) -> str:
     if step.ticket.status == TicketStatus.NEW:  # a progress note implies 受理
         _mark_accepted(step)
+    elif step.ticket.status == TicketStatus.ACCEPTED:
+        notes = [e for e in ticket_repo.history(session=step.session, ticket_id=step.number) if e.kind == "progress"]
+        if notes and (notes[-1].actor, notes[-1].note) == (step.cadre.name, step.note):  # the same note again
+            return texts.PROGRESS_ALREADY_NOTED.format(number=step.number, at=step.ctx.local_time(notes[-1].at))
     lifecycle.progress(session=step.session, ticket=step.ticket, by=step.cadre, note=step.note, now=step.now)
     step.tell_resident("progress", texts.PUSH_PROGRESS.format(number=step.number, note=_note(step)))
     return texts.PROGRESS_NOTED.format(number=step.number, told=step.told())
 
 
 def _resolve(step: Step) -> str:
+    if step.ticket.status == TicketStatus.RESOLVED and step.ticket.resolved_at is not None:
+        return texts.ALREADY_RESOLVED.format(number=step.number, at=step.ctx.local_time(step.ticket.resolved_at))
     if step.ticket.status == TicketStatus.NEW:  # 办结 before 受理 is allowed and implies it
         _mark_accepted(step)
     archived = lifecycle.resolve(
@@ -441,6 +450,8 @@ def _escalate(step: Step) -> str:
     new_assignee = intake.pick_assignee(levels[0]) if levels else None
     if new_assignee is None:
         return texts.ESCALATE_NOBODY
+    if new_assignee.id == step.ticket.assignee_id:
+        return texts.ALREADY_ESCALATED.format(number=step.number, name=new_assignee.name)
     task = texts.TASK_ESCALATED_IN.format(
         number=step.number,
         source=step.cadre.name,
@@ -468,6 +479,8 @@ def _categorize(step: Step) -> str:
     category = category_named(step.note)
     if category is None:
         return texts.CATEGORY_UNKNOWN.format(given=step.note, choices="、".join(nlp.CATEGORIES), number=step.number)
+    if category == ticket.category:
+        return texts.CATEGORY_SAME.format(number=step.number, category=category)
     before = texts.category_label(ticket.category)
     ticket.category = category
     ticket_repo.add_event(
@@ -497,6 +510,10 @@ def _merge(call: Call) -> str:
         return _not_found(call, missing)
     source, target = locked[source_no], locked[target_no]
     assert source is not None and target is not None
+    if source.merged_into_id == target_no:
+        return texts.ALREADY_MERGED.format(number=source_no, target=target_no)
+    if target.merged_into_id is not None and target.merged_into_id != source_no:
+        return texts.MERGE_TARGET_MERGED.format(number=source_no, target=target_no, into=target.merged_into_id)
     if target.status not in OPEN_STATUSES:
         return texts.MERGE_TARGET_CLOSED.format(target=target_no, status=texts.STATUS_NAMES[target.status])
     step = Step(call.session, call.ctx, call.cadre, source, "", call.now)
@@ -537,6 +554,8 @@ def _merge(call: Call) -> str:
 
 def _invalidate(step: Step) -> str:
     """无效 N 原因: closed without a survey; the residents are told why, politely."""
+    if step.ticket.status == TicketStatus.INVALID and step.ticket.closed_at is not None:
+        return texts.ALREADY_INVALID.format(number=step.number, at=step.ctx.local_time(step.ticket.closed_at))
     lifecycle.invalidate(session=step.session, ticket=step.ticket, by=step.cadre, reason=step.note, now=step.now)
     step.tell_resident("invalid", texts.PUSH_INVALID.format(number=step.number, reason=_note(step)))
     assignee = org_repo.get_cadre(session=step.session, cadre_id=step.ticket.assignee_id)

@@ -153,6 +153,8 @@ WITHDRAWN_OWN_SHARE = "已撤回您对编号 {number} 的反映，您不会再�
 REPORTER_LEFT_NOTE = "一位居民撤回了自己的反映，还有 {count} 位居民在等处理"
 
 CANNOT_WITHDRAW = "编号 {number} 当前状态是“{status}”，不能再撤回了。"
+ALREADY_WITHDRAWN = "编号 {number} 已经撤回了，不用再撤回。如有新问题，欢迎随时告诉我们。"
+ALREADY_WITHDRAWN_SHARE = "您已经撤回过对编号 {number} 的反映了，不会再收到它的消息，不用再撤回。"
 
 UNKNOWN_COURTYARD_NAME = "未确定院落"
 
@@ -222,7 +224,15 @@ TOLD_SOME_LATER = "（另有{count}位居民超过48小时没发消息，下次�
 TOLD_NOBODY = "这是代录的问题，没有需要通知的居民"
 TAKEN_OVER = "【已接手】编号 {number} 已由{name}接手办理，您无需再处理。"
 HANDED_OVER = "【已转走】编号 {number} 已由{source}交给{target}办理，您无需再处理。"
-ALREADY_ACCEPTED = "编号 {number} 已经受理过了。有进展请发“进展 {number} 说明”。"
+ALREADY_ACCEPTED = "您已受理过编号 {number}，不用再发。有进展请发“进展 {number} 说明”，办完发“办结 {number} 结果”。"
+ACCEPTED_BY_OTHER = "编号 {number} 已由{name}受理，正在办理，不用再受理。要看经过请发“详情 {number}”。"
+ALREADY_RESOLVED = "编号 {number} 已于 {at} 办结，正在等居民评价，不用再发。"
+PROGRESS_ALREADY_NOTED = "编号 {number} 的这条进展 {at} 已经记录过了，居民也已收到，没有重复发送。"
+ALREADY_INVALID = "编号 {number} 已于 {at} 标为无需办理并归档，不用再发。"
+ALREADY_ESCALATED = "编号 {number} 现在已由{name}负责，不用再上报给TA。"
+ALREADY_MERGED = "编号 {number} 已经并入编号 {target} 了，不用再合并。"
+MERGE_TARGET_MERGED = "编号 {target} 已并入编号 {into}。要合并，请发“合并 {number} {into}”。"
+CATEGORY_SAME = "编号 {number} 已经是“{category}”了，未做改动。"
 CANNOT_ACT = "编号 {number} 当前是“{status}”，不能再{action}了。"
 PROGRESS_NOTED = "已记录编号 {number} 的进展，{told}。"
 RESOLVED = "编号 {number} 已办结，系统会请居民评价。辛苦了！"

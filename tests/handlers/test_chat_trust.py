@@ -117,7 +117,7 @@ def test_cadre_answers_are_true(server: Running, fake_wechat: FakeWeChat) -> Non
     assert "不能把编号" in chat.say("o_chengang", "合并 2 2")
     assert "已把编号 4 并入编号 2" in chat.say("o_chengang", "合并 4 2")
     assert any("已合并到编号 2" in t for t in fake_wechat.texts_for("o_r3"))
-    assert "不能再并入" in chat.say("o_chengang", "合并 6 4")
+    assert "编号 4 已并入编号 2。要合并，请发“合并 6 2”" in chat.say("o_chengang", "合并 6 4")
     assert "请在编号后面写上原因" in chat.say("o_chengang", "无效 6")
     assert "无需办理" in chat.say("o_chengang", "无效 6 重复登记，已电话说明")
     assert fake_wechat.texts_for("o_r5")[-1].startswith("您好，您发来的内容（编号 6）")

@@ -134,7 +134,9 @@ def test_a_name_two_cadres_share_lists_them(
     before = events(server, n)
 
     shared = say(server, WANGMING, f"转办 {n} 张伟")
-    assert shared.startswith("有 3 位干部都叫“张伟”：张伟（桂花苑）、张伟（银杏院）、张伟（翠竹苑）（不在您可转办的范围）")
+    assert shared.startswith(
+        "有 3 位干部都叫“张伟”：张伟（桂花苑）、张伟（银杏院）、张伟（翠竹苑）（不在您可转办的范围）"
+    )
     assert f"编号 {n} 未转办" in shared and f"转办 {n} 桂花苑张伟" in shared
     assert events(server, n) == before
 
@@ -142,3 +144,62 @@ def test_a_name_two_cadres_share_lists_them(
     assert "已转给张伟（银杏院）" in reply
     assert ticket(server, n).courtyard_id == 1
     assert f"【转办】编号 {n}" in pushed(server, fake_wechat, "o_zw2")[-1]
+
+
+# --- commands sent twice, or that would change nothing ---------------------------------------------
+
+
+def test_repeated_and_no_op_commands_say_so_and_write_nothing(server: Running, fake_wechat: FakeWeChat) -> None:
+    n = number_in(say(server, RESIDENT, "桂花苑3栋门口的路灯坏了"))
+    m = number_in(say(server, "o_neighbour", "桂花苑5栋的垃圾桶满了没人收"))
+    category = ticket(server, n).category
+
+    def unchanged(command: str, openid: str = LIFANG) -> str:
+        """The reply to a command that must leave ticket n's (and m's) history and the outbox as they were."""
+        before = (events(server, n), events(server, m), len(pushed(server, fake_wechat, RESIDENT)))
+        reply = say(server, openid, command)
+        assert (events(server, n), events(server, m), len(pushed(server, fake_wechat, RESIDENT))) == before, reply
+        return reply
+
+    assert unchanged(f"归类 {n} {category}") == f"编号 {n} 已经是“{category}”了，未做改动。"
+    assert "归类" not in say(server, LIFANG, f"详情 {n}")
+
+    assert "已受理编号" in say(server, LIFANG, f"受理 {n}")
+    assert unchanged(f"受理 {n}").startswith(f"您已受理过编号 {n}，不用再发")
+    assert unchanged(f"受理 {n}", WANGMING).startswith(f"编号 {n} 已由李芳受理，正在办理，不用再受理")
+
+    assert "已记录" in say(server, LIFANG, f"进展 {n} 已联系电工")
+    assert "已经记录过了" in unchanged(f"进展 {n} 已联系电工")
+    assert "已记录" in say(server, LIFANG, f"进展 {n} 电工明天上午来")  # a new note is news
+
+    assert "上报王明" in say(server, LIFANG, f"上报 {n} 要换线路，需要社区出钱")
+    assert unchanged(f"上报 {n} 要换线路").startswith(f"编号 {n} 现在已由王明负责，不用再上报")
+
+    assert "已办结" in say(server, WANGMING, f"办结 {n} 路灯已更换")
+    assert unchanged(f"办结 {n} 路灯已更换", WANGMING).startswith(f"编号 {n} 已于")
+    assert "正在等居民评价" in unchanged(f"办结 {n} 好了", LIFANG)
+
+    assert "不能把编号" in unchanged(f"合并 {m} {m}")
+    third = number_in(say(server, "o_third", "桂花苑5栋垃圾桶满了 臭得很"))
+    if third == m:  # joined as 附议: file one the merge can take
+        third = number_in(say(server, "o_third", "代录 桂花苑6栋门口垃圾桶满了没人收"))
+    assert "已把编号" in say(server, LIFANG, f"合并 {third} {m}")
+    assert unchanged(f"合并 {third} {m}") == f"编号 {third} 已经并入编号 {m} 了，不用再合并。"
+    assert unchanged(f"合并 {n} {third}") == f"编号 {third} 已并入编号 {m}。要合并，请发“合并 {n} {m}”。"
+
+    assert "无需办理" in say(server, LIFANG, f"无效 {m} 垃圾已清运，居民说不用再管")
+    assert unchanged(f"无效 {m} 已清运").startswith(f"编号 {m} 已于")
+
+
+def test_withdrawing_twice_says_it_is_done(server: Running) -> None:
+    n = number_in(say(server, RESIDENT, "桂花苑3栋门口的路灯坏了"))
+    assert "已撤回" in say(server, RESIDENT, f"撤回 {n}")
+    assert say(server, RESIDENT, f"撤回 {n}").startswith(f"编号 {n} 已经撤回了，不用再撤回")
+    assert events(server, n).count("withdrawn") == 1
+
+    shared = number_in(say(server, RESIDENT, "桂花苑5栋的路灯坏了"))
+    assert number_in(say(server, "o_neighbour", "桂花苑5栋的路灯坏了，晚上好黑")) == shared
+    assert "还有 1 位邻居" in say(server, "o_neighbour", f"撤回 {shared}")
+    assert say(server, "o_neighbour", f"撤回 {shared}").startswith(f"您已经撤回过对编号 {shared} 的反映了")
+    assert events(server, shared).count("reporter_left") == 1
+    assert "没有找到您名下" in say(server, "o_stranger", f"撤回 {shared}")
