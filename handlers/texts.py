@@ -79,6 +79,12 @@ PRESENT = "在的，您请说！遇到了什么事，直接打字或发语音告
 THANKS = "不客气，能帮上忙我们也高兴！以后家门口有什么问题，随时发给我们。"
 PRELUDE = "好的，您请说。麻烦说清楚在哪个小区/院落（几栋几单元）、遇到了什么问题，我们收到就登记。"
 PRELUDE_AGAIN = "您好！请直接说说遇到了什么问题：在哪个小区/院落（几栋几单元）、是什么情况，我们收到就登记。"
+PROGRESS_TOPIC_ONE = "您问的“{topic}”，是这一件："
+PROGRESS_TOPIC_LIKE_ONE = "没有找到直接提到“{topic}”的问题，同类的是这一件："
+PROGRESS_TOPIC_SOME = "和“{topic}”有关的有 {count} 件："
+PROGRESS_TOPIC_LIKE_SOME = "没有找到直接提到“{topic}”的问题，同类的有 {count} 件："
+PROGRESS_TOPIC_NONE = "您反映过的问题里没有找到和“{topic}”有关的。您反映过的问题："
+PROGRESS_TOPIC_OTHERS = "您反映过的其他问题（{count}件）："
 PROGRESS_NO_TICKETS = "您还没有反映过问题，所以暂时查不到进展。有问题直接发文字或语音告诉我们就行。"
 
 DID_YOU_MEAN = "您是不是想发“{meant}”？请重新发一次。发送“帮助”查看全部用法。"

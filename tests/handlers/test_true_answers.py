@@ -203,3 +203,39 @@ def test_withdrawing_twice_says_it_is_done(server: Running) -> None:
     assert say(server, "o_neighbour", f"撤回 {shared}").startswith(f"您已经撤回过对编号 {shared} 的反映了")
     assert events(server, shared).count("reporter_left") == 1
     assert "没有找到您名下" in say(server, "o_stranger", f"撤回 {shared}")
+
+
+# --- a progress question that names its topic --------------------------------------------------------
+
+
+def test_a_progress_question_shows_the_ticket_it_names_first(server: Running) -> None:
+    lamp = number_in(say(server, RESIDENT, "桂花苑3栋门口的路灯坏了"))
+    rubbish = number_in(say(server, RESIDENT, "桂花苑5栋的垃圾桶满了没人收"))
+    hallway = number_in(say(server, RESIDENT, "桂花苑7栋楼道灯不亮了"))
+    say(server, LIFANG, f"进展 {lamp} 电工明天上午来换灯")
+
+    reply = say(server, RESIDENT, "我反映的路灯修得咋样了")
+    assert reply.startswith(f"您问的“路灯”，是这一件：\n编号 {lamp}"), reply
+    assert "电工明天上午来换灯" in reply and f"编号 {rubbish}" not in reply
+
+    reply = say(server, RESIDENT, "上次说的垃圾桶有人管没得")
+    assert reply.startswith(f"您问的“垃圾桶”，是这一件：\n编号 {rubbish}"), reply
+
+    lights = say(server, RESIDENT, "灯的事情怎么样了")
+    assert lights.startswith("和“灯”有关的有 2 件：")
+    first_lines = lights.split("\n")[1:3]
+    assert {number_in(line) for line in first_lines} == {lamp, hallway}
+    assert f"其他问题（1件）：\n编号 {rubbish}" in lights
+
+    none = say(server, RESIDENT, "电梯修好没有")
+    assert none.startswith("您反映过的问题里没有找到和“电梯”有关的。")
+    assert all(f"编号 {n}" in none for n in (lamp, rubbish, hallway))
+
+    everything = say(server, RESIDENT, "我的问题处理得怎么样了")  # no topic: all of mine, as before
+    assert everything.startswith("您反映过的问题（最近3件）")
+    assert len(tickets_of(server)) == 3  # none of the questions was filed
+
+
+def tickets_of(server: Running) -> list[Ticket]:
+    with server.db.transaction() as session:
+        return list(session.exec(select(Ticket)).all())
