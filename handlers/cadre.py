@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +16,7 @@ from handlers.context import Context
 from handlers.delivery import SERVICE_WINDOW
 from storage import org_chart as org_repo
 from storage import tickets as ticket_repo
-from storage.models import OPEN_STATUSES, Cadre, Courtyard, Resident, Role, Ticket, TicketStatus
+from storage.models import OPEN_STATUSES, Cadre, Courtyard, Resident, Role, Ticket, TicketEvent, TicketStatus
 
 TASK_LIST_LIMIT = 10
 ESCALATED_LIST_LIMIT = 5
@@ -125,8 +125,10 @@ def _not_found(call: Call, numbers: list[int]) -> str:
     mine = ticket_repo.open_tasks(session=call.session, assignee_id=call.cadre.id, limit=CANDIDATES_SHOWN)
     if not mine:
         return texts.CADRE_NO_SUCH_TASK.format(numbers=listed, untouched=untouched)
+    total = ticket_repo.count_open_tasks(session=call.session, assignee_id=call.cadre.id)
+    more = texts.CADRE_TASKS_MORE.format(count=total) if total > len(mine) else ""
     return texts.CADRE_NO_SUCH_TASK_MINE.format(
-        numbers=listed, untouched=untouched, mine="、".join(str(t.id) for t in mine)
+        numbers=listed, untouched=untouched, mine="、".join(str(t.id) for t in mine), more=more
     )
 
 
@@ -152,25 +154,34 @@ def _help(call: Call) -> str:
 
 def _tasks(call: Call) -> str:
     assert call.cadre is not None
-    return list_tasks(session=call.session, ctx=call.ctx, cadre=call.cadre)
+    return list_tasks(session=call.session, ctx=call.ctx, cadre=call.cadre, page=call.command.number or 1)
 
 
-def list_tasks(*, session: Session, ctx: Context, cadre: Cadre) -> str:
-    """My open tasks, then (a second part) the tickets escalated to me by 督办 that others handle."""
+def list_tasks(*, session: Session, ctx: Context, cadre: Cadre, page: int = 1) -> str:
+    """My open tasks, a page of TASK_LIST_LIMIT at a time, then (on the first page) the tickets escalated
+    to me by 督办 that others handle."""
     assert cadre.id is not None
-    tasks = ticket_repo.open_tasks(session=session, assignee_id=cadre.id, limit=TASK_LIST_LIMIT)
+    total = ticket_repo.count_open_tasks(session=session, assignee_id=cadre.id)
+    pages = max(1, -(-total // TASK_LIST_LIMIT))
+    asked, page = page, min(max(page, 1), pages)
+    tasks = ticket_repo.open_tasks(
+        session=session, assignee_id=cadre.id, limit=TASK_LIST_LIMIT, offset=(page - 1) * TASK_LIST_LIMIT
+    )
     escalated = (
         ticket_repo.escalated_to(session=session, cadre_id=cadre.id, openid=cadre.openid, limit=ESCALATED_COUNT_LIMIT)
-        if cadre.openid
+        if cadre.openid and page == 1
         else []
     )
     lines: list[str] = []
     if tasks:
-        total = ticket_repo.count_open_tasks(session=session, assignee_id=cadre.id)
-        lines.append(texts.TASK_LIST_HEADER.format(count=total))
-        lines += [_task_line(session, ctx, t) for t in tasks]
-        if total > len(tasks):
-            lines.append(texts.TASK_LIST_MORE.format(count=total - len(tasks)))
+        shown = texts.TASK_LIST_PAGE.format(page=page, pages=pages) if pages > 1 else ""
+        if asked > pages:
+            shown += texts.TASK_LIST_NO_PAGE.format(asked=asked)
+        lines.append(texts.TASK_LIST_HEADER.format(count=total, page=shown))
+        lines += [_task_line(session, ctx, t, cadre) for t in tasks]
+        if page < pages:
+            later = total - page * TASK_LIST_LIMIT
+            lines.append(texts.TASK_LIST_NEXT_PAGE.format(count=later, next=page + 1))
     else:
         lines.append(texts.NO_TASKS)
     if escalated:
@@ -178,7 +189,7 @@ def list_tasks(*, session: Session, ctx: Context, cadre: Cadre) -> str:
         for ticket in escalated[:ESCALATED_LIST_LIMIT]:
             assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id)
             lines.append(
-                _task_line(session, ctx, ticket)
+                _task_line(session, ctx, ticket, cadre)
                 + texts.ESCALATED_LIST_ASSIGNEE.format(assignee=assignee.name if assignee else "未分派")
             )
         if len(escalated) > ESCALATED_LIST_LIMIT:
@@ -190,12 +201,15 @@ def list_tasks(*, session: Session, ctx: Context, cadre: Cadre) -> str:
     return texts.fit("\n".join(lines))
 
 
-def _task_line(session: Session, ctx: Context, ticket: Ticket) -> str:
+def _task_line(session: Session, ctx: Context, ticket: Ticket, cadre: Cadre) -> str:
+    """One line of 任务, short enough for a phone: the courtyard only when it is not the cadre's own."""
+    own = cadre.courtyard_id is not None and ticket.courtyard_id == cadre.courtyard_id
     return texts.TASK_LIST_LINE.format(
         urgent="【急】" if ticket.urgent else "",
         number=ticket.id,
-        status=texts.STATUS_NAMES[ticket.status] + ("·超期" if ticket.overdue else ""),
-        courtyard=notify.courtyard_label(session, ticket),
+        status=texts.TASK_STATUS_NAMES.get(ticket.status, texts.STATUS_NAMES[ticket.status])
+        + ("·超期" if ticket.overdue else ""),
+        courtyard="" if own else notify.courtyard_label(session, ticket) + "｜",
         due=texts.TASK_DUE.format(due=ctx.local_time(ticket.due_at)) if ticket.due_at else texts.TASK_NO_DUE,
         excerpt=texts.excerpt(ticket.text, EXCERPT_CHARS) + _reporters(session, ticket),
     )
@@ -590,16 +604,35 @@ def _detail(step: Step) -> str:
         head.append(texts.TICKET_DETAIL_MERGED.format(target=ticket.merged_into_id))
     head.append(texts.DETAIL_HISTORY)
     who = _people(session, ticket)
-    history = [
-        texts.DETAIL_LINE.format(
-            at=step.ctx.local_time(event.at),
-            what=texts.EVENT_NAMES.get(event.kind, event.kind),
-            who=f"（{who(event.actor, event.kind)}）" if who(event.actor, event.kind) else "",
-            note=f"：{texts.excerpt(event.note, texts.EXCERPT_CHARS)}" if event.note else "",
+    history: list[str] = []
+    for run in _runs_of_seconding(ticket_repo.history(session=session, ticket_id=step.number)):
+        event = run[-1]
+        note = f"：{texts.excerpt(event.note, texts.EXCERPT_CHARS)}" if event.note else ""
+        if len(run) > 1:  # neighbours joining one after another: one line, not one each
+            first, last = step.ctx.local_time(run[0].at), step.ctx.local_time(event.at)
+            span = first if first == last else f"{first}～{last}"
+            history.append(texts.DETAIL_SECONDED_RUN.format(span=span, count=len(run), note=note))
+            continue
+        history.append(
+            texts.DETAIL_LINE.format(
+                at=step.ctx.local_time(event.at),
+                what=texts.EVENT_NAMES.get(event.kind, event.kind),
+                who=f"（{who(event.actor, event.kind)}）" if who(event.actor, event.kind) else "",
+                note=note,
+            )
         )
-        for event in ticket_repo.history(session=session, ticket_id=step.number)
-    ]
     return texts.fit_lines(head, history)
+
+
+def _runs_of_seconding(events: Sequence[TicketEvent]) -> list[list[TicketEvent]]:
+    """The history with each run of consecutive 附议 grouped; every other event alone."""
+    runs: list[list[TicketEvent]] = []
+    for event in events:
+        if event.kind == "seconded" and runs and runs[-1][-1].kind == "seconded":
+            runs[-1].append(event)
+        else:
+            runs.append([event])
+    return runs
 
 
 def _people(session: Session, ticket: Ticket) -> Callable[[str, str], str]:
@@ -650,10 +683,11 @@ COMMANDS = (
     ChatCommand(
         ("任务", "待办"),
         Audience.CADRE,
-        Numbers.NONE,
+        Numbers.OPTIONAL,
         _tasks,
         max_tail=4,
-        help="任务 —— 看我的待办（紧急的和最早的在前），以及督办给我的事",
+        example="任务 2",
+        help="任务 —— 看我的待办（紧急的和最早的在前），以及督办给我的事；待办多时发“任务 2”看第二页",
     ),
     ChatCommand(
         ("受理",),

@@ -208,15 +208,20 @@ NOT_A_CADRE = "“{command}”是负责干部使用的指令。如需反映问�
 
 CADRE_BAD_NUMBER = "请在“{command}”后面加上编号，比如“{example}”。发送“任务”可以看到您的待办编号。"
 CADRE_NO_SUCH_TASK = "没有找到您负责范围内的{numbers}{untouched}。请发送“任务”核对编号。"
-CADRE_NO_SUCH_TASK_MINE = "没有找到您负责范围内的{numbers}{untouched}。您的待办编号：{mine}。"
+CADRE_NO_SUCH_TASK_MINE = "没有找到您负责范围内的{numbers}{untouched}。您的待办编号：{mine}{more}。"
+CADRE_TASKS_MORE = "等（共{count}件，发“任务”查看）"
 CADRE_UNTOUCHED = "，未做处理"
 
 NO_TASKS = "您目前没有待办的任务。"
-ESCALATED_LIST_HEADER = "督办给您的（由他人办理，请督促）{count}件："
+ESCALATED_LIST_HEADER = "督办或上报给您、现由他人办理的{count}件（请督促）："
 ESCALATED_LIST_ASSIGNEE = "｜办理人：{assignee}"
-TASK_LIST_HEADER = "您有{count}件待办（紧急和最早的在前）："
-TASK_LIST_LINE = "{urgent}编号 {number}｜{status}｜{courtyard}｜{due}｜{excerpt}"
+TASK_LIST_HEADER = "您有{count}件待办（紧急和最早的在前）{page}："
+TASK_LIST_LINE = "{urgent}编号 {number}｜{status}｜{courtyard}{due}｜{excerpt}"
+TASK_STATUS_NAMES = {"new": "待受理", "accepted": "处理中", "resolved": "待评价"}
 TASK_LIST_MORE = "……另有{count}件未列出。"
+TASK_LIST_PAGE = "，第{page}/{pages}页"
+TASK_LIST_NO_PAGE = "（没有第{asked}页，这是最后一页）"
+TASK_LIST_NEXT_PAGE = "……后面还有{count}件，发“任务 {next}”看下一页。"
 TASK_LIST_FOOTER = "回复“受理 编号”接单，“详情 编号”看经过。"
 ESCALATED_LIST_FOOTER = "回复“详情 编号”看经过，请督促办理人尽快处理。"
 TASK_DUE = "截止 {due}"
@@ -233,7 +238,7 @@ HANDED_OVER = "【已转走】编号 {number} 已由{source}交给{target}办理
 ALREADY_ACCEPTED = "您已受理过编号 {number}，不用再发。有进展请发“进展 {number} 说明”，办完发“办结 {number} 结果”。"
 ACCEPTED_BY_OTHER = "编号 {number} 已由{name}受理，正在办理，不用再受理。要看经过请发“详情 {number}”。"
 ALREADY_RESOLVED = "编号 {number} 已于 {at} 办结，正在等居民评价，不用再发。"
-PROGRESS_ALREADY_NOTED = "编号 {number} 的这条进展 {at} 已经记录过了，居民也已收到，没有重复发送。"
+PROGRESS_ALREADY_NOTED = "编号 {number} 的这条进展 {at} 已经记录过了，这次没有再记，也没有再通知居民。"
 ALREADY_INVALID = "编号 {number} 已于 {at} 标为无需办理并归档，不用再发。"
 ALREADY_ESCALATED = "编号 {number} 现在已由{name}负责，不用再上报给TA。"
 ALREADY_MERGED = "编号 {number} 已经并入编号 {target} 了，不用再合并。"
@@ -273,6 +278,7 @@ DETAIL_DUE = "截止：{due}"
 DETAIL_SATISFACTION = "评价：{satisfaction}"
 DETAIL_HISTORY = "经过："
 DETAIL_LINE = "{at} {what}{who}{note}"
+DETAIL_SECONDED_RUN = "{span} {count} 位居民附议，最近一条{note}"
 
 EVENT_NAMES = {
     "created": "登记",

@@ -278,12 +278,13 @@ def get_ticket_for_update(*, session: Session, ticket_id: int) -> Ticket | None:
     return session.get(Ticket, ticket_id, with_for_update=True, populate_existing=True)
 
 
-def open_tasks(*, session: Session, assignee_id: int, limit: int = 20) -> Sequence[Ticket]:
-    """A cadre's open tickets: urgent first, then oldest first."""
+def open_tasks(*, session: Session, assignee_id: int, limit: int = 20, offset: int = 0) -> Sequence[Ticket]:
+    """A cadre's open tickets: urgent first, then oldest first (skipping offset of them)."""
     return session.exec(
         select(Ticket)
         .where(Ticket.assignee_id == assignee_id, col(Ticket.status).in_(OPEN_STATUSES))
         .order_by(col(Ticket.urgent).desc(), col(Ticket.created_at), col(Ticket.id))
+        .offset(offset)
         .limit(limit)
     ).all()
 

@@ -111,7 +111,7 @@ def test_cadre_answers_are_true(server: Running, fake_wechat: FakeWeChat) -> Non
         _sweep(server, moment)
     chat.pushes(sweeper_days[-1])
     tasks = chat.say("o_liuyang", "任务")
-    assert "督办给您的（由他人办理，请督促）8件" in tasks and "办理人：张丽" in tasks and "另有3件未列出" in tasks
+    assert "督办或上报给您、现由他人办理的8件（请督促）" in tasks and "办理人：张丽" in tasks and "另有3件未列出" in tasks
 
     chat.note("合并与无效")
     assert "不能把编号" in chat.say("o_chengang", "合并 2 2")

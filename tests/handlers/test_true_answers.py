@@ -12,6 +12,7 @@ from storage.models import Ticket, TicketEvent, TicketStatus
 from tests.conftest import Running
 from tests.fake_wechat import FakeWeChat
 from tests.support.chat import number_in, say
+from tests.support.usecase import open_chat
 
 RESIDENT = "o_resident_t"
 LIFANG, CHENGANG, ZHANGLI = "o_lifang", "o_chengang", "o_zhangli"
@@ -239,3 +240,36 @@ def test_a_progress_question_shows_the_ticket_it_names_first(server: Running) ->
 def tickets_of(server: Running) -> list[Ticket]:
     with server.db.transaction() as session:
         return list(session.exec(select(Ticket)).all())
+
+
+# --- the cadre's phone: long lists in pages, long histories folded -----------------------------------
+
+PROBLEMS = ("楼道灯不亮了", "垃圾桶满了没人收", "化粪池堵了 臭得很", "下水道返臭", "单元门禁坏了关不上")
+
+
+def test_tasks_come_in_pages_that_fit_a_phone(tmp_path: Path) -> None:
+    chat = open_chat(tmp_path)
+    numbers = [number_in(chat.say(f"o_r{i}", f"桂花苑{i + 1}栋{PROBLEMS[i % len(PROBLEMS)]}")) for i in range(23)]
+    first = chat.say(LIFANG, "任务")
+    assert first.startswith("您有23件待办（紧急和最早的在前），第1/3页：")
+    assert "……后面还有13件，发“任务 2”看下一页。" in first
+    second, third = chat.say(LIFANG, "任务 2"), chat.say(LIFANG, "任务3")
+    assert "第2/3页" in second and "后面还有3件，发“任务 3”" in second and "后面还有" not in third
+    listed = [number_in(line) for page in (first, second, third) for line in page.split("\n") if "｜" in line]
+    assert sorted(listed) == numbers  # every task once, none left out
+    assert "｜桂花苑｜" not in first  # her own courtyard is not repeated on every line
+    assert all(len(page.encode()) <= 2048 for page in (first, second, third))
+    assert "没有第9页，这是最后一页" in chat.say(LIFANG, "任务 9")
+
+    mistyped = chat.say(LIFANG, "受理 999")
+    assert "编号 999，未做处理" in mistyped and "等（共23件，发“任务”查看）" in mistyped
+
+
+def test_detail_folds_a_run_of_seconding_into_one_line(tmp_path: Path) -> None:
+    chat = open_chat(tmp_path)
+    n = number_in(chat.say("o_first", "桂花苑大门口的路灯坏了，晚上黑黢黢的"))
+    for i in range(30):
+        assert number_in(chat.say(f"o_second{i}", "桂花苑门口路灯坏了 晚上好黑")) == n
+    detail = chat.say(LIFANG, f"详情 {n}")
+    assert "（31人反映）" in detail and "30 位居民附议，最近一条：桂花苑门口路灯坏了 晚上好黑" in detail
+    assert detail.count("附议") == 1 and len(detail.encode()) < 1024
