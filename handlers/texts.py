@@ -271,7 +271,7 @@ MERGED = "已把编号 {number} 并入编号 {target}，{moved} 位居民转到�
 MERGED_NOTICE = "【已合并】编号 {number} 已由{name}并入编号 {target}，请按编号 {target} 办理。"
 INVALIDATED = "编号 {number} 已标为无需办理并归档（不发评价），{told}。"
 INVALID_NOTICE = "【已归档】编号 {number} 已由{name}标为无需办理，您不用再处理。"
-DETAIL_LONG_TEXT = "（全文共{chars}字，这里显示前500字；完整内容请在台账网页“/tickets/{number}”查看）"
+DETAIL_LONG_TEXT = "（全文共{chars}字，这里显示前500字；全文请登录管理后台，在台账里打开编号 {number} 查看）"
 
 DETAIL_HEADER = "编号 {number}｜{status}｜{category}{urgent}\n院落：{courtyard}\n负责人：{assignee}\n{source}：{created}\n内容：{text}"
 DETAIL_DUE = "截止：{due}"
