@@ -247,9 +247,9 @@ def _progress(step: Step) -> str:
     if step.ticket.status == TicketStatus.NEW:  # a progress note implies 受理
         _mark_accepted(step)
     elif step.ticket.status == TicketStatus.ACCEPTED:
-        notes = [e for e in ticket_repo.history(session=step.session, ticket_id=step.number) if e.kind == "progress"]
-        if notes and (notes[-1].actor, notes[-1].note) == (step.cadre.name, step.note):  # the same note again
-            return texts.PROGRESS_ALREADY_NOTED.format(number=step.number, at=step.ctx.local_time(notes[-1].at))
+        last = ticket_repo.latest_event(session=step.session, ticket_id=step.number, kind="progress")
+        if last is not None and (last.actor, last.note) == (step.cadre.name, step.note):  # the same note again
+            return texts.PROGRESS_ALREADY_NOTED.format(number=step.number, at=step.ctx.local_time(last.at))
     lifecycle.progress(session=step.session, ticket=step.ticket, by=step.cadre, note=step.note, now=step.now)
     step.tell_resident("progress", texts.PUSH_PROGRESS.format(number=step.number, note=_note(step)))
     return texts.PROGRESS_NOTED.format(number=step.number, told=step.told())

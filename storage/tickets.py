@@ -117,6 +117,16 @@ def history(*, session: Session, ticket_id: int) -> Sequence[TicketEvent]:
     ).all()
 
 
+def latest_event(*, session: Session, ticket_id: int, kind: str) -> TicketEvent | None:
+    """The ticket's most recent event of this kind, if any."""
+    return session.exec(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == kind)
+        .order_by(col(TicketEvent.id).desc())
+        .limit(1)
+    ).first()
+
+
 def _party(resident_id: int) -> ColumnElement[bool]:
     """The resident filed the ticket or joined it (附议)."""
     endorsed = select(Endorsement.ticket_id).where(Endorsement.resident_id == resident_id)
