@@ -304,8 +304,10 @@ def sweep(
 ) -> None:
     """Run every scheduler sweep once, including the outbox drain, and print what it did."""
     from courtyard import messages, runtime
+    from handlers.delivery import waiting_pushes
     from handlers.followups import SweepReport
     from handlers.policy import PolicyError
+    from handlers.simulation import DemoCheck
     from scheduler.election import leading
     from scheduler.jobs import run_all
     from storage.leader import leadership
@@ -318,8 +320,6 @@ def sweep(
     except PolicyError as exc:
         typer.echo(messages.POLICY_ERROR.format(error=exc), err=True)
         raise typer.Exit(2) from None
-    if not settings.can_push:
-        typer.echo(messages.SWEEP_NO_CREDENTIALS)
     lock = leadership(db.engine)
     if not lock.acquire():
         typer.echo(messages.SWEEP_WAITING.format(seconds=wait))
@@ -340,6 +340,14 @@ def sweep(
     for report in reports.values():
         for warning in report.warnings if isinstance(report, SweepReport) else ():
             typer.echo(warning)
+    waiting = waiting_pushes(db)
+    if not settings.can_push:
+        demo = DemoCheck(db=db, demo_file=runtime.demo_org_path())()
+        typer.echo(
+            (messages.SWEEP_DEMO_NO_CREDENTIALS if demo else messages.SWEEP_NO_CREDENTIALS).format(count=waiting)
+        )
+    elif waiting:
+        typer.echo(messages.SWEEP_WAITING_LATER.format(count=waiting))
 
 
 @app.command(help="导出台账，每件诉求一行，供电子表格使用。")

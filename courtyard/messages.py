@@ -80,7 +80,19 @@ SWEEP_LOCK_BUSY = (
     "没有执行：另一个进程一直占着定时任务（调度锁），为免重复提醒，本次不运行。"
     "正在运行的 courtyard serve 会按时自动执行这些任务；确需手动执行，请先停止 serve 再试。"
 )
-SWEEP_NO_CREDENTIALS = "未设置 WECHAT_APP_ID / WECHAT_APP_SECRET：本次生成的推送留在发件箱，设置后再发出。"
+SWEEP_NO_CREDENTIALS = (
+    "未设置 WECHAT_APP_ID / WECHAT_APP_SECRET：推送一条也没有发出，发件箱里有 {count} 条在等待，"
+    "设置这两项后由 courtyard serve 或下一次 courtyard sweep 发出。"
+)
+SWEEP_DEMO_NO_CREDENTIALS = (
+    "演示组织架构，未设置 WECHAT_APP_ID / WECHAT_APP_SECRET：推送不发往微信，这次没有发出；"
+    "发件箱里有 {count} 条在等待，courtyard serve 运行时会把它们送到聊天模拟器里扮演的人手上"
+    "（超过48小时没发消息的人暂存，等TA再发消息）。"
+)
+SWEEP_WAITING_LATER = (
+    "发件箱里还有 {count} 条没到发送时间（夜间免打扰等到早上，或稍后重试），"
+    "由 courtyard serve 或下一次 courtyard sweep 按时发出。"
+)
 # Scripts and tests find the address in "webhook http://…/wechat": keep those words.
 READY = "院落民情直通车已就绪（用时 {seconds:.2f} 秒）：本机 webhook {address}/wechat ，健康检查 {address}/healthz"
 PORT_IN_USE = (

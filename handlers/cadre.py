@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from handlers.context import Context
 from handlers.delivery import SERVICE_WINDOW
 from storage import org_chart as org_repo
 from storage import tickets as ticket_repo
-from storage.models import OPEN_STATUSES, Cadre, Courtyard, Resident, Role, Ticket, TicketStatus
+from storage.models import OPEN_STATUSES, Cadre, Courtyard, Resident, Role, Ticket, TicketEvent, TicketStatus
 
 TASK_LIST_LIMIT = 10
 ESCALATED_LIST_LIMIT = 5
@@ -68,7 +69,7 @@ class Step:
         people = [p for p in notify.reporters(self.session, self.ticket) if p.subscribed]
         if not people:
             return texts.TOLD_NOBODY
-        held = 0 if self.ctx.templates.status else sum(1 for p in people if self._window_closed(p))
+        held = 0 if self.ctx.templates.status else sum(1 for p in people if self.window_closed(p))
         if held == len(people):
             return texts.TOLD_WHEN_THEY_WRITE
         when = notify.resident_push_time(self.ctx.calendar, self.ticket, self.now)
@@ -81,7 +82,7 @@ class Step:
             told = texts.TOLD_LATER.format(day=day, hour=local.hour, minute=minute)
         return told + (texts.TOLD_SOME_LATER.format(count=held) if held else "")
 
-    def _window_closed(self, person: Resident) -> bool:
+    def window_closed(self, person: Resident) -> bool:
         return person.last_message_at is not None and self.now - person.last_message_at >= SERVICE_WINDOW
 
     def tell_cadre(self, cadre: Cadre | None, kind: str, text: str) -> None:
@@ -124,8 +125,10 @@ def _not_found(call: Call, numbers: list[int]) -> str:
     mine = ticket_repo.open_tasks(session=call.session, assignee_id=call.cadre.id, limit=CANDIDATES_SHOWN)
     if not mine:
         return texts.CADRE_NO_SUCH_TASK.format(numbers=listed, untouched=untouched)
+    total = ticket_repo.count_open_tasks(session=call.session, assignee_id=call.cadre.id)
+    more = texts.CADRE_TASKS_MORE.format(count=total) if total > len(mine) else ""
     return texts.CADRE_NO_SUCH_TASK_MINE.format(
-        numbers=listed, untouched=untouched, mine="、".join(str(t.id) for t in mine)
+        numbers=listed, untouched=untouched, mine="、".join(str(t.id) for t in mine), more=more
     )
 
 
@@ -151,25 +154,34 @@ def _help(call: Call) -> str:
 
 def _tasks(call: Call) -> str:
     assert call.cadre is not None
-    return list_tasks(session=call.session, ctx=call.ctx, cadre=call.cadre)
+    return list_tasks(session=call.session, ctx=call.ctx, cadre=call.cadre, page=call.command.number or 1)
 
 
-def list_tasks(*, session: Session, ctx: Context, cadre: Cadre) -> str:
-    """My open tasks, then (a second part) the tickets escalated to me by 督办 that others handle."""
+def list_tasks(*, session: Session, ctx: Context, cadre: Cadre, page: int = 1) -> str:
+    """My open tasks, a page of TASK_LIST_LIMIT at a time, then (on the first page) the tickets escalated
+    to me by 督办 that others handle."""
     assert cadre.id is not None
-    tasks = ticket_repo.open_tasks(session=session, assignee_id=cadre.id, limit=TASK_LIST_LIMIT)
+    total = ticket_repo.count_open_tasks(session=session, assignee_id=cadre.id)
+    pages = max(1, -(-total // TASK_LIST_LIMIT))
+    asked, page = page, min(max(page, 1), pages)
+    tasks = ticket_repo.open_tasks(
+        session=session, assignee_id=cadre.id, limit=TASK_LIST_LIMIT, offset=(page - 1) * TASK_LIST_LIMIT
+    )
     escalated = (
         ticket_repo.escalated_to(session=session, cadre_id=cadre.id, openid=cadre.openid, limit=ESCALATED_COUNT_LIMIT)
-        if cadre.openid
+        if cadre.openid and page == 1
         else []
     )
     lines: list[str] = []
     if tasks:
-        total = ticket_repo.count_open_tasks(session=session, assignee_id=cadre.id)
-        lines.append(texts.TASK_LIST_HEADER.format(count=total))
-        lines += [_task_line(session, ctx, t) for t in tasks]
-        if total > len(tasks):
-            lines.append(texts.TASK_LIST_MORE.format(count=total - len(tasks)))
+        shown = texts.TASK_LIST_PAGE.format(page=page, pages=pages) if pages > 1 else ""
+        if asked > pages:
+            shown += texts.TASK_LIST_NO_PAGE.format(asked=asked)
+        lines.append(texts.TASK_LIST_HEADER.format(count=total, page=shown))
+        lines += [_task_line(session, ctx, t, cadre) for t in tasks]
+        if page < pages:
+            later = total - page * TASK_LIST_LIMIT
+            lines.append(texts.TASK_LIST_NEXT_PAGE.format(count=later, next=page + 1))
     else:
         lines.append(texts.NO_TASKS)
     if escalated:
@@ -177,7 +189,7 @@ def list_tasks(*, session: Session, ctx: Context, cadre: Cadre) -> str:
         for ticket in escalated[:ESCALATED_LIST_LIMIT]:
             assignee = org_repo.get_cadre(session=session, cadre_id=ticket.assignee_id)
             lines.append(
-                _task_line(session, ctx, ticket)
+                _task_line(session, ctx, ticket, cadre)
                 + texts.ESCALATED_LIST_ASSIGNEE.format(assignee=assignee.name if assignee else "未分派")
             )
         if len(escalated) > ESCALATED_LIST_LIMIT:
@@ -189,12 +201,15 @@ def list_tasks(*, session: Session, ctx: Context, cadre: Cadre) -> str:
     return texts.fit("\n".join(lines))
 
 
-def _task_line(session: Session, ctx: Context, ticket: Ticket) -> str:
+def _task_line(session: Session, ctx: Context, ticket: Ticket, cadre: Cadre) -> str:
+    """One line of 任务, short enough for a phone: the courtyard only when it is not the cadre's own."""
+    own = cadre.courtyard_id is not None and ticket.courtyard_id == cadre.courtyard_id
     return texts.TASK_LIST_LINE.format(
         urgent="【急】" if ticket.urgent else "",
         number=ticket.id,
-        status=texts.STATUS_NAMES[ticket.status] + ("·超期" if ticket.overdue else ""),
-        courtyard=notify.courtyard_label(session, ticket),
+        status=texts.TASK_STATUS_NAMES.get(ticket.status, texts.STATUS_NAMES[ticket.status])
+        + ("·超期" if ticket.overdue else ""),
+        courtyard="" if own else notify.courtyard_label(session, ticket) + "｜",
         due=texts.TASK_DUE.format(due=ctx.local_time(ticket.due_at)) if ticket.due_at else texts.TASK_NO_DUE,
         excerpt=texts.excerpt(ticket.text, EXCERPT_CHARS) + _reporters(session, ticket),
     )
@@ -214,7 +229,10 @@ def _enter(call: Call) -> str:
 
 def _accept(step: Step) -> str:
     if step.ticket.status == TicketStatus.ACCEPTED:
-        return texts.ALREADY_ACCEPTED.format(number=step.number)
+        if step.ticket.assignee_id == step.cadre.id:
+            return texts.ALREADY_ACCEPTED.format(number=step.number)
+        assignee = org_repo.get_cadre(session=step.session, cadre_id=step.ticket.assignee_id)
+        return texts.ACCEPTED_BY_OTHER.format(number=step.number, name=assignee.name if assignee else "他人")
     _mark_accepted(step)
     return texts.ACCEPTED.format(number=step.number, told=step.told())
 
@@ -228,12 +246,18 @@ def _mark_accepted(step: Step) -> None:
 def _progress(step: Step) -> str:
     if step.ticket.status == TicketStatus.NEW:  # a progress note implies 受理
         _mark_accepted(step)
+    elif step.ticket.status == TicketStatus.ACCEPTED:
+        last = ticket_repo.latest_event(session=step.session, ticket_id=step.number, kind="progress")
+        if last is not None and (last.actor, last.note) == (step.cadre.name, step.note):  # the same note again
+            return texts.PROGRESS_ALREADY_NOTED.format(number=step.number, at=step.ctx.local_time(last.at))
     lifecycle.progress(session=step.session, ticket=step.ticket, by=step.cadre, note=step.note, now=step.now)
     step.tell_resident("progress", texts.PUSH_PROGRESS.format(number=step.number, note=_note(step)))
     return texts.PROGRESS_NOTED.format(number=step.number, told=step.told())
 
 
 def _resolve(step: Step) -> str:
+    if step.ticket.status == TicketStatus.RESOLVED and step.ticket.resolved_at is not None:
+        return texts.ALREADY_RESOLVED.format(number=step.number, at=step.ctx.local_time(step.ticket.resolved_at))
     if step.ticket.status == TicketStatus.NEW:  # 办结 before 受理 is allowed and implies it
         _mark_accepted(step)
     archived = lifecycle.resolve(
@@ -247,21 +271,36 @@ def _resolve(step: Step) -> str:
 
 
 def _transfer(step: Step) -> str:
+    """转办 N 院落或干部. A courtyard named moves the ticket there (it was filed under the wrong place);
+    a cadre named takes over its handling and the ticket stays where the problem is."""
     if step.ticket.status not in OPEN_STATUSES:
         return _cannot(step, "转办")
     target = normalise(step.note)
-    person = org_repo.cadre_by_name(session=step.session, name=target)
-    courtyard = None if person is not None else _courtyard_named(step.session, target)
-    if courtyard is None and person is None:
+    people = _cadres_named(step.session, target)
+    courtyard = None if people else _courtyard_named(step.session, target)
+    if len(people) > 1:
+        return texts.TRANSFER_NAME_SHARED.format(
+            target=target,
+            count=len(people),
+            number=step.number,
+            people="、".join(_cadre_with_place(step, c) for c in people),
+            example=_place_of(step.session, people[0]) + _base_name(people[0]),
+        )
+    if courtyard is None and not people:
         return texts.TRANSFER_TARGET_UNKNOWN.format(
             target=target, number=step.number, candidates=_transfer_candidates(step)
         )
-    if person is not None:
-        new_assignee, community_id, label = person, person.community_id, person.name
-        courtyard = org_repo.get_courtyard(session=step.session, courtyard_id=person.courtyard_id)
+    ticket = step.ticket
+    if people:
+        new_assignee, label = people[0], people[0].name
+        community_id = new_assignee.community_id
+        # The ticket stays where the problem is; only a ticket nobody could place takes the cadre's place.
+        moved_to = None
+        if ticket.courtyard_id is None:
+            moved_to = org_repo.get_courtyard(session=step.session, courtyard_id=new_assignee.courtyard_id)
     else:
         assert courtyard is not None
-        community_id = courtyard.community_id
+        moved_to, community_id = courtyard, courtyard.community_id
         chosen = intake.pick_assignee(org_repo.responsible_cadres(session=step.session, courtyard_id=courtyard.id))
         if chosen is None:
             return texts.ESCALATE_NOBODY
@@ -270,11 +309,12 @@ def _transfer(step: Step) -> str:
         return texts.TRANSFER_OUT_OF_REACH.format(
             target=target, number=step.number, candidates=_transfer_candidates(step)
         )
-    ticket = step.ticket
-    if new_assignee.id == ticket.assignee_id and (courtyard is None or courtyard.id == ticket.courtyard_id):
+    if new_assignee.id == ticket.assignee_id and (moved_to is None or moved_to.id == ticket.courtyard_id):
         return texts.TRANSFER_SAME.format(number=step.number, target=new_assignee.name)
-    if courtyard is not None:
-        ticket.courtyard_id, ticket.community_id = courtyard.id, courtyard.community_id
+    if moved_to is not None:
+        ticket.courtyard_id, ticket.community_id = moved_to.id, moved_to.community_id
+    elif ticket.community_id is None and new_assignee.community_id is not None:
+        ticket.community_id = new_assignee.community_id
     task = texts.TASK_TRANSFERRED_IN.format(
         number=step.number,
         category=texts.category_label(ticket.category),
@@ -284,7 +324,78 @@ def _transfer(step: Step) -> str:
     )
     _hand_over(step, new_assignee, event="transferred", note=f"转给{label}", push_kind="new_task", task=task)
     step.tell_resident("transferred", texts.PUSH_TRANSFERRED.format(number=step.number))
-    return texts.TRANSFERRED.format(number=step.number, target=label)
+    return texts.TRANSFERRED.format(
+        number=step.number,
+        target=label,
+        courtyard=notify.courtyard_label(step.session, ticket),
+        heard=_heard(step, new_assignee),
+    )
+
+
+def _heard(step: Step, cadre: Cadre) -> str:
+    """Whether the cadre a ticket was handed to gets its push now, when they next write, or never."""
+    if not cadre.openid:
+        return texts.TRANSFER_HEARD_NEVER
+    person = ticket_repo.resident_by_openid(session=step.session, openid=cadre.openid)
+    if step.ctx.templates.task or person is None or not step.window_closed(person):
+        return texts.TRANSFER_HEARD_NOW
+    return texts.TRANSFER_HEARD_LATER
+
+
+_QUALIFIER = re.compile(r"[（(][^）)]*[）)]")
+_SEPARATORS = " ·・的（）()"
+
+
+def _cadres_named(session: Session, target: str) -> list[Cadre]:
+    """The active cadres the typed name means: the exact name; else the name with a qualifier left off
+    (张伟 for 张伟（东区）) or with their place before or after it (桂花苑李芳, 李芳 桂花苑)."""
+    exact = org_repo.cadre_by_name(session=session, name=target)
+    if exact is not None:
+        return [exact]
+    typed = target.strip(_SEPARATORS)
+    found: list[Cadre] = []
+    for cadre in org_repo.cadres_in(session=session, community_id=None):
+        base = _base_name(cadre)
+        place = typed.replace(base, "", 1).strip(_SEPARATORS) if base in typed else None
+        if typed == base or (place is not None and place in _place_names(session, cadre)):
+            found.append(cadre)
+    return found
+
+
+def _base_name(cadre: Cadre) -> str:
+    """A cadre's name without the qualifier an org chart adds to tell namesakes apart: 张伟（东区） → 张伟."""
+    return _QUALIFIER.sub("", cadre.name).strip() or cadre.name
+
+
+def _place_names(session: Session, cadre: Cadre) -> set[str]:
+    """What a cadre's place may be typed as: their courtyard's name and aliases, their community's name."""
+    names: set[str] = set()
+    yard = org_repo.get_courtyard(session=session, courtyard_id=cadre.courtyard_id)
+    if yard is not None:
+        yards = org_repo.courtyard_names(session=session)
+        names |= {n for y in yards if y.name == yard.name for n in (y.name, *y.aliases)}
+    community = org_repo.get_community(session=session, community_id=cadre.community_id) if cadre.community_id else None
+    if community is not None:
+        names.add(community.name)
+    if cadre.role == Role.TOWN:
+        names |= {"镇", "镇上", "镇里"}
+    return names
+
+
+def _place_of(session: Session, cadre: Cadre) -> str:
+    yard = org_repo.courtyard_name_of(session=session, courtyard_id=cadre.courtyard_id)
+    if yard is not None:
+        return yard
+    community = org_repo.get_community(session=session, community_id=cadre.community_id) if cadre.community_id else None
+    return community.name if community is not None else "镇"
+
+
+def _cadre_with_place(step: Step, cadre: Cadre) -> str:
+    place = _place_of(step.session, cadre)
+    notes = [place] if place not in cadre.name else []
+    if not _may_transfer_to(step.cadre, cadre.community_id):
+        notes.append("不在您可转办的范围")
+    return cadre.name + (f"（{'，'.join(notes)}）" if notes else "")
 
 
 def _courtyard_named(session: Session, target: str) -> Courtyard | None:
@@ -353,6 +464,8 @@ def _escalate(step: Step) -> str:
     new_assignee = intake.pick_assignee(levels[0]) if levels else None
     if new_assignee is None:
         return texts.ESCALATE_NOBODY
+    if new_assignee.id == step.ticket.assignee_id:
+        return texts.ALREADY_ESCALATED.format(number=step.number, name=new_assignee.name)
     task = texts.TASK_ESCALATED_IN.format(
         number=step.number,
         source=step.cadre.name,
@@ -380,6 +493,8 @@ def _categorize(step: Step) -> str:
     category = category_named(step.note)
     if category is None:
         return texts.CATEGORY_UNKNOWN.format(given=step.note, choices="、".join(nlp.CATEGORIES), number=step.number)
+    if category == ticket.category:
+        return texts.CATEGORY_SAME.format(number=step.number, category=category)
     before = texts.category_label(ticket.category)
     ticket.category = category
     ticket_repo.add_event(
@@ -409,6 +524,10 @@ def _merge(call: Call) -> str:
         return _not_found(call, missing)
     source, target = locked[source_no], locked[target_no]
     assert source is not None and target is not None
+    if source.merged_into_id == target_no:
+        return texts.ALREADY_MERGED.format(number=source_no, target=target_no)
+    if target.merged_into_id is not None and target.merged_into_id != source_no:
+        return texts.MERGE_TARGET_MERGED.format(number=source_no, target=target_no, into=target.merged_into_id)
     if target.status not in OPEN_STATUSES:
         return texts.MERGE_TARGET_CLOSED.format(target=target_no, status=texts.STATUS_NAMES[target.status])
     step = Step(call.session, call.ctx, call.cadre, source, "", call.now)
@@ -449,6 +568,8 @@ def _merge(call: Call) -> str:
 
 def _invalidate(step: Step) -> str:
     """无效 N 原因: closed without a survey; the residents are told why, politely."""
+    if step.ticket.status == TicketStatus.INVALID and step.ticket.closed_at is not None:
+        return texts.ALREADY_INVALID.format(number=step.number, at=step.ctx.local_time(step.ticket.closed_at))
     lifecycle.invalidate(session=step.session, ticket=step.ticket, by=step.cadre, reason=step.note, now=step.now)
     step.tell_resident("invalid", texts.PUSH_INVALID.format(number=step.number, reason=_note(step)))
     assignee = org_repo.get_cadre(session=step.session, cadre_id=step.ticket.assignee_id)
@@ -483,16 +604,35 @@ def _detail(step: Step) -> str:
         head.append(texts.TICKET_DETAIL_MERGED.format(target=ticket.merged_into_id))
     head.append(texts.DETAIL_HISTORY)
     who = _people(session, ticket)
-    history = [
-        texts.DETAIL_LINE.format(
-            at=step.ctx.local_time(event.at),
-            what=texts.EVENT_NAMES.get(event.kind, event.kind),
-            who=f"（{who(event.actor, event.kind)}）" if who(event.actor, event.kind) else "",
-            note=f"：{texts.excerpt(event.note, texts.EXCERPT_CHARS)}" if event.note else "",
+    history: list[str] = []
+    for run in _runs_of_seconding(ticket_repo.history(session=session, ticket_id=step.number)):
+        event = run[-1]
+        note = f"：{texts.excerpt(event.note, texts.EXCERPT_CHARS)}" if event.note else ""
+        if len(run) > 1:  # neighbours joining one after another: one line, not one each
+            first, last = step.ctx.local_time(run[0].at), step.ctx.local_time(event.at)
+            span = first if first == last else f"{first}～{last}"
+            history.append(texts.DETAIL_SECONDED_RUN.format(span=span, count=len(run), note=note))
+            continue
+        history.append(
+            texts.DETAIL_LINE.format(
+                at=step.ctx.local_time(event.at),
+                what=texts.EVENT_NAMES.get(event.kind, event.kind),
+                who=f"（{who(event.actor, event.kind)}）" if who(event.actor, event.kind) else "",
+                note=note,
+            )
         )
-        for event in ticket_repo.history(session=session, ticket_id=step.number)
-    ]
     return texts.fit_lines(head, history)
+
+
+def _runs_of_seconding(events: Sequence[TicketEvent]) -> list[list[TicketEvent]]:
+    """The history with each run of consecutive 附议 grouped; every other event alone."""
+    runs: list[list[TicketEvent]] = []
+    for event in events:
+        if event.kind == "seconded" and runs and runs[-1][-1].kind == "seconded":
+            runs[-1].append(event)
+        else:
+            runs.append([event])
+    return runs
 
 
 def _people(session: Session, ticket: Ticket) -> Callable[[str, str], str]:
@@ -543,10 +683,11 @@ COMMANDS = (
     ChatCommand(
         ("任务", "待办"),
         Audience.CADRE,
-        Numbers.NONE,
+        Numbers.OPTIONAL,
         _tasks,
         max_tail=4,
-        help="任务 —— 看我的待办（紧急的和最早的在前），以及督办给我的事",
+        example="任务 2",
+        help="任务 —— 看我的待办（紧急的和最早的在前），以及督办给我的事；待办多时发“任务 2”看第二页",
     ),
     ChatCommand(
         ("受理",),

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 import nlp
-from handlers import binding, cadre, commands, durability, held, intake, resident, subscription, survey, texts
+from handlers import binding, cadre, commands, durability, held, intake, progress, resident, subscription, survey, texts
 from handlers.commands import Audience, Call, Match, Registry
 from handlers.context import Context
 from handlers.durability import StoreHealth
@@ -343,7 +343,7 @@ class Conversation:
         if analysis.urgent or (intent == COMPLAINT and not analysis.is_small_talk):
             return self._complaint(session, person, text, analysis, now)
         if intent == PROGRESS:
-            return resident.latest_news(session=session, ctx=self.ctx, resident=person)
+            return progress.answer(session=session, ctx=self.ctx, person=person, tokens=analysis.tokens)
         if intent == PRELUDE:
             state_repo.set_state(session=session, openid=person.openid, state=AWAITING_DETAILS, payload=text, now=now)
             return texts.PRELUDE

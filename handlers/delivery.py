@@ -240,3 +240,9 @@ def template_data(push: Outbox) -> dict[str, str]:
     if push.ticket_id is not None:
         data["keyword1"] = f"编号 {push.ticket_id}"
     return data
+
+
+def waiting_pushes(db: Database) -> int:
+    """Pushes in the outbox not tried yet (quiet hours, a retry later, or nobody draining)."""
+    with db.snapshot() as session:
+        return outbox_repo.count_pending(session=session)

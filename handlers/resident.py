@@ -11,7 +11,7 @@ from handlers.commands import Audience, Call, ChatCommand, Numbers
 from handlers.context import Context
 from storage import org_chart as org_repo
 from storage import tickets as ticket_repo
-from storage.models import OPEN_STATUSES, Resident, Ticket
+from storage.models import OPEN_STATUSES, Resident, Ticket, TicketStatus
 
 EXCERPT_CHARS = 30
 DETAIL_EXCERPT_CHARS = 200
@@ -42,7 +42,7 @@ def _withdraw(call: Call) -> str:
     for number in call.command.numbers:
         ticket = _own_ticket(call.session, call.person, number, lock=True)
         if ticket is None:
-            answers.append(texts.NOT_YOUR_TICKET.format(number=number))
+            answers.append(_not_withdrawable(call.session, call.person, number))
         else:
             answers.append(
                 withdraw(session=call.session, ctx=call.ctx, resident=call.person, ticket=ticket, now=call.now)
@@ -133,6 +133,8 @@ def show_ticket(*, session: Session, ctx: Context, ticket: Ticket) -> str:
 def withdraw(*, session: Session, ctx: Context, resident: Resident, ticket: Ticket, now: datetime) -> str:
     """撤回 by one reporter: the ticket ends only when nobody else reported it."""
     assert ticket.id is not None and resident.id is not None
+    if ticket.status == TicketStatus.WITHDRAWN:
+        return texts.ALREADY_WITHDRAWN.format(number=ticket.id)
     if ticket.status not in OPEN_STATUSES:
         return texts.CANNOT_WITHDRAW.format(number=ticket.id, status=status_name(ticket))
     others = ticket_repo.reporters(session=session, ticket_id=ticket.id) - 1
@@ -174,6 +176,15 @@ def latest_news(*, session: Session, ctx: Context, resident: Resident) -> str:
     if len(open_ones) > 1:
         return list_tickets(session=session, resident=resident)
     return show_ticket(session=session, ctx=ctx, ticket=open_ones[0] if open_ones else tickets[0])
+
+
+def _not_withdrawable(session: Session, resident: Resident, number: int) -> str:
+    """Why 撤回 N finds nothing of mine: I withdrew my share of it before, or it never was mine."""
+    left = any(
+        e.kind == "reporter_left" and e.actor == resident.openid
+        for e in ticket_repo.history(session=session, ticket_id=number)
+    )
+    return (texts.ALREADY_WITHDRAWN_SHARE if left else texts.NOT_YOUR_TICKET).format(number=number)
 
 
 def _own_ticket(session: Session, resident: Resident, number: int, *, lock: bool = False) -> Ticket | None:

@@ -364,3 +364,9 @@ def supersede(*, session: Session, ids: Sequence[int], reason: str) -> int:
         .values(status=OutboxStatus.SUPERSEDED, last_error=reason)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def count_pending(*, session: Session) -> int:
+    """Pushes waiting for their first (or next) try."""
+    query = select(func.count()).select_from(Outbox).where(Outbox.status == OutboxStatus.PENDING)
+    return int(session.exec(query).one())

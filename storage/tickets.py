@@ -117,6 +117,16 @@ def history(*, session: Session, ticket_id: int) -> Sequence[TicketEvent]:
     ).all()
 
 
+def latest_event(*, session: Session, ticket_id: int, kind: str) -> TicketEvent | None:
+    """The ticket's most recent event of this kind, if any."""
+    return session.exec(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == kind)
+        .order_by(col(TicketEvent.id).desc())
+        .limit(1)
+    ).first()
+
+
 def _party(resident_id: int) -> ColumnElement[bool]:
     """The resident filed the ticket or joined it (附议)."""
     endorsed = select(Endorsement.ticket_id).where(Endorsement.resident_id == resident_id)
@@ -278,12 +288,13 @@ def get_ticket_for_update(*, session: Session, ticket_id: int) -> Ticket | None:
     return session.get(Ticket, ticket_id, with_for_update=True, populate_existing=True)
 
 
-def open_tasks(*, session: Session, assignee_id: int, limit: int = 20) -> Sequence[Ticket]:
-    """A cadre's open tickets: urgent first, then oldest first."""
+def open_tasks(*, session: Session, assignee_id: int, limit: int = 20, offset: int = 0) -> Sequence[Ticket]:
+    """A cadre's open tickets: urgent first, then oldest first (skipping offset of them)."""
     return session.exec(
         select(Ticket)
         .where(Ticket.assignee_id == assignee_id, col(Ticket.status).in_(OPEN_STATUSES))
         .order_by(col(Ticket.urgent).desc(), col(Ticket.created_at), col(Ticket.id))
+        .offset(offset)
         .limit(limit)
     ).all()
 

@@ -292,7 +292,7 @@ def test_tasks_show_what_was_escalated_to_me(chat: Chat) -> None:
     for day in (24, 25, 26):
         sweeper.run(datetime(2026, 11, day, 17, 0, tzinfo=SHANGHAI))
     tasks = chat.say(WANGMING, "任务")
-    assert "督办给您的" in tasks and f"编号 {n}" in tasks and "办理人：李芳" in tasks
+    assert "督办或上报给您" in tasks and f"编号 {n}" in tasks and "办理人：李芳" in tasks
     assert "受理 编号" not in tasks and "请督促办理人" in tasks  # nothing of his own to accept
 
 

@@ -111,13 +111,13 @@ def test_cadre_answers_are_true(server: Running, fake_wechat: FakeWeChat) -> Non
         _sweep(server, moment)
     chat.pushes(sweeper_days[-1])
     tasks = chat.say("o_liuyang", "任务")
-    assert "督办给您的（由他人办理，请督促）8件" in tasks and "办理人：张丽" in tasks and "另有3件未列出" in tasks
+    assert "督办或上报给您、现由他人办理的8件（请督促）" in tasks and "办理人：张丽" in tasks and "另有3件未列出" in tasks
 
     chat.note("合并与无效")
     assert "不能把编号" in chat.say("o_chengang", "合并 2 2")
     assert "已把编号 4 并入编号 2" in chat.say("o_chengang", "合并 4 2")
     assert any("已合并到编号 2" in t for t in fake_wechat.texts_for("o_r3"))
-    assert "不能再并入" in chat.say("o_chengang", "合并 6 4")
+    assert "编号 4 已并入编号 2。要合并，请发“合并 6 2”" in chat.say("o_chengang", "合并 6 4")
     assert "请在编号后面写上原因" in chat.say("o_chengang", "无效 6")
     assert "无需办理" in chat.say("o_chengang", "无效 6 重复登记，已电话说明")
     assert fake_wechat.texts_for("o_r5")[-1].startswith("您好，您发来的内容（编号 6）")
