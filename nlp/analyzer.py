@@ -22,7 +22,7 @@ from nlp.urgency import HOTLINE_TEXT, HOTLINES, Urgency
 OTHER = "其他"
 LABELS: tuple[str, ...] = (*CATEGORIES, OTHER)
 
-__all__ = ["CATEGORIES", "INTENTS", "LABELS", "OTHER", "Analysis", "Analyzer", "Place", "combine"]
+__all__ = ["CATEGORIES", "INTENTS", "LABELS", "OTHER", "Analysis", "Analyzer", "Place", "combine", "settle"]
 
 # Longer than this, a message is judged for urgency sentence by sentence (a letter, not a chat line).
 SENTENCE_JUDGED = 120
@@ -52,6 +52,27 @@ def combine(chat: Sequence[float], formal: Sequence[float] | None, length: float
     total = sum(mixed) or 1.0
     best = max(range(len(mixed)), key=mixed.__getitem__)
     return LABELS[best], mixed[best] / total
+
+
+def settle(cleaned: str, intents: Mapping[str, float], chat: Sequence[float], formal: Sequence[float] | None,
+           urgent: bool, settings: Mapping[str, float]) -> tuple[str, str, float]:
+    """Intent, category and confidence from the intent head, the category heads and urgency."""
+    intent = COMPLAINT if urgent else max(intents, key=intents.__getitem__)
+    if intent == COMPLAINT and not urgent and intents[COMPLAINT] < settings.get("complaint_bar", 0.0):
+        # An unsure complaint that the head also reads as small talk, progress …: the runner-up decides.
+        intent = max((i for i in intents if i != COMPLAINT), key=intents.__getitem__)
+    if (intent == SMALLTALK and thanks_but_still(cleaned)) or (intent == QUESTION and still_broken(cleaned)):
+        intent = COMPLAINT  # "谢谢 但是水还是没来", "灯还是不亮": a problem still there asks for a fix
+    category, confidence = combine(chat, formal, len(cleaned), intent, urgent, settings["blend"],
+                                   settings["half_length"])
+    if category == OTHER and intent == COMPLAINT:
+        # The intent head reads a complaint: it is filed under its likeliest department (and goes to
+        # triage when that is unsure), never dropped as chat.
+        category, confidence = combine(chat, formal, len(cleaned), intent, True, settings["blend"],
+                                       settings["half_length"])
+    elif category != OTHER and intent in _NOT_A_PROBLEM:
+        category, confidence = OTHER, 1.0
+    return intent, category, confidence
 
 
 @dataclass(frozen=True)
@@ -176,20 +197,10 @@ class Analyzer:
         view = rule_view(cleaned)
         heads = chat.predict(cleaned, dense_features(cleaned, view))
         urgency = self._urgency(cleaned, heads, view)
-        intent = COMPLAINT if urgency else max(heads["intent"], key=heads["intent"].__getitem__)
-        if (intent == SMALLTALK and thanks_but_still(cleaned)) or (intent == QUESTION and still_broken(cleaned)):
-            intent = COMPLAINT  # "谢谢 但是水还是没来", "灯还是不亮": a problem still there asks for a fix
         chat_category = [heads["category"][label] for label in LABELS]
         formal = shared_model().probabilities(cleaned) if len(cleaned) >= chat.settings["chat_alone_below"] else None
-        category, confidence = combine(chat_category, formal, len(cleaned), intent, urgency is not None,
-                                       chat.settings["blend"], chat.settings["half_length"])
-        if category == OTHER and intent == COMPLAINT:
-            # The intent head reads a complaint: it is filed under its likeliest department (and goes to
-            # triage when that is unsure), never dropped as chat.
-            category, confidence = combine(chat_category, formal, len(cleaned), intent, True,
-                                           chat.settings["blend"], chat.settings["half_length"])
-        elif category != OTHER and intent in _NOT_A_PROBLEM:
-            category, confidence = OTHER, 1.0
+        intent, category, confidence = settle(cleaned, heads["intent"], chat_category, formal, urgency is not None,
+                                              chat.settings)
         return urgency, intent, category, confidence
 
     def _urgency(self, cleaned: str, heads: dict[str, dict[str, float]], view: RuleView,

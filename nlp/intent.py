@@ -35,6 +35,14 @@ _PROGRESS = re.compile(
     r"|上次(那个|说的|报的|反映的)[^。！？!?]{0,12}(有没有|去查|怎么样|咋样|结果)"
     r"|(还|到底)来不来|是不是忘(了|记了)|(审|批|核实|落实)(下来|好)?了?(没有|没得|没)"
     r"|any (progress|update|news)|progress on|update on|what happened (to|with) my|zen ?me ?yang ?le|you ?jie ?guo|jin ?zhan"
+    # reported some time ago and nothing since: 投诉了一个星期了一点动静都没有, 反映了三次了还是没人来
+    r"|(投诉|反映|举报|报|打电话)(了|过)[^。！？!?]{0,8}(天|周|星期|礼拜|月|次|回|遍)了?[^。！？!?]{0,12}"
+    r"(动静|回音|回复|下文|消息|没人|没有人|还是|咋还|怎么还|到底|啥情况|一回都没)"
+    r"|(前|以前|之前|上个?月|上周|上个?礼拜|上次|上回)[^。！？!?]{0,4}(说|报|反映|投诉|提|举报)的[^。！？!?]{0,14}"
+    r"(啥情况|什么情况|怎么样|咋样|还是|老样子|没|吗|啥时候|什么时候|到底)"
+    r"|(?<!检)(查|问|采纳|复查|研究|回复|答复|批复)(了|过)(没|没有|吗|没得)(?![\u4e00-\u9fff])|(后来|最后)?(怎么|咋个?)(答复|处理|回复|解决)的"
+    r"|(处理结果|结果)(啥时候|什么时候)(出来|有)|(进度|进展)[^。！？!?]{0,6}(查一下|能不能查|啥时候|什么时候)|没人(理|回)(我|一下)|转给[^。！？!?]{0,8}了[^。！？!?]{0,10}(没|说)"
+    r"|(显示|怎么|咋个?就|就)(已经?)?办结|说(会|要)[^。！？!?]{0,8}(一直|还)没"
 )
 # Wanting to report, with nothing reported yet.
 _PRELUDE = re.compile(
@@ -52,6 +60,7 @@ _SMALL = re.compile(
     r"|测试|试一下|试试|好的|好嘞|好滴|收到|知道了|晓得了|明白了|明白|可以|没问题|点赞|点个赞|赞|棒|巴适|安逸|给力"
     r"|好评|满意|哈+|呵+|嘿+|嗯+|哦+|噢+|喔+|喂|早|您|你们|你|了|呀|啊|吗|呢|嘛|哟|吧|滴|哇|呐|么|的|好|在|请问|真|太|非常"
     r"|ok|okay|hi|hello|hey|test|thanks|thank|you|bye|拜拜|再见|亲|老师|同志|领导|书记|主任|工作人员|小编"
+    r"|有人在(没得|没有|没|不)|小妹|美女|帅哥|客服|签到|么么哒|随便看看|shou ?dao|ni ?hao|zai ?ma"
 )
 _NOT_WORD = re.compile(r"[^\w]|_")
 # Fixed problems and praise: "路灯亮了 谢谢" is thanks, not a complaint.
@@ -64,9 +73,23 @@ _SOLVED = re.compile(
     # praise told without thanks: 效率真高, 比以前好多了, 表扬一下
     r"|终于(能|可以|没|不)|表扬|点赞|越来越好|好漂亮|很有意义|太负责|效率(真|好|很)?高|好多了|舒服多了|比以前好|真不错|好精彩"
     r"|靠谱|暖心|太暖了|感动|好人一生平安|辛苦(了|啦)|thank|great job|well done"
+    # praise of a rescue or a visit: 消防员五分钟就到了, 硬是要得, 多亏, 五星好评
+    r"|来得(好|很|真|非常|特别)?快|(分钟|一会儿)就(到|来)了|硬是要得|太牛|多亏|好干部|五星|欣慰|心里暖|nice|awesome"
 )
 # A private advert or a notice to neighbours: nothing for a department.
-_ADVERT = re.compile(r"出售|价格公道|包送|送货上门|加我微信|上门回收|随叫随到|需要的(加|联系|找|私信)|要的来|有人拼车|转让|低价处理")
+_ADVERT = re.compile(r"出售|价格公道|价格实惠|包送|包邮|送货上门|加我微信|上门回收|随叫随到|需要的(加|联系|找|私信|私聊)|要的来|有人拼车|转让|低价处理"
+                     r"|私聊|私我|有意者|拎包入住|出租(?!车)|寻狗|寻猫|捡到|失物招领|联系电话")
+# Remarks about this account or the office itself (slow replies, pushed articles, wanting a person):
+# nothing for a department in town to fix.
+_ABOUT_US = re.compile(r"^转人工|人工客服|(回复|回|回消息)得?(好|太|真)慢|都不回的?$|推送|推文|自动回复")
+# Wishes, notes to a cadre and closing words: nothing to act on (重阳节到了祝老人家身体健康, 跟您说一声, 算了不用了).
+_COURTESY = re.compile(
+    r"祝[^。！？!?]{0,20}(健康|快乐|平安|顺利|幸福|吉祥|如意|安康|愉快|发财|长寿)|(节|年|春节|中秋|国庆)快乐|加油(哦|呀|啊|!|$)"
+    r"|happy (new year|holidays?|birthday|\w+ festival)|merry|have a (nice|good|great) day|good (morning|night|evening|afternoon)"
+    r"|(跟|和|给)(您|你|你们)说一声|特地[^。！？!?]{0,4}说一声|说一声(谢谢|哈|哦|啊|$)|告诉(你们|您)一声|麻烦通知|转告|转达"
+    r"|不用(上门|来|过来)了|发错了|打错了|按错了|^算了|算了吧|算了不用|不用了$"
+    r"|(那就|就)这样(吧|了)?$|原来是这样|行吧|好吧|第一次用|请多关照|关注一下"
+)
 # … unless it is still, again or otherwise not solved.
 _UNSOLVED = re.compile(
     r"又|还是|还没|仍然|依然|照样|没(修|弄|好|亮|通|来|人)|不(亮|通|行)|但|可是|不过|就是|只是|希望|整改|有没有人管|怎么|咋|为什么|为啥|"
@@ -142,6 +165,10 @@ def detect_intent(text: str, *, urgent: bool = False) -> str:
     if _THANKS.search(text) and _FIXED.search(text) and not re.search(r"又|还是|没(修|弄|好|亮|通)|不(亮|通)", text):
         return SMALLTALK
     if (len(text) <= 60 and solved_report(text)) or (_ADVERT.search(text) and not _PROBLEM.search(text)):
+        return SMALLTALK
+    if _COURTESY.search(text) and not _PROBLEM.search(text) and not _QUESTION_GUARDED.search(text):
+        return SMALLTALK
+    if _ABOUT_US.search(text) and not _PROBLEM.search(_ABOUT_US.sub("", text)) and not _QUESTION_GUARDED.search(text):
         return SMALLTALK
     if _QUESTION_GUARDED.search(text) and not _PROBLEM.search(text):
         return QUESTION

@@ -97,6 +97,28 @@ _GLOSSARY: dict[str, str] = {
     "capsized": "翻船", "overturned": "翻车", "vomiting": "呕吐",
     "thanks": "谢谢", "thank": "谢谢", "hello": "你好", "hi": "你好", "update": "进展", "progress": "进展",
     "complaint": "投诉", "report": "反映", "how": "怎么", "where": "哪里", "when": "什么时候",
+    # the kinds of CATEGORIES.md in English: facilities and standing hazards, nuisances, people and danger
+    "manhole": "井盖", "manhole cover": "井盖", "loose": "松了", "missing": "不见了", "cracked": "裂了",
+    "crack": "裂缝", "wall": "墙", "ceiling": "天花板", "sewage": "污水", "septic tank": "化粪池", "flooding": "淹",
+    "flooded": "淹", "wire": "电线", "wires": "电线", "cable": "电线", "sparking": "打火", "power cut": "停电",
+    "no water": "停水", "water bill": "水费", "heating": "暖气", "stray dog": "流浪狗", "stray dogs": "流浪狗",
+    "illegal": "违建", "vendor": "摆摊", "vendors": "摆摊", "stall": "摊", "tree": "树", "trees": "树",
+    "fire lane": "消防通道", "fire exit": "消防通道", "hydrant": "消防栓", "charging": "充电", "e-bike": "电瓶车",
+    "ebike": "电瓶车", "scooter": "电瓶车", "construction": "施工", "renovation": "装修", "drilling": "装修",
+    "square dancing": "广场舞", "dancing": "跳舞", "music": "音乐", "karaoke": "ktv", "neighbour": "邻居",
+    "neighbor": "邻居", "barbecue": "烧烤", "bbq": "烧烤", "fumes": "烟", "burning": "烧", "chemical": "化工",
+    "ditch": "沟", "pig farm": "养猪场", "traffic light": "红绿灯", "traffic lights": "红绿灯", "crossing": "路口",
+    "speeding": "飙车", "accident": "事故", "crash": "车祸", "parked": "停车", "jam": "堵车", "route": "线路",
+    "homework": "作业", "tuition": "补课", "tutoring": "补课", "enrolment": "入学", "enrollment": "入学",
+    "unpaid": "欠薪", "owed": "欠薪", "owes": "欠薪", "contract": "合同", "overtime": "加班", "unemployment": "失业",
+    "retirement": "退休", "subsidy": "补贴", "allowance": "补贴", "medical insurance": "医保", "reimbursement": "报销",
+    "pharmacy": "药店", "vaccination": "疫苗", "nurse": "护士", "rotten": "变质", "fake": "假", "overcharged": "多收钱",
+    "scam": "骗", "market": "菜市场", "membership card": "会员卡", "prepaid": "预付卡", "tour": "旅行团",
+    "scenic": "景区", "kid": "孩子", "kids": "孩子", "child": "孩子", "children": "孩子", "son": "儿子",
+    "daughter": "女儿", "home": "家", "upstairs": "楼上", "downstairs": "楼下", "flat": "家", "apartment": "家",
+    "fainted": "晕倒", "collapsed": "晕倒", "bleeding": "流血", "unconscious": "昏迷", "poisoning": "中毒",
+    "drowning": "溺水", "fight": "打架", "knife": "刀", "jump": "跳楼", "robot": "机器人", "bot": "机器人",
+    "office hours": "上班时间",
 }
 _GLOSS = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _GLOSSARY), key=len, reverse=True)) + r")\b")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")

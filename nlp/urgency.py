@@ -63,6 +63,14 @@ _HEIGHT = r"(?:楼顶|楼上|房顶|屋顶|天台|阳台|窗户|窗子|脚手架
 _VEHICLE = r"(?:车|货车|大车|卡车|挂车|罐车|油罐车|三轮|摩托|电瓶车|电动车|公交|大巴|客车|小车|轿车|出租车|渣土车|拖拉机)"
 
 
+_EN_PERSON = (r"(?:i|he|she|they|we|someone|somebody|people|man|woman|lady|guy|person|baby|kid|child|son|daughter|boy|"
+              r"girl|grand\w*|mum|mom|mother|dad|father|granny|husband|wife|neighbou?r|friend|worker|driver|student|"
+              r"tourist|colleague|cyclist|pedestrian)")
+# English: who may go missing (CATEGORIES.md: a child or person missing).
+_EN_MISSING_WHO = (r"(?:kid|kids|child|children|son|daughter|boy|girl|grand(?:son|daughter|ma|pa|mother|father|child)|"
+                   r"mum|mom|mother|dad|father|granny|old (?:man|woman|lady)|husband|wife|brother|sister)")
+
+
 @dataclass(frozen=True)
 class _Situation:
     pattern: re.Pattern[str]
@@ -102,15 +110,18 @@ _SITUATIONS: tuple[_Situation, ...] = (
         r"(?:里面|里头)(?:还)?(?:关|困|卡)(?:了|着|住)?(?:个|一个|几个|两个|好几个)?人",
         r"困电梯|(?:电梯|车)里(?:面|头)?出不来|锁在车里|卡在" + _W + r"{0,8}中间|门(?!禁)" + _W + r"{0,3}打不开|电梯" + _W + r"{0,12}(?:里面|里头)(?:有|还有)(?:个|一个|几个|两个|三个|好几个)?人|门打不开|拍窗子|(?:电梯|" + _PERSON + r")" + _W + r"{0,8}(?:停在半空|吊在半空)|"
         r"(?:里面|里头|上面)(?:还)?(?:有|吊了)(?:好多|几个|个|一个|两个)?(?:人|娃娃?|孩子)" + _W + r"{0,6}(?:喊|出不来|打不开|沉|翻)|"
-        r"trapped|stuck (?:in|between)|(?:lift|elevator)\b[^.!?]{0,40}\b(?:is |are )?inside",
+        r"trapped|stuck (?:in|between|inside)|(?:lift|elevator)\b[^.!?]{0,40}\b(?:is |are )?inside|"
+        r"(?:locked|shut) (?:in|inside)\b[^.!?]{0,20}\b(?:lift|elevator|car)|can'?t get out",
     ),
     _situation(
         "疑似火情", FIRE,
-        r"着火|起火|失火|火灾|烧起来|燃起来|火烧起来|冒火(?![花星])|火苗|火光|明火|烧着了|爆炸|(?<![要气快])炸了|自燃|喷火|点着了|烧过来|火(?:越来越大|蹿|一下子|起来了)|都是火|门把手(?:都)?烫|火好大|火势|在燃|燃起了|蔓延|烫手|on fire|burning|explosion",
+        r"着火|起火|失火|火灾|烧起来|燃起来|火烧起来|冒火(?![花星])|火苗|火光|明火|烧着了|爆炸|(?<![要气快])炸了|自燃|喷火|点着了|烧过来|火(?:越来越大|蹿|一下子|起来了)|都是火|门把手(?:都)?烫|火好大|火势|在燃|燃起了|蔓延|烫手|on fire|burning|explosion|exploded|flames?\b|caught fire|"
+        r"(?:a|the|big) fire\b(?! (?:lane|exit|escape|door|extinguisher|hydrant|hazard|risk|safety|drill|station|truck|engine))|"
+        r"fire (?:in|on|at|upstairs|downstairs|next door)\b",
     ),
     _situation(
         "冒烟，疑似火情", FIRE,
-        r"浓烟|冒黑烟|冒白烟|黑烟滚滚|烟好大|好大的烟|烟子好大|冒烟|在烧|黑烟|黄烟|好呛|smoke",
+        r"浓烟|冒黑烟|冒白烟|黑烟滚滚|烟好大|好大的烟|烟子好大|冒烟|在烧|黑烟|黄烟|好呛|smoke|smoky|smell(?:s|ing)? (?:of )?burning",
     ),
     _situation(
         "疑似燃气泄漏", GAS,
@@ -146,7 +157,7 @@ _SITUATIONS: tuple[_Situation, ...] = (
     ),
     _situation(
         "有人触电", MEDICAL,
-        r"触电|电到人|被电到|电死|被电打",
+        r"触电|电到人|被电到|电死|被电打|electrocuted|electric shock|got a shock",
     ),
     _situation(
         "有人受伤或急病", MEDICAL,
@@ -155,11 +166,15 @@ _SITUATIONS: tuple[_Situation, ...] = (
         r"没(?:有|得)?反应了|没意识",
         rf"(?<!呼)(?:叫|喊|拍|摇|敲门){_W}{{0,6}}(?:没反应|没得反应|没有反应|不答应|没答应|没人应)|几天没(?:出门|开门|见人)",
         rf"摔(?:出去|到下面|下坡)|撞飞|(?:趴|躺)着不动|(?:人|他|她|老人|娃娃?|孩子){_W}{{0,6}}一动不动|躺在{_W}{{0,6}}(?:上|地)|嘴巴歪|口眼歪斜|一歪就倒|抽起来了|抽起了|翻白眼|捂着胸口|走不出来",
-        r"shuai ?dao|qi ?bu ?lai|liu ?xue|jiu ?ming|tou ?liu ?xue|\b(?:injured|hurt|fell (?:down|off|from))\b",
+        r"shuai ?dao|qi ?bu ?lai|liu ?xue|jiu ?ming|tou ?liu ?xue|\b(?:injured|hurt)\b",
+        # a person fell (a wire or a sign that fell is another situation)
+        rf"\b{_EN_PERSON}\b[^.!?]{{0,16}}\b(?:fell|fallen|slipped|tripped)\b",
         rf"{_PERSON}{_W}{{0,8}}(?:摔了(?!一跤|一下|一次|个跟头)|跌了|摔下|跌下|掉下|栽下|滚下|倒在)",
         rf"(?:从|在){_W}{{0,8}}{_HEIGHT}{_W}{{0,6}}(?:掉|摔|跌|栽|滚|翻)(?:了|下|出)",
         rf"翻(?:过|出|下)(?:了)?{_W}{{0,4}}(?:护栏|栏杆|围栏)",
-        r"昏迷|不省人事|倒了(?:一片|两个|几个|好几个|一个)|羊水|要生了|腿(?:好像)?断了|掉进去了|fell down|can\'?t get up|躺在地上|起不来|喊不醒|叫不醒|喊不应|叫不应|喊不答应|叫不答应|(?<![干走搬拿做跑])不动了|没有呼吸|没得呼吸|没气了|叫(?:他|她)?不应|喊(?:他|她)?不应|不清醒|嘴唇(?:发)?紫|脸色发紫|脸都白了|止不住|话(?:也|都)说不清楚|说不出话|半边脸|胸口痛|胸口疼|冷汗|中暑|憋红|咳不出|做按压|心肺复苏|呼吸很?弱|not breathing|unconscious|collapsed|bleeding|not responding|can\'t move|heart attack|"
+        r"昏迷|不省人事|倒了(?:一片|两个|几个|好几个|一个)|羊水|要生了|腿(?:好像)?断了|掉进去了|can\'?t get up|躺在地上|起不来|喊不醒|叫不醒|喊不应|叫不应|喊不答应|叫不答应|(?<![干走搬拿做跑])不动了|没有呼吸|没得呼吸|没气了|叫(?:他|她)?不应|喊(?:他|她)?不应|不清醒|嘴唇(?:发)?紫|脸色发紫|脸都白了|止不住|话(?:也|都)说不清楚|说不出话|半边脸|胸口痛|胸口疼|冷汗|中暑|憋红|咳不出|做按压|心肺复苏|呼吸很?弱|not breathing|unconscious|collapsed|bleeding|not responding|can\'t move|heart attack|"
+        r"fainted|passed out|unresponsive|seizure|choking|overdose|had a stroke|can'?t breathe|cannot breathe|not waking up|"
+        r"won'?t wake up|(?:can'?t|cannot|couldn'?t) (?:stand|get up|wake (?:him|her))|"
         r"(?<![臭熏闷热]得)喘不(?:上|过)气|心脏病|心梗|脑溢血|中风了|抽搐|抽风|吐血|流血|流了好多血|大出血|骨折|"
         r"砸到人|砸伤|砸到了人|砸中|压伤|烫伤|烧伤|割伤|咬伤|受伤|受了伤|伤得|快不行",
     ),
@@ -167,7 +182,8 @@ _SITUATIONS: tuple[_Situation, ...] = (
         "电线断落或漏电", POWER,
         r"(?:电线|电缆|高压线|电杆|电线杆|线杆|电杆子)" + _W + r"{0,8}(?:掉|断|垂|落地|倒|垮|打火|冒火花|火花|噼里啪啦|啪啪)",
         r"(?:电箱|电表箱|配电箱|变压器|电闸|插座|开关)" + _W + r"{0,6}(?:打火|冒火花|火花|噼里啪啦|炸|爆|响)",
-        r"漏电|冒火星|闪火花|火星子|带电|被电打|冒蓝光|摸到?(?:会|就)?麻|live wire|sparking|power line",
+        r"漏电|冒火星|闪火花|火星子|带电|被电打|冒蓝光|摸到?(?:会|就)?麻|live wire|sparking|sparks|power line|"
+        r"(?:wire|wires|cable|cables|pole)\b[^.!?]{0,12}\b(?:down|fell|fallen|on the ground|in the water|snapped)",
         r"(?:电线|高压线|线头|电缆)" + _W + r"{0,8}(?:在地上|落到地|掉到地|乱甩|在跳|在闪|冒火|泡在水)|泡着一根电线",
         rf"(?:制氧机|呼吸机){_S}{{0,20}}停电|停电{_S}{{0,20}}(?:制氧机|呼吸机)",
         standing_ok=False,
@@ -194,6 +210,11 @@ _SITUATIONS: tuple[_Situation, ...] = (
         r"走丢|走失|失踪|失联|搞丢|跟丢|离家出走|到处" + _W + r"{0,4}(?:找不到|找不着|没找到|都找不到)|(?:没去|没到)(?:学校|幼儿园|补习班|上学)|少了一个(?:人|娃|孩子|学生|小孩)|都没找到|(?:hasn'?t|has not|didn'?t|did not|not) (?:come|came|got|gotten|get) home|didn\'?t come home|走散|没到学校|翻墙出去|didn\'t come back|did not come back|"
         r"(?:child|kid|son|daughter|boy|girl|grand\w*|mother|father|mum|mom|dad|old (?:man|woman|lady)|person)\b"
         r"[^.!?]{0,20}\bmissing|missing (?:child|kid|person|boy|girl)",
+        # someone not home or not back when they should be: my kid is not home yet and it is 9pm
+        rf"{_EN_MISSING_WHO}\b[^.!?]{{0,24}}\b(?:(?:is|s|are|still|yet)\s)?(?:not|isn'?t|aren'?t|hasn'?t|has not|didn'?t|did not|never)"
+        r"(?: (?:come|came|got|gotten|get|made it|been|walked|arrived))? (?:home|back)\b"
+        rf"|(?:can'?t|cannot|could not|couldn'?t) find (?:my|our|his|her) {_EN_MISSING_WHO}|lost (?:my|our) {_EN_MISSING_WHO}"
+        rf"|{_EN_MISSING_WHO}\b[^.!?]{{0,20}}\b(?:disappeared|is gone|went missing|ran away|nowhere to be found)",
         rf"{_MISSING_WHO}{_S}{{0,14}}(?:不见了|就没得了|一下就没了|转眼就没了|找不到(?!工作|活|人看|人签|人管|人)|找不着|没回来|没回家|没有回来|没有回家|没到家|没到屋|还没回|联系不上|"
         r"打不通|不知道去哪|不晓得去哪|没看到人|不见人)",
     ),
@@ -217,7 +238,10 @@ _UNREAL_WORDS = (
     r"上次|上回|去年|前年|以前|之前|上个月|上周|上星期|前几天|前段时间|前些天|那次|那回|曾经|当年|那年|年前|"
     r"小时候|昨年|几年前|好多年前|测试|新闻|以为|假如|上礼拜|上个礼拜|上星期|上学期|前两天|前一阵|听说|想学|培训|学一下|"
     # "if it really happened": 真着火了消防车进不来
-    r"真(?:的|要)?(?:发生|着火|起火|失火|出事|遇到)|就可能)"
+    r"真(?:的|要)?(?:发生|着火|起火|失火|出事|遇到)|就可能|"
+    # the same moods in English
+    r"\b(?:if|what if|in case|worried|worry|afraid|scared|risk|hazard|might|one day|someday|before someone|"
+    r"could (?:catch|cause|collapse|fall|hurt|kill|start|get)|waiting to happen|drill|training|news)\b)"
 )
 _UNREAL = re.compile(_UNREAL_WORDS)
 _NEGATED = re.compile(r"(?:没有|没|莫得|不是|并非|并没有?|无|不|防)(?:人|闻到|看到|发现|有|再)?$"
@@ -236,13 +260,16 @@ _OVER = re.compile(
     r"已经(?:到了|通了|出院)|(?:救|抢救)过来了|现在醒了|救(?:起来|上来)了|恢复得|好多了|出院了|"
     # not happening yet: a leaning pole or wall that still stands is a standing hazard
     r"暂时(?:没|还|不)|还没(?:倒|断|塌|垮|掉)|"
-    r"没得了|散了|闻不到了|nothing (?:is )?(?:leaking|burning)|no(?:body| one) (?:has been |was |is |got )?(?:hurt|injured)|not leaking|isn'?t leaking"
+    r"没得了|散了|闻不到了|nothing (?:is )?(?:leaking|burning)|(?:is|are|was|were) (?:fine|ok|okay|safe) now|put out|"
+    r"was rescued|were rescued|got (?:him|her|them) out|found (?:him|her|them)|no longer|no(?:body| one) (?:has been |was |is |got )?(?:hurt|injured)|not leaking|isn'?t leaking"
 )
 # Anywhere in the sentence: what the resident wants is a remedy for what already happened or a ruling
 # on a standing state (compensation, a subsidy, an assessment, whether it is allowed), not rescue.
 _REMEDY = re.compile(r"工伤|赔|找哪个|找谁|在哪里?申请|哪里申请|能不能(?:装|修|早点|组织|查|安排|派)|算谁|什么时候能|是找|该咋|不晓得该|"
                      r"想先问|开发商|不认账|签字|维修基金|补贴|救助|报销|医药费|医疗费|鉴定|违规|违法|合不合法|犯法")
-_STANDING = re.compile(r"一下雨|下雨就|雨天就|刮风就|一(?:插|开|用|碰|下雨)就|好久|很久|太多|多得很|每次|每回|经常|老是|总是|天天|每天|一直(?!在)|长期|常年|多年|好多年|几年了|几个月")
+_STANDING = re.compile(r"一下雨|下雨就|雨天就|刮风就|一(?:插|开|用|碰|下雨)就|好久|很久|太多|多得很|每次|每回|经常|老是|总是|天天|每天|一直(?!在)|长期|常年|多年|好多年|几年了|几个月|"
+                       r"\b(?:for (?:weeks|months|years|days|ages|a long time|a while|so long)|for \d+ (?:days|weeks|months|years)|"
+                       r"since last|always|every time|whenever|every (?:day|night|week)|often|keeps|again and again)\b")
 # In the clause of the match: it happened several times, so it is a pattern to fix, not an event now
 # ("老人摔了好几次", "电梯三天两头关人").
 # A count right after the danger's verb counts the event ("摔了好几次"; elsewhere it may count the
@@ -253,10 +280,12 @@ _HABITUAL = re.compile(r"三天两头|隔三差五|(?<!一)动不动|时不时")
 # Experienced aspect: the verb of the danger followed by 过 tells of the past ("摔过一跤", "着过火").
 _EXPERIENCED = re.compile(r"(?:摔|跌|倒|困|关|卡|着|烧|漏|淹|撞|晕|昏|中毒|触电|丢|失|塌|垮|裂|爆)过(?![来去])")
 _NOW = re.compile(r"现在(?!还不|还没|都还|已经|还是|恢复)|正在|刚刚|刚才|马上|赶紧|快来|快点|救命|快救|还在|都在|此刻|眼看|这会儿?|"
-                  r"跑出来|逃出来|往外跑|疏散|一直在|越来越|right now|help")
+                  r"跑出来|逃出来|往外跑|疏散|一直在|越来越|right now|help|"
+                  r"\b(?:at the moment|just now|hurry|quick|asap|urgent|emergency|immediately|right away|please come)\b")
 _RESCUE = re.compile(r"救命|快来|快点|赶紧|马上|快救|正在|help")
 # Earlier today or yesterday: past unless the same sentence says it is still happening.
-_RECENT_PAST = re.compile(r"昨天|昨晚|昨日|前天|前晚|后来|当时|那天")
+_RECENT_PAST = re.compile(r"昨天|昨晚|昨日|前天|前晚|后来|当时|那天|"
+                          r"\b(?:yesterday|last (?:night|week|month|year|time|winter|summer)|ago|the other day|used to)\b")
 # Smoke and fire words that describe cooking, chimneys or smoking, not a fire.
 _LOOKALIKE = re.compile(r"沥青|熬|烧烤|bbq|barbecue|restaurant|cooking|油烟|烟囱|排烟|烧垃圾|垃圾|焚烧|秸秆|抽烟|吸烟|香烟|烟花|鞭炮|炮仗|烧纸|烧香|厂|烧火|做饭|炒菜|"
                         r"烧塑料|烧塑胶|地膜|烧电线|剥铜|煮|落叶|树叶|轮胎|蜂窝煤|煤球|稻草|芦苇|烧东西|烧烤摊|火锅")
@@ -269,6 +298,43 @@ _GAS_LOOKALIKE = re.compile(r"污水|粪|厂|园区|垃圾|下水道|沟|河|塘
 _GAS_NAMED = re.compile(r"燃气|煤气|天然气|液化气|瓦斯|gas")
 # The event's verb denied inside the match: 电线杆有点歪暂时没倒, 还没断.
 _DENIED_EVENT = re.compile(r"(?:没|没有|未|还没|不会|不得)(?:倒|断|塌|垮|掉|漏|着|烧|裂|跳)")
+# Danger words whose second character a pinyin keyboard may swap for a homophone (着伙 for 着火);
+# scripts/danger_typos.py prints the variants that no dictionary word and no training text holds, which
+# _TYPOS keeps. Words whose first character often ends or starts other words (途中, 降落, 走, 车) are left out:
+# a variant would straddle two words (一车货 is no 车祸).
+TYPO_WORDS: tuple[str, ...] = (
+    "着火", "起火", "失火", "冒烟", "浓烟", "煤气", "燃气", "漏气", "漏电", "触电", "晕倒", "摔倒", "昏迷", "溺水",
+    "被困", "救命", "跳楼", "爆炸",
+)
+_TYPOS: dict[str, str] = {
+    "着火": "着伙 着或 着祸 着获 着货 着霍",
+    "起火": "起伙 起或 起活 起祸 起霍",
+    "失火": "失伙 失或 失活 失祸 失获 失货 失霍",
+    "冒烟": "冒严 冒厌 冒咽 冒嫣 冒宴 冒岩 冒延 冒彦 冒掩 冒檐 冒沿 冒演 冒炎 冒焉 冒燕 冒盐 冒眼 冒研 冒艳 冒言",
+    "浓烟": "浓严 浓厌 浓咽 浓嫣 浓宴 浓岩 浓延 浓彦 浓掩 浓檐 浓沿 浓演 浓炎 浓焉 浓燕 浓盐 浓眼 浓研 浓言",
+    "煤气": "煤七 煤乞 煤企 煤其 煤启 煤器 煤奇 煤契 煤妻 煤岂 煤弃 煤旗 煤期 煤栖 煤棋 煤欺 煤漆 煤砌 煤绮 煤蕲 煤起 煤骑 煤鳍 煤齐",
+    "燃气": "燃七 燃乞 燃企 燃其 燃启 燃器 燃奇 燃契 燃妻 燃岂 燃弃 燃旗 燃期 燃栖 燃棋 燃欺 燃漆 燃砌 燃绮 燃蕲 燃骑 燃鳍 燃齐",
+    "漏气": "漏七 漏乞 漏企 漏其 漏启 漏器 漏奇 漏契 漏妻 漏岂 漏弃 漏旗 漏期 漏栖 漏棋 漏欺 漏漆 漏砌 漏绮 漏蕲 漏起 漏骑 漏鳍 漏齐",
+    "漏电": "漏典 漏垫 漏店 漏殿 漏滇 漏碘 漏颠",
+    "触电": "触典 触垫 触店 触殿 触滇 触碘 触颠",
+    "晕倒": "晕刀 晕到 晕导 晕岛 晕捣 晕盗 晕道",
+    "摔倒": "摔刀 摔导 摔岛 摔捣 摔盗 摔道",
+    "昏迷": "昏密 昏弥 昏秘 昏米 昏觅 昏谜",
+    "溺水": "溺睡 溺税 溺谁",
+    "被困": "被坤 被捆 被昆",
+    "救命": "救名 救明 救鸣",
+    "跳楼": "跳搂 跳漏",
+    "爆炸": "爆乍 爆扎 爆札 爆眨 爆闸",
+}
+_TYPO_OF = {variant: word for word, variants in _TYPOS.items() for variant in variants.split()}
+_TYPO = re.compile("|".join(sorted(_TYPO_OF, key=len, reverse=True)) or "(?!)")
+
+
+def repair_typos(text: str) -> str:
+    """The text with homophone typos of danger words spelt right (same length, so positions hold)."""
+    return _TYPO.sub(lambda m: _TYPO_OF[m.group()], text) if _TYPO.search(text) else text
+
+
 _SENTENCE = re.compile(r"[。！？；.!?;\n]+")
 _CLAUSE_END = re.compile(r"[，,]")
 # Which situations could be in a text, from the strings their patterns need (most texts: none).
@@ -329,6 +395,7 @@ def detect(text: str) -> Urgency | None:
 
 def scan(text: str) -> tuple[Urgency | None, bool]:
     """detect()'s answer, and whether any situation is described at all, whatever its tense or mood."""
+    text = repair_typos(text)
     possible = [_SITUATIONS[i] for i in _POSSIBLE.possible(text)]
     if not any(situation.pattern.search(text) for situation in possible):
         return None, False

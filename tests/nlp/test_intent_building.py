@@ -36,7 +36,9 @@ def test_intent(analyzer: Analyzer, text: str, intent: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["你好", "谢谢你们 路灯亮了 巴适", "我反映的路灯修得咋样了", "我想反映个事情", "灯亮了 巴适", "我那个事情有下文没得"]
+    "text",
+    ["你好", "谢谢你们 路灯亮了 巴适", "我反映的路灯修得咋样了", "我想反映个事情", "灯亮了 巴适", "我那个事情有下文没得",
+     "路灯修好了 谢谢", "我上回说的那个下水道弄得咋样了", "你们是机器人吗", "重阳节到了 祝老人家身体健康"],
 )
 def test_what_is_not_a_complaint_files_no_ticket(analyzer: Analyzer, text: str) -> None:
     analysis = analyzer.analyze(text)
@@ -47,6 +49,41 @@ def test_what_is_not_a_complaint_files_no_ticket(analyzer: Analyzer, text: str) 
 def test_a_problem_still_there_is_filed(analyzer: Analyzer, text: str) -> None:
     analysis = analyzer.analyze(text)
     assert not analysis.is_small_talk and analysis.category != OTHER
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("路灯修好了 谢谢", "smalltalk"),
+        ("我上回说的那个下水道弄得咋样了", "progress"),
+        ("投诉了一个星期了一点动静都没有", "progress"),
+        ("前天说的那个坑今天路过还是老样子啊", "progress"),
+        ("加班费那个事劳动局怎么答复的", "progress"),
+        ("重阳节到了 祝院子里的老人家身体健康", "smalltalk"),
+        ("happy new year to all the staff", "smalltalk"),
+        ("自家果园的脐橙熟了 包邮 需要的私聊", "smalltalk"),
+        ("李主任 借的桌子已经还到活动室了 跟您说一声", "smalltalk"),
+        ("刚才发错了 算了不用了", "smalltalk"),
+        ("转人工", "smalltalk"),
+        ("出租车不打表", "complaint"),  # 出租 of a taxi is no advert
+        ("电梯停在五楼跟六楼之间 我妈关在里头按警铃没人理", "complaint"),
+        ("加油站加了两百块的油 油表才走了一格", "complaint"),
+    ],
+)
+def test_intent_rules(text: str, intent: str) -> None:
+    from nlp.intent import detect_intent
+
+    assert detect_intent(analyzer_normalize(text)) == intent
+
+
+def test_label_and_intent_agree_in_training() -> None:
+    from nlp.train_chat import consistent
+
+    assert consistent("交通运输", "smalltalk") == (OTHER, "smalltalk")  # thanks after a handled accident
+    assert consistent("城乡建设", "prelude") == (OTHER, "prelude")
+    assert consistent("城乡建设", "progress") == ("城乡建设", "complaint")  # chasing, and it is worse now
+    assert consistent(OTHER, "progress") == (OTHER, "progress")
+    assert consistent("城乡建设", "question") == ("城乡建设", "question")
 
 
 def test_an_urgent_message_is_always_a_complaint(analyzer: Analyzer) -> None:
