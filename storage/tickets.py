@@ -335,9 +335,11 @@ def duplicate_candidates(
 ) -> list[Ticket]:
     """Open tickets of a courtyard filed since a moment that may be the same problem, newest first (附议).
 
-    Index seeks on (courtyard, problem key, filed at): the work is bounded by limit, never by the
-    courtyard's backlog. Tickets never keyed (filed before keys existed) come too, for the caller's
-    full comparison; a building or unit number that differs rules a ticket out here already.
+    Index seeks on (courtyard, problem key, building, filed at): for a report naming a building, one
+    seek for that building's tickets and one for those naming no building, each bounded by limit — the
+    work grows with the building's tickets, never with the courtyard's backlog. Tickets never keyed
+    (filed before keys existed) come too, for the caller's full comparison; a unit number that differs
+    rules a ticket out here already.
     """
     if not problem.key and not problem.bare_key:
         return []
@@ -370,26 +372,37 @@ def _candidates_query(*, urgent_only: bool, building: bool, unit: bool, key: boo
     ]
     if urgent_only:
         where.append(col(Ticket.urgent).is_(True))
-    if building:
-        where.append(or_(col(Ticket.building_no).is_(None), col(Ticket.building_no) == bindparam("building_no")))
     if unit:
         where.append(or_(col(Ticket.unit_no).is_(None), col(Ticket.unit_no) == bindparam("unit_no")))
+    # The building's own seek and the seek for tickets naming no building number (None: any building).
+    same_building = col(Ticket.building_no) == bindparam("building_no")
+    no_building = col(Ticket.building_no).is_(None)
+    any_building: list[ColumnElement[bool] | None] = [same_building, no_building] if building else [None]
     named = or_(col(Ticket.building).is_(None), col(Ticket.building) == "")
-    # Never keyed: the caller's full comparison decides.
-    keyed: list[ColumnElement[bool]] = [col(Ticket.problem_key).is_(None)]
+    # (what the ticket's key must be, the building seeks it takes); never keyed: the caller's full comparison.
+    keyed: list[tuple[ColumnElement[bool], list[ColumnElement[bool] | None]]] = [
+        (col(Ticket.problem_key).is_(None), any_building)
+    ]
     if bare_key is None:
         if key:
-            keyed.append(col(Ticket.problem_key) == bindparam("key"))
+            keyed.append((col(Ticket.problem_key) == bindparam("key"), any_building))
     else:
         if key:
-            keyed.append(and_(col(Ticket.problem_key) == bindparam("key"), named))
+            # A ticket naming no building has no building number either.
+            own_key = and_(col(Ticket.problem_key) == bindparam("key"), named)
+            keyed.append((own_key, [no_building] if building else [None]))
         if bare_key:
-            keyed.append(and_(col(Ticket.problem_key_bare) == bindparam("bare_key"), not_(named)))
+            keyed.append((and_(col(Ticket.problem_key_bare) == bindparam("bare_key"), not_(named)), any_building))
     # One round trip; each branch a bounded seek on its own index.
     limit = bindparam("limit", type_=Integer)
     branches = [
-        select(col(Ticket.id)).where(*where, condition).order_by(col(Ticket.created_at).desc()).limit(limit).subquery()
-        for condition in keyed
+        select(col(Ticket.id))
+        .where(*where, condition, *([seek] if seek is not None else []))
+        .order_by(col(Ticket.created_at).desc())
+        .limit(limit)
+        .subquery()
+        for condition, seeks in keyed
+        for seek in seeks
     ]
     ids = union_all(*(select(branch.c.id) for branch in branches))
     query = select(Ticket).where(col(Ticket.id).in_(ids)).order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
