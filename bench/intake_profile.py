@@ -59,6 +59,7 @@ STEPS: list[tuple[str, list[str]]] = [
     (
         "resident, 48-hour window, held pushes",
         [
+            "storage.first_look:first_look",
             "storage.tickets:resident_by_openid",
             "storage.tickets:touch_resident",
             "handlers.held:release",

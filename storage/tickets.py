@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, not_, or_, union_all, update
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, case, func, not_, or_, union_all, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
@@ -38,7 +38,7 @@ def touch_resident(*, session: Session, openid: str, now: datetime, known: Resid
         resident = _resident_row(session, openid, now, now, looked=known is None)
     resident.last_message_at = now
     resident.subscribed = True
-    session.flush()
+    session.add(resident)  # written with the session's next flush or query
     return resident
 
 
@@ -84,6 +84,7 @@ def set_resident_subscribed(*, session: Session, openid: str, subscribed: bool, 
 
 def create_ticket(*, session: Session, ticket: Ticket, actor: str, note: str = "") -> Ticket:
     """File a new ticket with its first history line."""
+    session.info.pop(_NONE_FILED, None)
     session.add(ticket)
     session.flush()
     assert ticket.id is not None
@@ -152,7 +153,18 @@ _RECENT_OWN = (
 
 def recent_own_tickets(*, session: Session, resident_id: int, since: datetime) -> Sequence[Ticket]:
     """Tickets the resident filed since a moment, newest first (a repeated message joins them)."""
+    known = session.info.get(_NONE_FILED)
+    if known is not None and known[0] == resident_id and since >= known[1]:
+        return []
     return session.exec(_RECENT_OWN, params={"resident_id": resident_id, "since": since}).all()
+
+
+_NONE_FILED = "courtyard.none_filed"  # session.info: (resident id, moment) they filed nothing since
+
+
+def note_none_filed(*, session: Session, resident_id: int, since: datetime) -> None:
+    """This transaction found that the resident filed no ticket since a moment (storage.first_look)."""
+    session.info[_NONE_FILED] = (resident_id, since)
 
 
 def remove_endorsement(*, session: Session, ticket_id: int, resident_id: int) -> bool:
@@ -259,9 +271,9 @@ def set_inbound_reply(*, session: Session, inbound_id: int, reply: str) -> None:
     session.execute(_SET_REPLY, {"inbound_id": inbound_id, "reply": reply})
 
 
-_SET_REPLY = (
-    update(InboundMessage).where(col(InboundMessage.id) == bindparam("inbound_id")).values(reply=bindparam("reply"))
-)
+# An UPDATE of the table, not of the ORM entity: the session's objects are not searched for the row.
+_INBOUND = InboundMessage.__table__  # type: ignore[attr-defined]
+_SET_REPLY = update(_INBOUND).where(_INBOUND.c.id == bindparam("inbound_id")).values(reply=bindparam("reply"))
 
 
 def inbound_by_key(*, session: Session, key: str) -> InboundMessage | None:
@@ -413,6 +425,20 @@ def add_endorsement(*, session: Session, ticket_id: int, resident_id: int, text:
     """Link a neighbour's report to a ticket; False when they had already endorsed it."""
     values = {"ticket_id": ticket_id, "resident_id": resident_id, "text": text, "at": now}
     return insert_once(session, Endorsement, values) is not None
+
+
+def endorsements(*, session: Session, ticket_id: int, resident_id: int) -> tuple[bool, int]:
+    """Whether the resident joined the ticket (附议), and how many neighbours did, in one statement."""
+    row = session.execute(_ENDORSEMENTS_OF, {"ticket_id": ticket_id, "resident_id": resident_id}).one()
+    return bool(row.joined), int(row.endorsed)
+
+
+_ENDORSEMENTS_OF = select(
+    func.count().label("endorsed"),
+    func.coalesce(func.max(case((col(Endorsement.resident_id) == bindparam("resident_id"), 1), else_=0)), 0).label(
+        "joined"
+    ),
+).where(Endorsement.ticket_id == bindparam("ticket_id"))
 
 
 def reporters(*, session: Session, ticket_id: int) -> int:
