@@ -126,7 +126,7 @@ def _second(
             session=session, ticket_id=candidate.id, resident_id=resident.id, text=text, now=now
         )
         count = endorsed + int(added) + (1 if earlier.resident_id is not None else 0)
-        ticket_repo.add_event(
+        ticket_repo.add_event_now(
             session=session, ticket=earlier, kind="seconded", actor=resident.openid, note=text, at=now
         )
         assignee = ctx.org.view(session).cadre(earlier.assignee_id) or org_repo.get_cadre(

@@ -8,12 +8,12 @@ import functools
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, literal, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -362,6 +362,12 @@ def _insert_once_statement(table: Any, dialect: str, returning: str) -> Any:
     """insert_once's statement, built once per table (the values are bound at execution)."""
     statement: Any = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
     return statement.returning(table.c[returning]) if returning else statement
+
+
+def fixed_values(values: Iterable[object]) -> list[Any]:
+    """Values for an IN list written into a statement built once: each its own bound value, so the
+    statement is compiled once (a plain list is expanded again at every execution)."""
+    return [literal(value) for value in values]
 
 
 def is_unavailable(exc: BaseException) -> bool:

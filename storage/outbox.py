@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from storage.db import database_now
+from storage.db import database_now, fixed_values
 from storage.models import Outbox, OutboxStatus
 
 SURVEY = "survey"
@@ -194,7 +194,7 @@ _REWRITE_UNSENT = (
     update(Outbox.__table__)  # type: ignore[attr-defined]
     .where(
         Outbox.__table__.c.id == bindparam("push_id"),  # type: ignore[attr-defined]
-        Outbox.__table__.c.status.in_((OutboxStatus.PENDING, OutboxStatus.HELD)),  # type: ignore[attr-defined]
+        Outbox.__table__.c.status.in_(fixed_values((OutboxStatus.PENDING, OutboxStatus.HELD))),  # type: ignore[attr-defined]
     )
     .values(text=bindparam("text"))
 )
