@@ -23,7 +23,7 @@ from storage import state as state_repo
 from storage import tickets as ticket_repo
 from storage.db import is_stale_connection, is_unavailable
 from storage.journal import Journal
-from storage.models import Cadre, InboundMessage, Resident
+from storage.models import Cadre, Resident
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class Conversation:
             if check is not None and not check(session):
                 raise Refused(inbound.key)
             now = self.ctx.clock()
-            claimed = ticket_repo.claim_inbound_id(
+            claimed = ticket_repo.claim_inbound(
                 session=session,
                 key=inbound.key,
                 openid=inbound.openid,
@@ -217,7 +217,7 @@ class Conversation:
             claimed = _claim(session, inbound, received_at)
             if claimed is None:
                 return  # already in the database (replayed before a crash, or a retry stored it)
-            claimed.reply = str(record.get("reply", texts.KEPT_FOR_LATER))
+            error: str | None = None
             now = self.ctx.clock()
             excerpt = texts.excerpt(inbound.content() or inbound.kind, 20)
             try:
@@ -228,10 +228,11 @@ class Conversation:
                 if is_unavailable(exc):
                     raise
                 log.exception("handling journaled %s failed", inbound.key)
-                claimed.error = traceback.format_exc()[-4000:]
+                error = traceback.format_exc()[-4000:]
                 late = texts.LATE_FAILED.format(at=self.ctx.local_time(received_at), excerpt=excerpt)
                 answer = late
-            session.add(claimed)
+            reply = str(record.get("reply", texts.KEPT_FOR_LATER))
+            ticket_repo.set_inbound_reply(session=session, inbound_id=claimed, reply=reply, error=error)
             if answer:
                 cadre = self.ctx.org.cadre_by_openid(session, inbound.openid)
                 outbox_repo.enqueue(
@@ -410,18 +411,18 @@ class Conversation:
         False when the database would not take even that."""
         try:
             with self.ctx.db.transaction() as session:
-                row = _claim(session, inbound, self.ctx.clock())
-                if row is not None:
-                    row.reply = texts.SERVER_TROUBLE
-                    row.error = error[-4000:]
-                    session.add(row)
+                claimed = _claim(session, inbound, self.ctx.clock())
+                if claimed is not None:
+                    ticket_repo.set_inbound_reply(
+                        session=session, inbound_id=claimed, reply=texts.SERVER_TROUBLE, error=error[-4000:]
+                    )
         except Exception:
             log.exception("could not record the failed message %s", inbound.key)
             return False
         return True
 
 
-def _claim(session: Session, inbound: Inbound, at: datetime) -> InboundMessage | None:
+def _claim(session: Session, inbound: Inbound, at: datetime) -> int | None:
     """Record the message once under its key; None when it was recorded before (a retry, a replay)."""
     return ticket_repo.claim_inbound(
         session=session,

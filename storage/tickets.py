@@ -28,7 +28,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from storage import ledger_query
 from storage.clock import utc_now
-from storage.db import fixed_values, insert_once, try_insert
+from storage.db import fixed_values, insert_once
 from storage.ledger_query import LedgerEntry, LedgerQuery, Scope
 from storage.models import (
     OPEN_STATUSES,
@@ -294,35 +294,31 @@ def latest_open_ticket(*, session: Session, resident_id: int, since: datetime) -
     ).first()
 
 
-def claim_inbound(
-    *, session: Session, key: str, openid: str, msg_type: str, content: str, now: datetime
-) -> InboundMessage | None:
-    """Record a delivery of message key; None when it was recorded before (a WeChat retry).
+def claim_inbound(*, session: Session, key: str, openid: str, msg_type: str, content: str, now: datetime) -> int | None:
+    """Record a delivery of message key in one statement: the new row's id, None when it was recorded
+    before (a WeChat retry).
 
     The insert takes the unique key's lock, so a concurrent delivery of the same message waits for
     this transaction and then finds the row.
     """
-    row = InboundMessage(key=key, openid=openid, msg_type=msg_type, content=content, received_at=now)
-    return row if try_insert(session, row) else None
-
-
-def claim_inbound_id(
-    *, session: Session, key: str, openid: str, msg_type: str, content: str, now: datetime
-) -> int | None:
-    """claim_inbound in one statement: the new row's id, None when the message was recorded before."""
     values = {"key": key, "openid": openid, "msg_type": msg_type, "content": content, "received_at": now, "reply": ""}
     found = insert_once(session, InboundMessage, values, returning="id")
     return None if found is None else int(found)
 
 
-def set_inbound_reply(*, session: Session, inbound_id: int, reply: str) -> None:
-    """Record the answer a claimed message was given (a WeChat retry is answered with it)."""
-    session.execute(_SET_REPLY, {"inbound_id": inbound_id, "reply": reply})
+def set_inbound_reply(*, session: Session, inbound_id: int, reply: str, error: str | None = None) -> None:
+    """Record the answer a claimed message was given (a WeChat retry is answered with it), and why
+    handling it failed, if it did."""
+    if error is None:
+        session.execute(_SET_REPLY, {"inbound_id": inbound_id, "reply": reply})
+    else:
+        session.execute(_SET_FAILED, {"inbound_id": inbound_id, "reply": reply, "error": error})
 
 
 # An UPDATE of the table, not of the ORM entity: the session's objects are not searched for the row.
 _INBOUND = InboundMessage.__table__  # type: ignore[attr-defined]
 _SET_REPLY = update(_INBOUND).where(_INBOUND.c.id == bindparam("inbound_id")).values(reply=bindparam("reply"))
+_SET_FAILED = _SET_REPLY.values(error=bindparam("error"))
 
 
 def inbound_by_key(*, session: Session, key: str) -> InboundMessage | None:
