@@ -50,7 +50,7 @@ STEPS: list[tuple[str, list[str]]] = [
         "MsgId claim (dedupe row) and its reply",
         [
             "storage.tickets:claim_inbound",
-            "storage.tickets:claim_inbound_id",
+            "storage.tickets:claim_inbound_id",  # before this round's merge into claim_inbound
             "storage.tickets:inbound_by_key",
             "storage.tickets:set_inbound_reply",
         ],
@@ -59,6 +59,7 @@ STEPS: list[tuple[str, list[str]]] = [
     (
         "resident, 48-hour window, held pushes",
         [
+            "storage.first_look:first_look",
             "storage.tickets:resident_by_openid",
             "storage.tickets:touch_resident",
             "handlers.held:release",
@@ -89,6 +90,8 @@ STEPS: list[tuple[str, list[str]]] = [
             "storage.tickets:create_ticket",
             "storage.tickets:add_event",
             "storage.tickets:add_endorsement",
+            "storage.tickets:endorsements",
+            "storage.tickets:add_event_now",
             "storage.tickets:reporters",
             "handlers.intake:route_ticket",
             "handlers.intake:ask_triage",

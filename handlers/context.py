@@ -16,6 +16,7 @@ from handlers.workcalendar import WorkCalendar
 from storage import org_chart as org_repo
 from storage.clock import utc_now
 from storage.db import Database
+from storage.models import Cadre
 
 
 class AnalyzerSource:
@@ -47,6 +48,37 @@ class AnalyzerSource:
             return self._analyzer, self._names
 
 
+class OrgViews:
+    """The org chart as the webhook looks it up, read once per org-chart revision in this process.
+
+    Every message reads the revision (one number); an import, a 绑定 or a handover bumps it, so each
+    process reads the chart again on its next message. A view read by a transaction that changed the
+    chart itself is used by that transaction only (it may still be rolled back)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._view: org_repo.OrgView | None = None
+
+    def view(self, session: Session) -> org_repo.OrgView:
+        revision = org_repo.org_revision(session=session)
+        known = self._view
+        if known is not None and known.revision == revision and not org_repo.changed_here(session=session):
+            return known
+        view = org_repo.org_view(session=session, revision=revision)
+        if not org_repo.changed_here(session=session):
+            with self._lock:
+                if self._view is None or self._view.revision <= revision:
+                    self._view = view
+        return view
+
+    def cadre_by_openid(self, session: Session, openid: str) -> Cadre | None:
+        """The active cadre with this WeChat account, as this transaction's row (None for a resident,
+        without a query)."""
+        if openid not in self.view(session).cadre_openids:
+            return None
+        return org_repo.active_cadre_by_openid(session=session, openid=openid)
+
+
 def build_analyzer(session: Session, yards: Sequence[org_repo.CourtyardNames] | None = None) -> nlp.Analyzer:
     places = [
         nlp.Place(name=c.name, aliases=c.aliases, lat=c.lat, lon=c.lon)
@@ -62,6 +94,7 @@ class Context:
     db: Database
     calendar: WorkCalendar
     analyzers: AnalyzerSource = field(default_factory=AnalyzerSource)
+    org: OrgViews = field(default_factory=OrgViews)
     clock: Callable[[], datetime] = utc_now
     templates: Templates = field(default_factory=Templates)  # which pushes can go outside the 48-hour window
 

@@ -17,14 +17,13 @@ from handlers.commands import Audience, Call, Match, Registry
 from handlers.context import Context
 from handlers.durability import StoreHealth
 from handlers.messages import Inbound
-from storage import guards
-from storage import org_chart as org_repo
+from storage import first_look as look
 from storage import outbox as outbox_repo
 from storage import state as state_repo
 from storage import tickets as ticket_repo
 from storage.db import is_stale_connection, is_unavailable
 from storage.journal import Journal
-from storage.models import Cadre, InboundMessage, Resident
+from storage.models import Cadre, Resident
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +138,7 @@ class Conversation:
             if check is not None and not check(session):
                 raise Refused(inbound.key)
             now = self.ctx.clock()
-            claimed = ticket_repo.claim_inbound_id(
+            claimed = ticket_repo.claim_inbound(
                 session=session,
                 key=inbound.key,
                 openid=inbound.openid,
@@ -160,12 +159,15 @@ class Conversation:
         # A short command (查询, 查询 3, 帮助, 撤回 3) files and pushes nothing: answered however fast it comes.
         typed = commands.normalise(inbound.text or "") if inbound.kind == "text" else ""
         command = 0 < len(typed) <= SHORT_COMMAND_CHARS and REGISTRY.match(typed, tuple(Audience)) is not None
+        first = look.first_look(
+            session=session, openid=inbound.openid, since=now - FLOOD_WINDOW, own_since=now - intake.FLOOD_WINDOW
+        )
         if inbound.kind != "event" and not command:
-            recent = guards.messages_since(session=session, openid=inbound.openid, since=now - FLOOD_WINDOW)
-            if recent > FLOOD_LIMIT and not org_repo.active_cadre_by_openid(session=session, openid=inbound.openid):
+            recent = first.recent
+            if recent > FLOOD_LIMIT and not self.ctx.org.cadre_by_openid(session, inbound.openid):
                 log.info("%s sends too fast (%d messages in %s)", inbound.openid, recent, FLOOD_WINDOW)
                 return texts.SLOW_DOWN
-        return self._answer(session, inbound, now)
+        return self._answer(session, inbound, now, first)
 
     def keep_for_later(self, inbound: Inbound) -> str:
         """Keep inbound in the local journal and say so; NotStored when that fails too."""
@@ -215,7 +217,7 @@ class Conversation:
             claimed = _claim(session, inbound, received_at)
             if claimed is None:
                 return  # already in the database (replayed before a crash, or a retry stored it)
-            claimed.reply = str(record.get("reply", texts.KEPT_FOR_LATER))
+            error: str | None = None
             now = self.ctx.clock()
             excerpt = texts.excerpt(inbound.content() or inbound.kind, 20)
             try:
@@ -226,12 +228,13 @@ class Conversation:
                 if is_unavailable(exc):
                     raise
                 log.exception("handling journaled %s failed", inbound.key)
-                claimed.error = traceback.format_exc()[-4000:]
+                error = traceback.format_exc()[-4000:]
                 late = texts.LATE_FAILED.format(at=self.ctx.local_time(received_at), excerpt=excerpt)
                 answer = late
-            session.add(claimed)
+            reply = str(record.get("reply", texts.KEPT_FOR_LATER))
+            ticket_repo.set_inbound_reply(session=session, inbound_id=claimed, reply=reply, error=error)
             if answer:
-                cadre = org_repo.active_cadre_by_openid(session=session, openid=inbound.openid)
+                cadre = self.ctx.org.cadre_by_openid(session, inbound.openid)
                 outbox_repo.enqueue(
                     session=session,
                     openid=inbound.openid,
@@ -241,14 +244,17 @@ class Conversation:
                     now=now,
                 )
 
-    def _answer(self, session: Session, inbound: Inbound, now: datetime) -> str:
+    def _answer(self, session: Session, inbound: Inbound, now: datetime, first: look.FirstLook) -> str:
         if inbound.kind == "event" and inbound.event == "unsubscribe":
             return subscription.on_unsubscribe(session=session, openid=inbound.openid, now=now)
-        known = ticket_repo.resident_by_openid(session=session, openid=inbound.openid)
+        known = first.resident
         last_wrote = known.last_message_at if known is not None else None
         person = ticket_repo.touch_resident(session=session, openid=inbound.openid, now=now, known=known)
-        # Writing to us reopens the person's 48-hour window: what was held for them goes, as one push.
-        held.release(session=session, openid=inbound.openid, now=now, since=last_wrote)
+        if known is None and person.id is not None:  # their first message: they filed nothing before it
+            ticket_repo.note_none_filed(session=session, resident_id=person.id, since=now - intake.FLOOD_WINDOW)
+        if first.held:
+            # Writing to us reopens the person's 48-hour window: what was held for them goes, as one push.
+            held.release(session=session, openid=inbound.openid, now=now, since=last_wrote)
         ctx = self.ctx
         if inbound.kind == "event":
             return self._event(session, inbound, person)
@@ -256,9 +262,7 @@ class Conversation:
             return texts.VOICE_NOT_RECOGNISED
         if inbound.kind in ("text", "voice"):
             return self._text(session, person, inbound.text or "", now)
-        if inbound.kind in ("image", "location") and org_repo.active_cadre_by_openid(
-            session=session, openid=inbound.openid
-        ):
+        if inbound.kind in ("image", "location") and self.ctx.org.cadre_by_openid(session, inbound.openid):
             return texts.CADRE_MEDIA
         if inbound.kind == "image":
             return intake.attach_photo(
@@ -298,7 +302,7 @@ class Conversation:
         if not commands.normalise(text):
             return texts.EMPTY_TEXT
         match = REGISTRY.match(text, (Audience.ANYONE,))
-        cadre_row = org_repo.active_cadre_by_openid(session=session, openid=person.openid)
+        cadre_row = self.ctx.org.cadre_by_openid(session, person.openid)
         if match is None and cadre_row is not None:
             reply = self._cadre_text(session, cadre_row, person, text, now)
             if reply is not None:
@@ -407,18 +411,18 @@ class Conversation:
         False when the database would not take even that."""
         try:
             with self.ctx.db.transaction() as session:
-                row = _claim(session, inbound, self.ctx.clock())
-                if row is not None:
-                    row.reply = texts.SERVER_TROUBLE
-                    row.error = error[-4000:]
-                    session.add(row)
+                claimed = _claim(session, inbound, self.ctx.clock())
+                if claimed is not None:
+                    ticket_repo.set_inbound_reply(
+                        session=session, inbound_id=claimed, reply=texts.SERVER_TROUBLE, error=error[-4000:]
+                    )
         except Exception:
             log.exception("could not record the failed message %s", inbound.key)
             return False
         return True
 
 
-def _claim(session: Session, inbound: Inbound, at: datetime) -> InboundMessage | None:
+def _claim(session: Session, inbound: Inbound, at: datetime) -> int | None:
     """Record the message once under its key; None when it was recorded before (a retry, a replay)."""
     return ticket_repo.claim_inbound(
         session=session,

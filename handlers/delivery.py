@@ -75,9 +75,10 @@ def drain(
     """
     count = senders if senders is not None else (SENDERS if db.engine.dialect.name == "postgresql" else 1)
     run = _Drain(db, sender, templates, now)
-    with db.transaction() as session:  # a backlog goes as one summary per person, never a burst
-        if summaries := held.collapse_backlog(session=session, now=now):
-            run.report.counts["backlog_summary"] = summaries
+    if held.backlog_waiting(db=db, now=now):  # a backlog goes as one summary per person, never a burst
+        with db.transaction() as session:
+            if summaries := held.collapse_backlog(session=session, now=now):
+                run.report.counts["backlog_summary"] = summaries
     if count <= 1:
         run.work()
         return run.report

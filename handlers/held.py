@@ -16,6 +16,7 @@ from sqlmodel import Session
 from handlers import texts
 from storage import outbox as outbox_repo
 from storage import tickets as ticket_repo
+from storage.db import Database
 from storage.models import OPEN_STATUSES, Outbox
 
 SUMMARY_LIMIT_BYTES = 2048
@@ -68,6 +69,17 @@ def release(*, session: Session, openid: str, now: datetime, since: datetime | N
     )
     outbox_repo.retire(session=session, ids=[p.id for p in held if p.id is not None], reason=f"in summary #{row.id}")
     return len(held)
+
+
+def backlog_waiting(*, db: Database, now: datetime) -> bool:
+    """Whether collapse_backlog has work: pushes piled up unsent (after a pause: no credentials, quiet
+    hours, the process down) or a sweep's burst. Read without taking the writer's turn, so the drain
+    every second does not hold up the webhook's writes."""
+    with db.snapshot() as session:
+        return bool(
+            outbox_repo.openids_with_backlog(session=session, now=now, decided_before=now - BACKLOG_AGE)
+            or outbox_repo.openids_with_many_due(session=session, now=now, at_least=BURST + 1, kinds=_REMINDERS)
+        )
 
 
 def collapse_backlog(*, session: Session, now: datetime) -> int:

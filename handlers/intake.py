@@ -49,9 +49,9 @@ def file_complaint(
     repeated = _repeated(session, same_problem, resident, text, building, now)
     if repeated is not None:
         return hotline + texts.ALREADY_REPORTED.format(number=repeated.id)
-    courtyard = resolve_courtyard(session=session, name=analysis.courtyard, resident_id=resident.id)
+    courtyard = resolve_courtyard(session=session, ctx=ctx, name=analysis.courtyard, resident_id=resident.id)
     if courtyard is not None:
-        seconded = _second(session, same_problem, resident, courtyard, text, analysis, building, now)
+        seconded = _second(session, ctx, same_problem, resident, courtyard, text, analysis, building, now)
         if seconded is not None:
             return hotline + seconded
     ticket = new_ticket(text=text, analysis=analysis, now=now, resident_id=resident.id)
@@ -81,6 +81,7 @@ def _repeated(
 
 def _second(
     session: Session,
+    ctx: Context,
     same_problem: _SameProblem,
     resident: Resident,
     courtyard: Courtyard,
@@ -117,16 +118,20 @@ def _second(
         earlier = ticket_repo.get_ticket_for_update(session=session, ticket_id=candidate.id)
         if earlier is None or earlier.status not in OPEN_STATUSES:
             continue
-        if ticket_repo.is_party(session=session, ticket=earlier, resident_id=resident.id):
+        joined, endorsed = ticket_repo.endorsements(session=session, ticket_id=candidate.id, resident_id=resident.id)
+        if joined or earlier.resident_id == resident.id:
             return texts.ALREADY_REPORTED.format(number=earlier.id)
-        ticket_repo.add_endorsement(
+        # The ticket is locked (or SQLite's writer is this transaction): nobody joins it meanwhile.
+        added = ticket_repo.add_endorsement(
             session=session, ticket_id=candidate.id, resident_id=resident.id, text=text, now=now
         )
-        count = ticket_repo.reporters(session=session, ticket_id=candidate.id)
-        ticket_repo.add_event(
+        count = endorsed + int(added) + (1 if earlier.resident_id is not None else 0)
+        ticket_repo.add_event_now(
             session=session, ticket=earlier, kind="seconded", actor=resident.openid, note=text, at=now
         )
-        assignee = org_repo.get_cadre(session=session, cadre_id=earlier.assignee_id)
+        assignee = ctx.org.view(session).cadre(earlier.assignee_id) or org_repo.get_cadre(
+            session=session, cadre_id=earlier.assignee_id
+        )
         if assignee is not None:
             notify.tell_seconded(
                 session=session,
@@ -306,13 +311,15 @@ def attach_location(
     return texts.LOCATION_FILED.format(number=ticket.id)
 
 
-def resolve_courtyard(*, session: Session, name: str | None, resident_id: int | None) -> Courtyard | None:
-    """The courtyard named in the message, else the one the resident registered with."""
-    courtyard = org_repo.courtyard_by_name(session=session, name=name) if name else None
+def resolve_courtyard(*, session: Session, ctx: Context, name: str | None, resident_id: int | None) -> Courtyard | None:
+    """The courtyard named in the message, else the one the resident registered with (the org chart's
+    copy: read it, never add it to a session)."""
+    chart = ctx.org.view(session)
+    courtyard = chart.by_name.get(name) if name else None
     if courtyard is None and resident_id is not None:
         resident = ticket_repo.get_resident(session=session, resident_id=resident_id)
         if resident is not None and resident.courtyard_id is not None:
-            courtyard = org_repo.get_courtyard(session=session, courtyard_id=resident.courtyard_id)
+            courtyard = chart.courtyard(resident.courtyard_id)
     return courtyard
 
 
@@ -330,7 +337,7 @@ def route_ticket(
     Without a courtyard the town's cadres triage it. An urgent ticket is pushed to every bound cadre
     of its courtyard and community at once. The cadre who typed a 代录 is not told of their own ticket.
     """
-    courtyard = resolve_courtyard(session=session, name=courtyard_name, resident_id=ticket.resident_id)
+    courtyard = resolve_courtyard(session=session, ctx=ctx, name=courtyard_name, resident_id=ticket.resident_id)
     placed = _place(session=session, ctx=ctx, ticket=ticket, courtyard=courtyard, now=now)
     return _announce(session=session, ctx=ctx, ticket=ticket, placed=placed, now=now, typed_by=typed_by)
 
@@ -349,7 +356,7 @@ def _place(*, session: Session, ctx: Context, ticket: Ticket, courtyard: Courtya
     if courtyard is not None:
         ticket.courtyard_id = courtyard.id
         ticket.community_id = courtyard.community_id
-    candidates = org_repo.responsible_cadres(session=session, courtyard_id=ticket.courtyard_id)
+    candidates = ctx.org.view(session).responsible(ticket.courtyard_id)
     assignee = pick_assignee(candidates)
     ticket.assignee_id = assignee.id if assignee else None
     if ticket.due_at is None:
@@ -395,8 +402,10 @@ def _urgent_audience(bound: list[Cadre]) -> list[Cadre]:
 
 def push_urgent(*, session: Session, ctx: Context, ticket: Ticket, now: datetime) -> None:
     """A ticket just became urgent: the urgent task goes at once to everyone who must act."""
-    bound = [c for c in org_repo.responsible_cadres(session=session, courtyard_id=ticket.courtyard_id) if c.openid]
-    yard = org_repo.courtyard_name_of(session=session, courtyard_id=ticket.courtyard_id)
+    chart = ctx.org.view(session)
+    bound = [c for c in chart.responsible(ticket.courtyard_id) if c.openid]
+    found = chart.courtyard(ticket.courtyard_id)
+    yard = found.name if found else None
     for cadre in _urgent_audience(bound):
         notify.tell_cadre(
             session=session,

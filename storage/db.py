@@ -8,12 +8,12 @@ import functools
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, literal, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -147,6 +147,16 @@ def _finish(turn: _Turn, batch: _Batch) -> None:
             batch.done.set()
 
 
+def _discard(turn: _Turn, batch: _Batch) -> None:
+    """Roll back a group whose only member failed (the holder of the turn only)."""
+    turn.batch = None
+    try:
+        batch.session.rollback()
+    finally:
+        batch.session.close()
+        batch.done.set()
+
+
 # A group commits when nobody queues to join it, or once it is this large or this old: one fsync per
 # group instead of one per message, and an early member waits at most about this long for the rest.
 GROUP_MAX_MEMBERS = 64
@@ -212,6 +222,7 @@ class Database:
         joined: _Batch | None = None
         try:
             batch = turn.batch
+            first = batch is None
             if batch is None:
                 session = Session(self.engine, expire_on_commit=False)
                 try:
@@ -223,18 +234,25 @@ class Database:
                 batch = turn.batch = _Batch(session)
             try:
                 try:
-                    with batch.session.begin_nested():
+                    if first:
+                        # Alone in the transaction so far: should it fail, the whole transaction goes
+                        # back, so it needs no savepoint (two statements fewer a group).
                         yield batch.session
+                    else:
+                        with batch.session.begin_nested():
+                            yield batch.session
                 except BaseException:
                     # Rows this member wrote outside the ORM (insert_once) are rolled back, but objects
                     # made for them would stay in the shared session, and SQLite reuses their ids.
                     batch.session.expunge_all()
+                    if first:
+                        _discard(turn, batch)
                     raise
                 batch.members += 1
                 joined = batch
             finally:
                 full = batch.members >= GROUP_MAX_MEMBERS or time.monotonic() - batch.opened > self.group_max_seconds
-                if full or turn.queued == 0:
+                if turn.batch is batch and (full or turn.queued == 0):
                     _finish(turn, batch)
         finally:
             self._release_turn()
@@ -344,6 +362,12 @@ def _insert_once_statement(table: Any, dialect: str, returning: str) -> Any:
     """insert_once's statement, built once per table (the values are bound at execution)."""
     statement: Any = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
     return statement.returning(table.c[returning]) if returning else statement
+
+
+def fixed_values(values: Iterable[object]) -> list[Any]:
+    """Values for an IN list written into a statement built once: each its own bound value, so the
+    statement is compiled once (a plain list is expanded again at every execution)."""
+    return [literal(value) for value in values]
 
 
 def is_unavailable(exc: BaseException) -> bool:

@@ -130,9 +130,10 @@ class Ticket(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_ticket_courtyard_status", "courtyard_id", "status"),
-        # 附议 candidates: the courtyard's recent tickets with the same problem key, by an index seek.
-        Index("ix_ticket_problem", "courtyard_id", "problem_key", "created_at"),
-        Index("ix_ticket_problem_bare", "courtyard_id", "problem_key_bare", "created_at"),
+        # 附议 candidates: the courtyard's recent tickets with the same problem key at the reported building
+        # (or naming none), by index seeks.
+        Index("ix_ticket_problem_building", "courtyard_id", "problem_key", "building_no", "created_at"),
+        Index("ix_ticket_problem_bare_building", "courtyard_id", "problem_key_bare", "building_no", "created_at"),
         # The dashboard counts what was filed, accepted, resolved or fell due in a period, and the open urgent
         # or overdue tickets, from these indexes alone (the status is in them, so no row is read).
         Index("ix_ticket_status_due", "status", "urgent", "overdue", "due_at"),

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import and_, bindparam, func, or_, update
+from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import Cadre, Community, Courtyard, CourtyardAlias, Role, Town
 from storage.orgfile import CadreSpec, OrgChart
@@ -92,7 +92,7 @@ def import_org(*, session: Session, chart: OrgChart, now: datetime) -> ImportRes
     changed |= cadres_changed
     if changed:
         town.revision += 1
-        session.info.pop(_REVISION_READ, None)
+        _changed_here(session)
     session.flush()
     return ImportResult(
         town=chart.town,
@@ -180,6 +180,24 @@ def _sync_cadres(
 
 
 _REVISION_READ = "courtyard.org_revision"  # session.info: the revision this transaction read
+_CHANGED_HERE = "courtyard.org_changed"  # session.info: this transaction changed the org chart
+
+
+def _changed_here(session: Session) -> None:
+    session.info.pop(_REVISION_READ, None)
+    session.info[_CHANGED_HERE] = True
+
+
+def bump_revision(*, session: Session) -> None:
+    """Say the org chart changed (a cadre bound or lost an account): every process reads it again on
+    its next message."""
+    session.execute(update(Town).values(revision=col(Town.revision) + 1))
+    _changed_here(session)
+
+
+def changed_here(*, session: Session) -> bool:
+    """Whether this transaction changed the org chart (what it reads of it may still be rolled back)."""
+    return bool(session.info.get(_CHANGED_HERE))
 
 
 def org_revision(*, session: Session) -> int:
@@ -190,6 +208,11 @@ def org_revision(*, session: Session) -> int:
         known = int(session.exec(_REVISION).one())
         session.info[_REVISION_READ] = known
     return int(known)
+
+
+def note_revision(*, session: Session, revision: int) -> None:
+    """The revision as a statement of this transaction read it (storage.first_look): not read again."""
+    session.info.setdefault(_REVISION_READ, revision)
 
 
 def courtyard_names(*, session: Session) -> list[CourtyardNames]:
@@ -231,6 +254,55 @@ def get_cadre(*, session: Session, cadre_id: int | None) -> Cadre | None:
 
 def active_cadre_by_openid(*, session: Session, openid: str) -> Cadre | None:
     return session.exec(_ACTIVE_CADRE_BY_OPENID, params={"openid": openid}).first()
+
+
+@dataclass(frozen=True)
+class OrgView:
+    """The org chart of one revision as the webhook looks it up: courtyards by name and id, the active
+    cadres and their accounts. Its rows are copies that belong to no session: read them, never add them."""
+
+    revision: int
+    courtyards: dict[int, Courtyard]
+    by_name: dict[str, Courtyard]
+    cadres: tuple[Cadre, ...]  # active, by id
+    cadre_openids: frozenset[str]
+
+    def courtyard(self, courtyard_id: int | None) -> Courtyard | None:
+        return self.courtyards.get(courtyard_id) if courtyard_id is not None else None
+
+    def cadre(self, cadre_id: int | None) -> Cadre | None:
+        """An active cadre by id (None also for a cadre no longer active: look them up in the database)."""
+        return next((c for c in self.cadres if c.id == cadre_id), None) if cadre_id is not None else None
+
+    def town(self) -> list[Cadre]:
+        return [c for c in self.cadres if c.role == Role.TOWN]
+
+    def responsible(self, courtyard_id: int | None) -> list[Cadre]:
+        """responsible_cadres, from this revision's chart."""
+        yard = self.courtyard(courtyard_id)
+        if yard is None:
+            return self.town()
+        community = yard.community_id
+        return (
+            [c for c in self.cadres if c.courtyard_id == yard.id]
+            + [c for c in self.cadres if c.role == Role.COMMUNITY and c.community_id == community]
+            + self.town()
+        )
+
+
+def org_view(*, session: Session, revision: int) -> OrgView:
+    """Read the org chart's courtyards and active cadres (a few hundred rows) as revision has them."""
+    yard_table, cadre_table = SQLModel.metadata.tables["courtyard"], SQLModel.metadata.tables["cadre"]
+    yards = {row.id: Courtyard(**row._asdict()) for row in session.execute(yard_table.select()).all()}
+    active = cadre_table.select().where(cadre_table.c.active).order_by(cadre_table.c.id)
+    cadres = tuple(Cadre(**row._asdict()) for row in session.execute(active).all())
+    return OrgView(
+        revision=revision,
+        courtyards=yards,
+        by_name={y.name: y for y in yards.values()},
+        cadres=cadres,
+        cadre_openids=frozenset(c.openid for c in cadres if c.openid),
+    )
 
 
 def responsible_cadres(*, session: Session, courtyard_id: int | None) -> list[Cadre]:
@@ -294,6 +366,7 @@ def bind_openid(*, session: Session, cadre: Cadre, openid: str) -> Cadre | None:
     cadre.openid, cadre.invite_code, cadre.invite_expires_at = openid, None, None
     session.add(cadre)
     session.flush()
+    bump_revision(session=session)
     return previous
 
 

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, or_, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from storage.db import database_now
+from storage.db import database_now, fixed_values
 from storage.models import Outbox, OutboxStatus
 
 SURVEY = "survey"
@@ -182,12 +183,19 @@ def latest_push(*, session: Session, openid: str, ticket_id: int, kind: str) -> 
 def rewrite_unsent(*, session: Session, push: Outbox, text: str) -> bool:
     """Replace the text of a push nobody has tried to send yet; False when it is already on its way."""
     result = session.execute(_REWRITE_UNSENT, {"push_id": push.id, "text": text})
-    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+    if int(result.rowcount) != 1:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(push, "text", text)  # the row as written (the statement leaves the session alone)
+    return True
 
 
+# An UPDATE of the table, not of the ORM entity: the session's objects are not searched for the row.
 _REWRITE_UNSENT = (
-    update(Outbox)
-    .where(col(Outbox.id) == bindparam("push_id"), col(Outbox.status).in_((OutboxStatus.PENDING, OutboxStatus.HELD)))
+    update(Outbox.__table__)  # type: ignore[attr-defined]
+    .where(
+        Outbox.__table__.c.id == bindparam("push_id"),  # type: ignore[attr-defined]
+        Outbox.__table__.c.status.in_(fixed_values((OutboxStatus.PENDING, OutboxStatus.HELD))),  # type: ignore[attr-defined]
+    )
     .values(text=bindparam("text"))
 )
 

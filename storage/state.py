@@ -9,12 +9,23 @@ from sqlmodel import Session
 from storage.db import try_insert
 from storage.models import ConversationState
 
+_KNOWN = "courtyard.conversation_state"  # session.info: openid -> their row as this transaction read it
+
 
 def get_state(*, session: Session, openid: str) -> ConversationState | None:
+    known: dict[str, ConversationState | None] = session.info.get(_KNOWN, {})
+    if openid in known:
+        return known[openid]
     return session.get(ConversationState, openid)
 
 
+def note_state(*, session: Session, openid: str, row: ConversationState | None) -> None:
+    """The person's state as this transaction just read it (storage.first_look): not read again."""
+    session.info.setdefault(_KNOWN, {})[openid] = row
+
+
 def set_state(*, session: Session, openid: str, state: str, payload: str, now: datetime) -> None:
+    session.info.get(_KNOWN, {}).pop(openid, None)
     row = session.get(ConversationState, openid, with_for_update=True)
     if row is None:
         if try_insert(session, ConversationState(openid=openid, state=state, payload=payload, updated_at=now)):
@@ -28,6 +39,7 @@ def set_state(*, session: Session, openid: str, state: str, payload: str, now: d
 
 
 def clear_state(*, session: Session, openid: str) -> None:
+    session.info.get(_KNOWN, {}).pop(openid, None)
     row = session.get(ConversationState, openid)
     if row is not None:
         session.delete(row)

@@ -8,13 +8,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, not_, or_, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    inspect,
+    not_,
+    or_,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import make_transient_to_detached
-from sqlmodel import Session, col, select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, SQLModel, col, select
 
 from storage import ledger_query
 from storage.clock import utc_now
-from storage.db import insert_once, try_insert
+from storage.db import fixed_values, insert_once
 from storage.ledger_query import LedgerEntry, LedgerQuery, Scope
 from storage.models import (
     OPEN_STATUSES,
@@ -36,10 +50,29 @@ def touch_resident(*, session: Session, openid: str, now: datetime, known: Resid
         resident = known
     else:
         resident = _resident_row(session, openid, now, now, looked=known is None)
-    resident.last_message_at = now
-    resident.subscribed = True
-    session.flush()
+    if _changed_or_new(resident):
+        resident.last_message_at, resident.subscribed = now, True
+        session.flush()
+        return resident
+    # One UPDATE of the table, no flush of the session: the object is told the row as written.
+    session.execute(_TOUCH, {"resident_id": resident.id, "now": now})
+    set_committed_value(resident, "last_message_at", now)
+    set_committed_value(resident, "subscribed", True)
     return resident
+
+
+def _changed_or_new(row: SQLModel) -> bool:
+    """Whether the session has changes of row to write (or has not written it yet)."""
+    state = inspect(row)
+    return not state.persistent or state.modified
+
+
+_RESIDENT = Resident.__table__  # type: ignore[attr-defined]
+_TOUCH = (
+    update(_RESIDENT)
+    .where(_RESIDENT.c.id == bindparam("resident_id"))
+    .values(last_message_at=bindparam("now"), subscribed=True)
+)
 
 
 def _resident_row(
@@ -84,6 +117,7 @@ def set_resident_subscribed(*, session: Session, openid: str, subscribed: bool, 
 
 def create_ticket(*, session: Session, ticket: Ticket, actor: str, note: str = "") -> Ticket:
     """File a new ticket with its first history line."""
+    session.info.pop(_NONE_FILED, None)
     session.add(ticket)
     session.flush()
     assert ticket.id is not None
@@ -105,6 +139,22 @@ def add_event(
     if flush:
         session.flush()
     return event
+
+
+def add_event_now(*, session: Session, ticket: Ticket, kind: str, actor: str, note: str, at: datetime) -> None:
+    """add_event for a ticket already written and unchanged in this transaction, as two table
+    statements instead of a flush of the session (附议 on the webhook's hot path)."""
+    if _changed_or_new(ticket):
+        add_event(session=session, ticket=ticket, kind=kind, actor=actor, note=note, at=at)
+        return
+    session.execute(_INSERT_EVENT, {"ticket_id": ticket.id, "at": at, "kind": kind, "actor": actor, "note": note})
+    session.execute(_TOUCH_TICKET, {"ticket_id": ticket.id, "at": at})
+    set_committed_value(ticket, "updated_at", at)
+
+
+_EVENT, _TICKET = TicketEvent.__table__, Ticket.__table__  # type: ignore[attr-defined]
+_INSERT_EVENT = insert(_EVENT)
+_TOUCH_TICKET = update(_TICKET).where(_TICKET.c.id == bindparam("ticket_id")).values(updated_at=bindparam("at"))
 
 
 def get_ticket(*, session: Session, ticket_id: int) -> Ticket | None:
@@ -162,7 +212,18 @@ _RECENT_OWN = (
 
 def recent_own_tickets(*, session: Session, resident_id: int, since: datetime) -> Sequence[Ticket]:
     """Tickets the resident filed since a moment, newest first (a repeated message joins them)."""
+    known = session.info.get(_NONE_FILED)
+    if known is not None and known[0] == resident_id and since >= known[1]:
+        return []
     return session.exec(_RECENT_OWN, params={"resident_id": resident_id, "since": since}).all()
+
+
+_NONE_FILED = "courtyard.none_filed"  # session.info: (resident id, moment) they filed nothing since
+
+
+def note_none_filed(*, session: Session, resident_id: int, since: datetime) -> None:
+    """This transaction found that the resident filed no ticket since a moment (storage.first_look)."""
+    session.info[_NONE_FILED] = (resident_id, since)
 
 
 def remove_endorsement(*, session: Session, ticket_id: int, resident_id: int) -> bool:
@@ -243,35 +304,31 @@ def latest_open_ticket(*, session: Session, resident_id: int, since: datetime) -
     ).first()
 
 
-def claim_inbound(
-    *, session: Session, key: str, openid: str, msg_type: str, content: str, now: datetime
-) -> InboundMessage | None:
-    """Record a delivery of message key; None when it was recorded before (a WeChat retry).
+def claim_inbound(*, session: Session, key: str, openid: str, msg_type: str, content: str, now: datetime) -> int | None:
+    """Record a delivery of message key in one statement: the new row's id, None when it was recorded
+    before (a WeChat retry).
 
     The insert takes the unique key's lock, so a concurrent delivery of the same message waits for
     this transaction and then finds the row.
     """
-    row = InboundMessage(key=key, openid=openid, msg_type=msg_type, content=content, received_at=now)
-    return row if try_insert(session, row) else None
-
-
-def claim_inbound_id(
-    *, session: Session, key: str, openid: str, msg_type: str, content: str, now: datetime
-) -> int | None:
-    """claim_inbound in one statement: the new row's id, None when the message was recorded before."""
     values = {"key": key, "openid": openid, "msg_type": msg_type, "content": content, "received_at": now, "reply": ""}
     found = insert_once(session, InboundMessage, values, returning="id")
     return None if found is None else int(found)
 
 
-def set_inbound_reply(*, session: Session, inbound_id: int, reply: str) -> None:
-    """Record the answer a claimed message was given (a WeChat retry is answered with it)."""
-    session.execute(_SET_REPLY, {"inbound_id": inbound_id, "reply": reply})
+def set_inbound_reply(*, session: Session, inbound_id: int, reply: str, error: str | None = None) -> None:
+    """Record the answer a claimed message was given (a WeChat retry is answered with it), and why
+    handling it failed, if it did."""
+    if error is None:
+        session.execute(_SET_REPLY, {"inbound_id": inbound_id, "reply": reply})
+    else:
+        session.execute(_SET_FAILED, {"inbound_id": inbound_id, "reply": reply, "error": error})
 
 
-_SET_REPLY = (
-    update(InboundMessage).where(col(InboundMessage.id) == bindparam("inbound_id")).values(reply=bindparam("reply"))
-)
+# An UPDATE of the table, not of the ORM entity: the session's objects are not searched for the row.
+_INBOUND = InboundMessage.__table__  # type: ignore[attr-defined]
+_SET_REPLY = update(_INBOUND).where(_INBOUND.c.id == bindparam("inbound_id")).values(reply=bindparam("reply"))
+_SET_FAILED = _SET_REPLY.values(error=bindparam("error"))
 
 
 def inbound_by_key(*, session: Session, key: str) -> InboundMessage | None:
@@ -346,9 +403,11 @@ def duplicate_candidates(
 ) -> list[Ticket]:
     """Open tickets of a courtyard filed since a moment that may be the same problem, newest first (附议).
 
-    Index seeks on (courtyard, problem key, filed at): the work is bounded by limit, never by the
-    courtyard's backlog. Tickets never keyed (filed before keys existed) come too, for the caller's
-    full comparison; a building or unit number that differs rules a ticket out here already.
+    Index seeks on (courtyard, problem key, building, filed at): for a report naming a building, one
+    seek for that building's tickets and one for those naming no building, each bounded by limit — the
+    work grows with the building's tickets, never with the courtyard's backlog. Tickets never keyed
+    (filed before keys existed) come too, for the caller's full comparison; a unit number that differs
+    rules a ticket out here already.
     """
     if not problem.key and not problem.bare_key:
         return []
@@ -376,31 +435,42 @@ def _candidates_query(*, urgent_only: bool, building: bool, unit: bool, key: boo
     """duplicate_candidates' statement for one shape of report, built once (values are bound)."""
     where: list[ColumnElement[bool]] = [
         col(Ticket.courtyard_id) == bindparam("courtyard_id"),
-        col(Ticket.status).in_(OPEN_STATUSES),
+        col(Ticket.status).in_(fixed_values(OPEN_STATUSES)),
         col(Ticket.created_at) >= bindparam("since"),
     ]
     if urgent_only:
         where.append(col(Ticket.urgent).is_(True))
-    if building:
-        where.append(or_(col(Ticket.building_no).is_(None), col(Ticket.building_no) == bindparam("building_no")))
     if unit:
         where.append(or_(col(Ticket.unit_no).is_(None), col(Ticket.unit_no) == bindparam("unit_no")))
+    # The building's own seek and the seek for tickets naming no building number (None: any building).
+    same_building = col(Ticket.building_no) == bindparam("building_no")
+    no_building = col(Ticket.building_no).is_(None)
+    any_building: list[ColumnElement[bool] | None] = [same_building, no_building] if building else [None]
     named = or_(col(Ticket.building).is_(None), col(Ticket.building) == "")
-    # Never keyed: the caller's full comparison decides.
-    keyed: list[ColumnElement[bool]] = [col(Ticket.problem_key).is_(None)]
+    # (what the ticket's key must be, the building seeks it takes); never keyed: the caller's full comparison.
+    keyed: list[tuple[ColumnElement[bool], list[ColumnElement[bool] | None]]] = [
+        (col(Ticket.problem_key).is_(None), any_building)
+    ]
     if bare_key is None:
         if key:
-            keyed.append(col(Ticket.problem_key) == bindparam("key"))
+            keyed.append((col(Ticket.problem_key) == bindparam("key"), any_building))
     else:
         if key:
-            keyed.append(and_(col(Ticket.problem_key) == bindparam("key"), named))
+            # A ticket naming no building has no building number either.
+            own_key = and_(col(Ticket.problem_key) == bindparam("key"), named)
+            keyed.append((own_key, [no_building] if building else [None]))
         if bare_key:
-            keyed.append(and_(col(Ticket.problem_key_bare) == bindparam("bare_key"), not_(named)))
+            keyed.append((and_(col(Ticket.problem_key_bare) == bindparam("bare_key"), not_(named)), any_building))
     # One round trip; each branch a bounded seek on its own index.
     limit = bindparam("limit", type_=Integer)
     branches = [
-        select(col(Ticket.id)).where(*where, condition).order_by(col(Ticket.created_at).desc()).limit(limit).subquery()
-        for condition in keyed
+        select(col(Ticket.id))
+        .where(*where, condition, *([seek] if seek is not None else []))
+        .order_by(col(Ticket.created_at).desc())
+        .limit(limit)
+        .subquery()
+        for condition, seeks in keyed
+        for seek in seeks
     ]
     ids = union_all(*(select(branch.c.id) for branch in branches))
     query = select(Ticket).where(col(Ticket.id).in_(ids)).order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
@@ -411,6 +481,20 @@ def add_endorsement(*, session: Session, ticket_id: int, resident_id: int, text:
     """Link a neighbour's report to a ticket; False when they had already endorsed it."""
     values = {"ticket_id": ticket_id, "resident_id": resident_id, "text": text, "at": now}
     return insert_once(session, Endorsement, values) is not None
+
+
+def endorsements(*, session: Session, ticket_id: int, resident_id: int) -> tuple[bool, int]:
+    """Whether the resident joined the ticket (附议), and how many neighbours did, in one statement."""
+    row = session.execute(_ENDORSEMENTS_OF, {"ticket_id": ticket_id, "resident_id": resident_id}).one()
+    return bool(row.joined), int(row.endorsed)
+
+
+_ENDORSEMENTS_OF = select(
+    func.count().label("endorsed"),
+    func.coalesce(func.max(case((col(Endorsement.resident_id) == bindparam("resident_id"), 1), else_=0)), 0).label(
+        "joined"
+    ),
+).where(Endorsement.ticket_id == bindparam("ticket_id"))
 
 
 def reporters(*, session: Session, ticket_id: int) -> int:

@@ -112,6 +112,36 @@ def test_a_failing_writer_takes_only_its_own_writes_back(tmp_path: Path) -> None
     assert _openids(db) == {"o_healthy"}
 
 
+def test_a_member_failing_after_the_first_takes_only_its_own_writes_back(tmp_path: Path) -> None:
+    """The first member runs without a savepoint (alone, a failure rolls the whole group back); a later
+    member's failure still takes back its own writes only."""
+    db = _database(tmp_path)
+    commits = _commits(db)
+    queued = threading.Event()
+    failures: list[BaseException] = []
+
+    def healthy() -> None:
+        with db.transaction(group=True) as session:
+            session.add(_row("o_healthy"))
+            session.flush()
+            queued.wait()
+            _until(lambda: db.writers_queued() == 1)
+
+    def failing() -> None:
+        try:
+            with db.transaction(group=True) as session:
+                session.add(_row("o_failing"))
+                session.flush()
+                raise ValueError("a fault in this message's handling")
+        except ValueError as exc:
+            failures.append(exc)
+
+    _second_behind_first(healthy, failing, queued)
+    assert len(failures) == 1
+    assert _openids(db) == {"o_healthy"}
+    assert commits[0] == 1
+
+
 def test_a_failed_group_commit_fails_every_member(tmp_path: Path) -> None:
     db = _database(tmp_path)
     queued = threading.Event()
