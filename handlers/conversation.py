@@ -294,7 +294,8 @@ class Conversation:
            any other text is acknowledged (收到, 好的, small talk) or asked to be confirmed as a complaint;
         3. anyone else typing a cadre command is told it is for cadres;
         4. the resident commands (registry order), then a survey answer (1/2/3, 满意 …);
-        5. the message after "我想反映个事情" is the complaint, whatever it looks like, unless it is a greeting;
+        5. the message after "我想反映个事情" is the complaint, whatever it looks like, unless it is a greeting
+           or a question about how an earlier report is going;
         6. what the message is (Analysis.intent): small talk and thanks are answered warmly, a question
            about my report answers with its status, a prelude is asked for the details, and a complaint —
            or a question on a department's topic (routed by its topic like a complaint) — is filed.
@@ -336,7 +337,7 @@ class Conversation:
                     session=session, openid=person.openid, state=AWAITING_DETAILS, payload=waiting.payload, now=now
                 )
                 return texts.PRESENT if _ARE_YOU_THERE.match(commands.normalise(text)) else texts.PRELUDE_AGAIN
-            if fresh and analysis.intent != PRELUDE and not _CALLED_OFF.match(commands.normalise(text)):
+            if fresh and analysis.intent not in (PRELUDE, PROGRESS) and not _CALLED_OFF.match(commands.normalise(text)):
                 return self._complaint(session, person, text, analysis, now)
         return self._by_intent(session, person, text, analysis, now)
 
