@@ -74,9 +74,7 @@ def claim(*, session: Session, outbox_id: int, now: datetime, lease: timedelta) 
     return _claim(session, outbox_id, now, database_now(session), lease)
 
 
-def _claim(
-    session: Session, outbox_id: int, now: datetime, database_time: datetime, lease: timedelta
-) -> Outbox | None:
+def _claim(session: Session, outbox_id: int, now: datetime, database_time: datetime, lease: timedelta) -> Outbox | None:
     values = {"outbox_id": outbox_id, "now": now, "database_time": database_time, "lease_until": database_time + lease}
     if session.execute(_CLAIM, values).rowcount != 1:  # type: ignore[attr-defined]
         return None
@@ -99,7 +97,8 @@ _CLAIM = (
 
 def _next_claimable() -> Any:
     """The first claimable push of somebody with none in flight and none claimable before it."""
-    now, database_time = bindparam("now"), bindparam("database_time")
+    now: Any = bindparam("now")
+    database_time: Any = bindparam("database_time")
     other = aliased(Outbox)
     same_person = col(other.openid) == col(Outbox.openid)
     in_flight = exists().where(
