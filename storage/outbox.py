@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, or_, update
 from sqlalchemy.orm import aliased
@@ -45,7 +46,7 @@ def enqueue(
     return row
 
 
-def _claimable(now: datetime, database_time: datetime, table: type[Outbox] = Outbox) -> ColumnElement[bool]:
+def _claimable(now: Any, database_time: Any, table: type[Outbox] = Outbox) -> ColumnElement[bool]:
     """Pending and due as of now (the sweep's moment, maybe simulated), or claimed by a drain whose
     lease ran out on the database's clock (that drain died or hung)."""
     return or_(
@@ -70,33 +71,34 @@ def claim(*, session: Session, outbox_id: int, now: datetime, lease: timedelta) 
     A claim whose drain died is taken again once its lease has run out; that attempt's fate is
     unknown (the push may have gone out), which `unknown_fate` counts.
     """
-    database_time = database_now(session)
-    result = session.execute(
-        update(Outbox)
-        .where(col(Outbox.id) == outbox_id, _claimable(now, database_time))
-        .values(
-            unknown_fate=Outbox.unknown_fate + case((col(Outbox.status) == OutboxStatus.SENDING, 1), else_=0),
-            status=OutboxStatus.SENDING,
-            lease_until=database_time + lease,
-            attempts=Outbox.attempts + 1,
-        )
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    return _claim(session, outbox_id, now, database_now(session), lease)
+
+
+def _claim(session: Session, outbox_id: int, now: datetime, database_time: datetime, lease: timedelta) -> Outbox | None:
+    values = {"outbox_id": outbox_id, "now": now, "database_time": database_time, "lease_until": database_time + lease}
+    if session.execute(_CLAIM, values).rowcount != 1:  # type: ignore[attr-defined]
         return None
-    row = session.get(Outbox, outbox_id, populate_existing=True)
-    return row
+    return session.get(Outbox, outbox_id, populate_existing=True)
 
 
-def claim_next(*, session: Session, now: datetime, lease: timedelta, skip: Collection[int] = ()) -> Outbox | None:
-    """Claim the next push of somebody with none in flight: the first claimable one in their queue.
+# The drain's statements are built once (the values are bound at execution): building them, not
+# running them, was most of the CPU a push cost (bench/intake.py, py-spy under load).
+_CLAIM = (
+    update(Outbox)
+    .where(col(Outbox.id) == bindparam("outbox_id"), _claimable(bindparam("now"), bindparam("database_time")))
+    .values(
+        unknown_fate=Outbox.unknown_fate + case((col(Outbox.status) == OutboxStatus.SENDING, 1), else_=0),
+        status=OutboxStatus.SENDING,
+        lease_until=bindparam("lease_until"),
+        attempts=Outbox.attempts + 1,
+    )
+)
 
-    Per recipient the order is the single drain's (due time, then id) and never two in flight at once:
-    a push is taken only when no earlier one of the same person is claimable and none is being sent.
-    On PostgreSQL the row is locked FOR UPDATE SKIP LOCKED, so several drains take different
-    people's pushes without waiting on each other; on SQLite the write lock serialises claims.
-    Pushes in skip (already tried by this drain) are not taken, and hold their person's queue.
-    """
-    database_time = database_now(session)
+
+def _next_claimable() -> Any:
+    """The first claimable push of somebody with none in flight and none claimable before it."""
+    now: Any = bindparam("now")
+    database_time: Any = bindparam("database_time")
     other = aliased(Outbox)
     same_person = col(other.openid) == col(Outbox.openid)
     in_flight = exists().where(
@@ -110,19 +112,36 @@ def claim_next(*, session: Session, now: datetime, lease: timedelta, skip: Colle
             and_(col(other.next_attempt_at) == col(Outbox.next_attempt_at), col(other.id) < col(Outbox.id)),
         ),
     )
-    query = (
+    return (
         select(Outbox.id)
         .where(_claimable(now, database_time), ~in_flight, ~earlier)
         .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
         .limit(1)
         .with_for_update(skip_locked=True, of=Outbox)
     )
+
+
+_NEXT = _next_claimable()
+_NEXT_NOT_SKIPPED = _NEXT.where(col(Outbox.id).not_in(bindparam("skip", expanding=True)))
+
+
+def claim_next(*, session: Session, now: datetime, lease: timedelta, skip: Collection[int] = ()) -> Outbox | None:
+    """Claim the next push of somebody with none in flight: the first claimable one in their queue.
+
+    Per recipient the order is the single drain's (due time, then id) and never two in flight at once:
+    a push is taken only when no earlier one of the same person is claimable and none is being sent.
+    On PostgreSQL the row is locked FOR UPDATE SKIP LOCKED, so several drains take different
+    people's pushes without waiting on each other; on SQLite the write lock serialises claims.
+    Pushes in skip (already tried by this drain) are not taken, and hold their person's queue.
+    """
+    database_time = database_now(session)
+    values: dict[str, Any] = {"now": now, "database_time": database_time}
     if skip:
-        query = query.where(col(Outbox.id).not_in(list(skip)))
-    outbox_id = session.exec(query).first()
+        values["skip"] = list(skip)
+    outbox_id = session.execute(_NEXT_NOT_SKIPPED if skip else _NEXT, values).scalars().first()
     if outbox_id is None:
         return None
-    return claim(session=session, outbox_id=outbox_id, now=now, lease=lease)
+    return _claim(session, outbox_id, now, database_time, lease)
 
 
 def settle(
