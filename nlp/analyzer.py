@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property, lru_cache
+from math import inf
 
 from nlp.building import building_number, find_building
 from nlp.chat import shared_chat_model
@@ -16,7 +17,7 @@ from nlp.lexicon import CATEGORIES
 from nlp.locate import Gazetteer, Place
 from nlp.model import shared_model
 from nlp.segment import Segmenter
-from nlp.text import gloss, normalize
+from nlp.text import gloss, normalize, unglossed
 from nlp.urgency import HOTLINE_TEXT, HOTLINES, Urgency
 
 OTHER = "其他"
@@ -34,6 +35,12 @@ _REASONS = {
 }
 _NOT_A_PROBLEM = (SMALLTALK, PROGRESS, PRELUDE)
 _WORDS = re.compile(r"[\u3400-\u9fffa-z]")  # a Chinese character or a Latin letter (the text is lower-cased)
+_UNITS = re.compile(r"[\u3400-\u9fff]|[a-z]+|[0-9]+")
+
+
+def reading_length(cleaned: str) -> int:
+    """How long a message reads: its Chinese characters, Latin words and numbers (without the gloss)."""
+    return len(_UNITS.findall(unglossed(cleaned)))
 
 
 def combine(chat: Sequence[float], formal: Sequence[float] | None, length: float, intent: str, urgent: bool,
@@ -56,11 +63,16 @@ def combine(chat: Sequence[float], formal: Sequence[float] | None, length: float
 
 def settle(cleaned: str, intents: Mapping[str, float], chat: Sequence[float], formal: Sequence[float] | None,
            urgent: bool, settings: Mapping[str, float]) -> tuple[str, str, float]:
-    """Intent, category and confidence from the intent head, the category heads and urgency."""
+    """Intent, category and confidence from the intent head, the category heads and urgency. Small talk,
+    progress and preludes are read only in chat-length messages (under `chat_intent_below` characters
+    and Latin words): a longer one is a letter, which is a complaint or a question."""
     intent = COMPLAINT if urgent else max(intents, key=intents.__getitem__)
     if intent == COMPLAINT and not urgent and intents[COMPLAINT] < settings.get("complaint_bar", 0.0):
         # An unsure complaint that the head also reads as small talk, progress …: the runner-up decides.
         intent = max((i for i in intents if i != COMPLAINT), key=intents.__getitem__)
+    if intent in _NOT_A_PROBLEM and not urgent and reading_length(cleaned) >= settings.get("chat_intent_below", inf):
+        # A letter is no chat line: its thanks, greeting or chasing words come with a problem to file.
+        intent = max((COMPLAINT, QUESTION), key=intents.__getitem__)
     if (intent == SMALLTALK and thanks_but_still(cleaned)) or (intent == QUESTION and still_broken(cleaned)):
         intent = COMPLAINT  # "谢谢 但是水还是没来", "灯还是不亮": a problem still there asks for a fix
     category, confidence = combine(chat, formal, len(cleaned), intent, urgent, settings["blend"],

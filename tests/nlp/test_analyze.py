@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from nlp import CATEGORIES, OTHER, Analysis, Analyzer
+from nlp.analyzer import reading_length, settle
 
 
 def test_the_issue_example_lands_under_urban_construction_in_the_right_courtyard(analyzer: Analyzer) -> None:
@@ -146,3 +147,15 @@ def test_concurrent_use_from_threads_is_consistent(analyzer: Analyzer) -> None:
     expected = [analyzer.analyze(t) for t in texts]
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(analyzer.analyze, texts)) == expected
+
+
+def test_small_talk_is_read_only_in_chat_length_messages() -> None:
+    """A letter that thanks or chases (formal board letters) files its problem; a chat line does not."""
+    intents = {"complaint": 0.1, "smalltalk": 0.6, "progress": 0.1, "prelude": 0.05, "question": 0.15}
+    chat = [0.5, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05]  # LABELS order, 其他 last
+    settings = {"blend": 0.0, "half_length": 50.0, "chat_intent_below": 40.0}
+    letter = "周局长您好非常感谢您在百忙之中帮我解决了去年反映的工程款问题但是还剩一万多元至今没有结清希望您再督促一下"
+    assert reading_length(letter) >= 40
+    assert settle(letter, intents, chat, None, False, settings)[:2] == ("question", "城乡建设")
+    assert settle("谢谢你们 路灯亮了 巴适", intents, chat, None, False, settings)[:2] == ("smalltalk", OTHER)
+    assert reading_length("thank you so much for fixing the street light!") == 9
