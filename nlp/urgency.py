@@ -375,12 +375,24 @@ def _is_real(situation: _Situation, sentence: str, start: int, end: int) -> bool
     return True
 
 
+# A standing hazard or a nuisance that angers people but endangers nobody now, told with danger's words:
+# a fire hazard or a building put up against the rules (飞线充电 说了不听, 楼顶加盖), smoke or a smell that
+# bothers (熏得, 喉咙痛), figurative words (气得要爆炸), a fire denied (不是着火).
+_NUISANCE = re.compile(
+    r"飞线|拉线充电|楼道(?:里|头)?(?:充电|停|堆)|推进楼道|说了?(?:好几次|几次|多次)?(?:也|都)?不听|劝(?:了|过)?(?:也|都)?不听|不听劝|"
+    r"违建|违章|加盖|乱搭|搭(?:了|建)?(?:个|一个|一间|一大间)?(?:棚|房|彩钢|阳光房|玻璃房)|彩钢|砌了?(?:个|一)|"
+    r"熏得|熏人|臭得|臭死|烦死|烦得|吵得|(?:喉咙|嗓子)(?:痛|疼|不舒服|难受|发痒)|咳得|闻(?:着|得|久了)?头(?:晕|痛|疼|昏)|"
+    r"气得|气炸|气死|原地爆炸|蚌埠住|开玩笑|要疯了|崩溃了|"
+    r"不是(?:着火|失火|起火|火灾|烧起来)|\b(?:it'?s|is) not (?:a )?fire|\bnot a fire\b|stinks?\b|awful|annoying"
+)
+
 MARKERS: dict[str, re.Pattern[str]] = {
     "unreal": re.compile(_UNREAL_WORDS),
     "over": _OVER,
     "standing": _STANDING,
     "repeated": re.compile(f"{_REPEATED.pattern}|{_HABITUAL.pattern}|{_EXPERIENCED.pattern}"),
     "now": _NOW,
+    "nuisance": _NUISANCE,
 }
 
 
