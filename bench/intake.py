@@ -163,6 +163,16 @@ def write_signatures(path: Path, count: int) -> None:
     path.write_text("\n".join(lines) + "\n", "ascii")
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask a server to stop; kill it when it has not within 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -258,12 +268,7 @@ def serve_and_drive(
             )
         rss, peak = memory_mb(process.pid)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
     after = os.getloadavg()[0]
     note = f"RSS {rss:.0f} MB (peak {peak:.0f} MB), load average {before:.2f} → {after:.2f}"
     journaled = journal_answers(database, workdir, run_of) if database else {}

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, create_engine, text
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
-from bench.intake import TOKEN, drive, ensure_wrk, free_port, wait_until_up  # noqa: E402
+from bench.intake import TOKEN, drive, ensure_wrk, free_port, stop, wait_until_up  # noqa: E402
 from bench.scratch_db import drop_postgres, fresh_postgres  # noqa: E402
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -97,12 +97,7 @@ def measure(server: str, workers: int, threads: int, concurrency: int, seconds: 
         after = {pid: cpu_seconds(pid) for pid in (process.pid, *pids, *pg_after)}
         connections = len(pg_after)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         admin.dispose()
         drop_postgres(server, name)
     messages = max(run.rate * seconds, 1.0)

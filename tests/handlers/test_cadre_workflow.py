@@ -11,7 +11,7 @@ from handlers.binding import invite
 from storage.models import Ticket, TicketEvent, TicketStatus
 from tests.conftest import Running
 from tests.fake_wechat import FakeWeChat
-from tests.support.chat import number_in, say
+from tests.support.chat import events, number_in, say, ticket
 
 RESIDENT = "o_resident_a"
 LIFANG = "o_lifang"  # 桂花苑's courtyard cadre in the demo town
@@ -26,18 +26,6 @@ def pushed(server: Running, fake: FakeWeChat, openid: str) -> list[str]:
     server.drain()
     return fake.texts_for(openid)
 
-
-def ticket(server: Running, number: int) -> Ticket:
-    with server.db.transaction() as session:
-        row = session.get(Ticket, number)
-        assert row is not None
-        return row
-
-
-def events(server: Running, number: int) -> list[str]:
-    with server.db.transaction() as session:
-        rows = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == number).order_by(TicketEvent.id)).all()
-        return [r.kind for r in rows]
 
 
 def test_full_loop_with_reopen(server: Running, fake_wechat: FakeWeChat) -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from storage.models import Ticket, TicketEvent, TicketStatus
+from storage.models import Ticket, TicketStatus
 from tests.conftest import Running
 from tests.fake_wechat import FakeWeChat
-from tests.support.chat import number_in, say
+from tests.support.chat import events, number_in, say, ticket
 from tests.support.usecase import open_chat
 
 RESIDENT = "o_resident_t"
@@ -19,18 +19,6 @@ LIFANG, CHENGANG, ZHANGLI = "o_lifang", "o_chengang", "o_zhangli"
 WANGMING, ZHAOQIANG = "o_wangming", "o_zhaoqiang"
 GUIHUA, YINXING = 1, 2  # courtyard ids of the demo town
 
-
-def ticket(server: Running, number: int) -> Ticket:
-    with server.db.transaction() as session:
-        row = session.get(Ticket, number)
-        assert row is not None
-        return row
-
-
-def events(server: Running, number: int) -> list[str]:
-    with server.db.transaction() as session:
-        rows = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == number).order_by(TicketEvent.id)).all()
-        return [r.kind for r in rows]
 
 
 def pushed(server: Running, fake: FakeWeChat, openid: str) -> list[str]:

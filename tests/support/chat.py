@@ -1,9 +1,13 @@
-"""Small helpers for reading chat replies in tests."""
+"""Small helpers for reading chat replies, and the tickets they name, in tests."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
+
+from sqlmodel import select
+
+from storage.models import Ticket, TicketEvent
 
 if TYPE_CHECKING:
     from tests.conftest import Running
@@ -24,3 +28,18 @@ def say(server: Running, openid: str, text: str) -> str:
     reply = server.poster.text(openid, text)
     assert reply.status == 200 and reply.content, reply
     return reply.content
+
+
+def ticket(server: Running, number: int) -> Ticket:
+    """The ticket with that number (the test fails when there is none)."""
+    with server.db.transaction() as session:
+        row = session.get(Ticket, number)
+        assert row is not None
+        return row
+
+
+def events(server: Running, number: int) -> list[str]:
+    """The kinds of a ticket's history events, oldest first."""
+    with server.db.transaction() as session:
+        rows = session.exec(select(TicketEvent).where(TicketEvent.ticket_id == number).order_by(TicketEvent.id)).all()
+        return [r.kind for r in rows]
