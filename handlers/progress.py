@@ -82,21 +82,12 @@ def _score(topic: list[str], ticket: Ticket) -> int:
 
 
 def _listing(person: Resident, head: str, found: Sequence[Ticket], others: Sequence[Ticket]) -> str:
-    lines = [head, *(_line(person, t) for t in found[:SHOWN])]
+    lines = [head, *(resident.ticket_line(person, t) for t in found[:SHOWN])]
     if others:
         if found:
             lines.append(texts.PROGRESS_TOPIC_OTHERS.format(count=len(others)))
-        lines += [_line(person, t) for t in others[:SHOWN]]
+        lines += [resident.ticket_line(person, t) for t in others[:SHOWN]]
         if len(others) > SHOWN:
             lines.append(texts.TICKET_LIST_MORE.format(count=len(others) - SHOWN))
     lines.append(texts.TICKET_LIST_FOOTER)
     return texts.fit("\n".join(lines))
-
-
-def _line(person: Resident, ticket: Ticket) -> str:
-    return texts.TICKET_LIST_LINE.format(
-        number=ticket.id,
-        status=resident.status_name(ticket),
-        excerpt=texts.excerpt(ticket.text, resident.EXCERPT_CHARS)
-        + ("（邻居一起反映）" if ticket.resident_id != person.id else ""),
-    )

@@ -87,18 +87,21 @@ def list_tickets(*, session: Session, resident: Resident) -> str:
         return texts.NO_TICKETS
     total = ticket_repo.count_tickets_of_resident(session=session, resident_id=resident.id)
     lines = [texts.TICKET_LIST_HEADER.format(count=len(tickets))]
-    lines += [
-        texts.TICKET_LIST_LINE.format(
-            number=t.id,
-            status=status_name(t),
-            excerpt=texts.excerpt(t.text, EXCERPT_CHARS) + ("（邻居一起反映）" if t.resident_id != resident.id else ""),
-        )
-        for t in tickets
-    ]
+    lines += [ticket_line(resident, t) for t in tickets]
     if total > len(tickets):
         lines.append(texts.TICKET_LIST_MORE.format(count=total - len(tickets)))
     lines.append(texts.TICKET_LIST_FOOTER)
     return "\n".join(lines)
+
+
+def ticket_line(resident: Resident, ticket: Ticket) -> str:
+    """One line of a resident's list of tickets: number, status, excerpt (and whether neighbours joined)."""
+    return texts.TICKET_LIST_LINE.format(
+        number=ticket.id,
+        status=status_name(ticket),
+        excerpt=texts.excerpt(ticket.text, EXCERPT_CHARS)
+        + ("（邻居一起反映）" if ticket.resident_id != resident.id else ""),
+    )
 
 
 def show_ticket(*, session: Session, ctx: Context, ticket: Ticket) -> str:
