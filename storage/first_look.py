@@ -63,7 +63,6 @@ class FirstLook:
     recent: int  # their messages (not events) since the flood window began, this one included
     held: bool  # pushes are held for them (their 48-hour window was closed)
     resident: Resident | None  # their row, held by the session (None: first contact)
-    filed_lately: bool  # they filed a ticket since own_since
 
 
 def first_look(*, session: Session, openid: str, since: datetime, own_since: datetime) -> FirstLook:
@@ -84,7 +83,6 @@ def first_look(*, session: Session, openid: str, since: datetime, own_since: dat
         recent=int(values["recent"]),
         held=values["held"] is not None,
         resident=resident,
-        filed_lately=values["own"] is not None,
     )
 
 
